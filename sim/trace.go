@@ -1,0 +1,88 @@
+package sim
+
+import "net/netip"
+
+// Kind says what a trace record describes.
+type Kind uint8
+
+// Trace record kinds. Reports, pcaps and the text trace consume these and
+// never reach into the models.
+const (
+	// KindFrame: a frame entered a segment. Node = segment, Comp = sending
+	// port ("r1/eth0"), Frame = the bytes (valid only during the callback).
+	KindFrame Kind = iota + 1
+	// KindState: a VRRP instance changed state. Node, Comp = instance name,
+	// From/To = state names, Reason, Value = effective priority,
+	// Value2 = VRID, Addr = primary IP.
+	KindState
+	// KindAdvert: a VRRP instance sent an advertisement. Node, Comp =
+	// instance, Value = advertised priority, Value2 = VRID, Addr = primary IP.
+	KindAdvert
+	// KindAction: a scenario timeline action was applied. Event = its text
+	// ("crash r1"), Node = main target, Comp = action verb.
+	KindAction
+	// KindNeigh: a neighbour cache entry changed. Node = host, Comp =
+	// interface, Addr = neighbour IP, MAC = its link address (zero if none),
+	// From/To = neighbour states, Reason.
+	KindNeigh
+	// KindFDB: a switch learned, moved or aged out a MAC. Node = segment,
+	// MAC, From/To = old/new port name ("" if none), Reason.
+	KindFDB
+	// KindFlow: a traffic source event. Node = host, Comp = flow name,
+	// Event = "sent", "received" or "lost", Value = sequence number.
+	KindFlow
+	// KindDrop: something was dropped or rejected. Node, Comp, Reason =
+	// the counter name (e.g. "vrrp_auth_mismatch").
+	KindDrop
+	// KindNote: anything else worth a line in the trace (node crashed,
+	// link down, GARP burst...). Node, Comp, Event, Reason.
+	KindNote
+)
+
+var kindNames = [...]string{"?", "frame", "state", "advert", "action", "neigh", "fdb", "flow", "drop", "note"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "?"
+}
+
+// Record is one typed trace record. Which fields are meaningful depends on
+// Kind (see the constants); unused fields stay zero.
+type Record struct {
+	At     Time
+	Kind   Kind
+	Node   string
+	Comp   string
+	Event  string
+	From   string
+	To     string
+	Reason string
+	Addr   netip.Addr
+	MAC    [6]byte
+	Value  int64
+	Value2 int64
+	Frame  []byte
+}
+
+// Tracer receives every record of a run, in order. A tracer that keeps
+// r.Frame must copy it.
+type Tracer func(r *Record)
+
+// AddTracer adds a consumer of trace records.
+func (k *Kernel) AddTracer(t Tracer) { k.tracers = append(k.tracers, t) }
+
+// Tracing reports whether anyone listens, so models can skip building records.
+func (k *Kernel) Tracing() bool { return len(k.tracers) > 0 }
+
+// Trace stamps r with the current virtual time and hands it to every tracer.
+func (k *Kernel) Trace(r Record) {
+	if len(k.tracers) == 0 {
+		return
+	}
+	r.At = k.now
+	for _, t := range k.tracers {
+		t(&r)
+	}
+}
