@@ -1,0 +1,211 @@
+package lan
+
+import (
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// FDB trace reasons (sim.KindFDB records).
+const (
+	ReasonLearn = "learn" // a new MAC was learned on a port
+	ReasonMove  = "move"  // a known MAC was seen on another port (e.g. after a VRRP failover GARP)
+	ReasonAged  = "aged"  // the entry was not refreshed for FDBAging
+	ReasonFlush = "flush" // the entry's port went link down
+)
+
+// fdbKey is one MAC in one partition island. While the segment is
+// partitioned each group behaves as its own switch with its own FDB, so the
+// virtual MAC of two masters in a split brain is learned once per group
+// instead of flapping between them.
+type fdbKey struct {
+	mac    wire.MAC
+	island int
+}
+
+// fdbEntry is one learned MAC. Entries sit in a list ordered by the time
+// they were last refreshed (oldest first): the head is always the next to
+// expire, so aging needs neither a map walk nor one timer per entry.
+type fdbEntry struct {
+	key        fdbKey
+	port       *Port
+	updated    sim.Time
+	prev, next *fdbEntry
+}
+
+// fdb is the forwarding database.
+//
+// Aging is exact and deterministic: one kernel timer is armed at the
+// expiry of the oldest entry (updated + FDBAging). When it fires, every
+// entry whose expiry is at or before now is removed, oldest first (and in
+// refresh order at equal times), each with a KindFDB "aged" record, and the
+// timer is re-armed for the new oldest entry. An entry refreshed exactly at
+// its expiry instant survives if the refresh runs first. This is what the
+// Linux bridge's br_fdb_cleanup does too: it reschedules itself for the
+// earliest expiry rather than sweeping at a fixed period.
+type fdb struct {
+	s          *Segment
+	m          map[fdbKey]*fdbEntry
+	head, tail *fdbEntry
+	timer      *sim.Timer
+	free       []*fdbEntry
+}
+
+func (f *fdb) init(s *Segment) {
+	f.s = s
+	f.m = make(map[fdbKey]*fdbEntry)
+	f.timer = s.k.NewTimer(f.expire)
+}
+
+func (f *fdb) lookup(mac wire.MAC, island int) *fdbEntry {
+	return f.m[fdbKey{mac, island}]
+}
+
+// lookupAny returns the most recently refreshed entry for mac in any
+// island (islands visited in order, so ties go to the lowest island).
+func (f *fdb) lookupAny(mac wire.MAC) *fdbEntry {
+	var best *fdbEntry
+	for i := 0; i < f.s.islands; i++ {
+		if e := f.m[fdbKey{mac, i}]; e != nil && (best == nil || e.updated > best.updated) {
+			best = e
+		}
+	}
+	return best
+}
+
+// learn records that mac was the source of a frame received on port p.
+func (f *fdb) learn(mac wire.MAC, p *Port) {
+	s := f.s
+	now := s.k.Now()
+	key := fdbKey{mac, p.island}
+	e := f.m[key]
+	switch {
+	case e == nil:
+		e = f.newEntry()
+		e.key, e.port, e.updated = key, p, now
+		f.m[key] = e
+		f.pushBack(e)
+		s.cnt.Learned++
+		f.trace(mac, "", p.name, ReasonLearn)
+	case e.port != p:
+		old := e.port
+		e.port, e.updated = p, now
+		f.moveBack(e)
+		s.cnt.Moved++
+		f.trace(mac, old.name, p.name, ReasonMove)
+	default:
+		e.updated = now
+		f.moveBack(e)
+	}
+	if s.cfg.FDBAging > 0 && !f.timer.Armed() {
+		f.timer.ResetAt(f.head.updated.Add(s.cfg.FDBAging))
+	}
+}
+
+// expire removes the entries whose age reached FDBAging.
+func (f *fdb) expire() {
+	s := f.s
+	now := s.k.Now()
+	for f.head != nil && f.head.updated.Add(s.cfg.FDBAging) <= now {
+		e := f.head
+		f.remove(e)
+		s.cnt.Aged++
+		f.trace(e.key.mac, e.port.name, "", ReasonAged)
+		f.recycle(e)
+	}
+	if f.head != nil {
+		f.timer.ResetAt(f.head.updated.Add(s.cfg.FDBAging))
+	}
+}
+
+// flushPort removes every entry learned on p, oldest first.
+func (f *fdb) flushPort(p *Port) {
+	for e := f.head; e != nil; {
+		next := e.next
+		if e.port == p {
+			f.remove(e)
+			f.s.cnt.Flushed++
+			f.trace(e.key.mac, p.name, "", ReasonFlush)
+			f.recycle(e)
+		}
+		e = next
+	}
+}
+
+// rekey moves every entry to the island of its port, after the islands
+// changed (Partition or Heal). Walking the list oldest first, a later
+// entry for the same MAC in the same island replaces an older one, so the
+// most recently refreshed entry wins. No trace records: the port of the
+// surviving entries does not change.
+func (f *fdb) rekey() {
+	clear(f.m)
+	for e := f.head; e != nil; {
+		next := e.next
+		e.key.island = e.port.island
+		if old := f.m[e.key]; old != nil {
+			f.remove(old)
+			f.recycle(old)
+		}
+		f.m[e.key] = e
+		e = next
+	}
+}
+
+func (f *fdb) trace(mac wire.MAC, from, to, reason string) {
+	if f.s.k.Tracing() {
+		f.s.k.Trace(sim.Record{Kind: sim.KindFDB, Node: f.s.name, MAC: mac, From: from, To: to, Reason: reason})
+	}
+}
+
+func (f *fdb) newEntry() *fdbEntry {
+	if n := len(f.free); n > 0 {
+		e := f.free[n-1]
+		f.free = f.free[:n-1]
+		return e
+	}
+	return &fdbEntry{}
+}
+
+// remove unlinks e from the list and the map.
+func (f *fdb) remove(e *fdbEntry) {
+	if f.m[e.key] == e {
+		delete(f.m, e.key)
+	}
+	f.unlink(e)
+}
+
+func (f *fdb) recycle(e *fdbEntry) {
+	*e = fdbEntry{}
+	f.free = append(f.free, e)
+}
+
+func (f *fdb) unlink(e *fdbEntry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		f.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		f.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+func (f *fdb) pushBack(e *fdbEntry) {
+	e.prev, e.next = f.tail, nil
+	if f.tail != nil {
+		f.tail.next = e
+	} else {
+		f.head = e
+	}
+	f.tail = e
+}
+
+func (f *fdb) moveBack(e *fdbEntry) {
+	if f.tail == e {
+		return
+	}
+	f.unlink(e)
+	f.pushBack(e)
+}

@@ -1,0 +1,408 @@
+// Package lan models an Ethernet segment as one learning switch (IEEE
+// 802.1D transparent bridging, as the Linux bridge does it): every attached
+// interface is a switch port, the switch learns source MACs into a
+// forwarding database (FDB) that ages out, forwards known unicast to one
+// port and floods broadcast, multicast and unknown unicast to every other
+// port. Frames are real bytes. Latency, jitter, loss, partitions, one-way
+// block rules and link state are applied per (ingress, egress) pair so a
+// scenario timeline can break the segment in the ways real LANs break.
+//
+// Everything runs on the sim kernel: no goroutines, no wall clock. Frames
+// in flight live in pooled buffers so a steady flow allocates nothing.
+package lan
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// Defaults of Config.
+const (
+	// DefaultLatency is the one-way latency a port adds, in each direction
+	// (host to switch, switch to host): a few metres of copper plus a store
+	// and forward switch hop are in the microseconds.
+	DefaultLatency = 10 * time.Microsecond
+	// DefaultFDBAging is the Linux bridge ageing_time default (300 s,
+	// BR_DEFAULT_AGEING_TIME) and the IEEE 802.1D recommended value.
+	DefaultFDBAging = 300 * time.Second
+)
+
+// Config configures a segment. The zero value gives the defaults.
+type Config struct {
+	// Latency is the one-way latency added per port (ingress and egress).
+	// Zero means DefaultLatency; a negative value means no latency.
+	Latency time.Duration
+	// FDBAging is how long an FDB entry lives without being refreshed by a
+	// frame from that MAC. Zero means DefaultFDBAging; a negative value
+	// means entries never age.
+	FDBAging time.Duration
+}
+
+// withDefaults resolves zero and negative values.
+func (c Config) withDefaults() Config {
+	switch {
+	case c.Latency == 0:
+		c.Latency = DefaultLatency
+	case c.Latency < 0:
+		c.Latency = 0
+	}
+	if c.FDBAging == 0 {
+		c.FDBAging = DefaultFDBAging
+	}
+	return c
+}
+
+// Receiver is what a port delivers frames to (a node's interface).
+type Receiver interface {
+	// Receive is called with a frame addressed to (or flooded to) the
+	// port. The slice is valid only during the call and is shared with the
+	// other receivers of the same frame: copy to keep it, never modify it.
+	Receive(frame []byte)
+}
+
+// Counters count frames through the segment. Drops count deliveries (one
+// frame flooded to three ports and lost on one counts one DropLoss).
+type Counters struct {
+	Sent      uint64 // frames handed to Port.Send
+	Delivered uint64 // deliveries to a Receiver
+	Unicast   uint64 // frames forwarded to the one port of a known destination
+	Flooded   uint64 // frames flooded (broadcast, multicast, unknown unicast)
+	Filtered  uint64 // known unicast whose destination is behind the ingress port (not sent back)
+
+	DropLinkDown  uint64 // port link down (ingress or egress)
+	DropLoss      uint64 // random loss (Impairment.Loss)
+	DropPartition uint64 // ingress and egress in different partition groups
+	DropBlocked   uint64 // matched a Block rule
+	DropRunt      uint64 // shorter than an Ethernet header
+
+	Learned uint64 // FDB entries created
+	Moved   uint64 // FDB entries moved to another port
+	Aged    uint64 // FDB entries expired
+	Flushed uint64 // FDB entries removed because their port's link went down
+}
+
+// Drop reasons, as traced in sim.KindDrop records.
+const (
+	ReasonLinkDown  = "link_down"
+	ReasonLoss      = "loss"
+	ReasonPartition = "partition"
+	ReasonBlocked   = "blocked"
+	ReasonRunt      = "runt"
+)
+
+// ethHeaderLen is dst(6) + src(6) + EtherType(2).
+const ethHeaderLen = 14
+
+// Segment is one Ethernet broadcast domain: a learning switch and its ports.
+type Segment struct {
+	k    *sim.Kernel
+	name string
+	cfg  Config
+	rng  *rand.Rand
+
+	ports []*Port // attach order: the order of flooding and of equal-time deliveries
+
+	fdb fdb
+
+	im Impairment // whole-segment impairment
+
+	partitioned bool
+	islands     int // number of partition islands (1 when not partitioned)
+
+	rules  []blockRule
+	nextID int
+	dec    *wire.Decoder
+	frame  wire.Frame
+
+	cnt Counters
+
+	freePkts []*packet
+	freeDels []*delivery
+}
+
+// New returns an empty segment named name (the name of the random stream
+// "lan/"+name and of the trace records).
+func New(k *sim.Kernel, name string, cfg Config) *Segment {
+	s := &Segment{
+		k:       k,
+		name:    name,
+		cfg:     cfg.withDefaults(),
+		rng:     k.Stream("lan/" + name),
+		islands: 1,
+		dec:     wire.NewDecoder(),
+		nextID:  1,
+	}
+	s.fdb.init(s)
+	return s
+}
+
+// Name returns the segment name.
+func (s *Segment) Name() string { return s.name }
+
+// Counters returns a snapshot of the segment counters.
+func (s *Segment) Counters() Counters { return s.cnt }
+
+// Ports returns the port names in attach order.
+func (s *Segment) Ports() []string {
+	names := make([]string, len(s.ports))
+	for i, p := range s.ports {
+		names[i] = p.name
+	}
+	return names
+}
+
+// Port is one switch port, the attachment of one node interface.
+type Port struct {
+	s      *Segment
+	index  int
+	node   string
+	iface  string
+	name   string
+	r      Receiver
+	up     bool
+	im     Impairment
+	island int // partition island; all 0 when the segment is not partitioned
+}
+
+// Attach adds a port for interface iface of node, delivering to r. The port
+// is named "node/iface" and starts with its link up.
+func (s *Segment) Attach(node, iface string, r Receiver) *Port {
+	p := &Port{s: s, index: len(s.ports), node: node, iface: iface, name: node + "/" + iface, r: r, up: true}
+	if s.partitioned {
+		// A node attached during a partition is in no group: isolated.
+		p.island = s.islands
+		s.islands++
+	}
+	s.ports = append(s.ports, p)
+	return p
+}
+
+// Name returns "node/iface".
+func (p *Port) Name() string { return p.name }
+
+// Node returns the node name.
+func (p *Port) Node() string { return p.node }
+
+// LinkUp reports whether the port's link is up.
+func (p *Port) LinkUp() bool { return p.up }
+
+// SetLink brings the port's link up or down. While down nothing enters the
+// segment from the port and nothing is delivered to it, including frames
+// already in flight. Taking a link down flushes the FDB entries learned on
+// the port, as the Linux bridge does when a port is disabled
+// (br_stp_disable_port -> br_fdb_delete_by_port) and as switches do on
+// link loss, so traffic to those MACs is flooded until they are learned
+// again.
+func (p *Port) SetLink(up bool) {
+	if p.up == up {
+		return
+	}
+	p.up = up
+	if !up {
+		p.s.fdb.flushPort(p)
+	}
+}
+
+// SetImpairment sets the port's impairment: its loss applies to every
+// delivery into or out of the port, its latency and jitter are added to
+// the port's latency in both directions.
+func (p *Port) SetImpairment(im Impairment) { p.im = im.clean() }
+
+// SetImpairment sets the whole-segment impairment, added to the port
+// settings: its loss applies to every delivery, its latency and jitter are
+// added once per delivery (on the egress side).
+func (s *Segment) SetImpairment(im Impairment) { s.im = im.clean() }
+
+// Lookup returns the port name the FDB holds for mac. While the segment is
+// partitioned each group has its own FDB; Lookup then returns the entry
+// refreshed most recently.
+func (s *Segment) Lookup(mac wire.MAC) (port string, ok bool) {
+	e := s.fdb.lookupAny(mac)
+	if e == nil {
+		return "", false
+	}
+	return e.port.name, true
+}
+
+// packet is one frame in flight: a pooled copy of the bytes, shared by the
+// deliveries of a flood and released when the last one is done.
+type packet struct {
+	s      *Segment
+	buf    []byte
+	in     *Port
+	refs   int
+	arrive func() // prebuilt closure: scheduling it allocates nothing
+}
+
+// delivery is one frame on its way from the switch to an egress port.
+type delivery struct {
+	s    *Segment
+	pkt  *packet
+	out  *Port
+	fire func()
+}
+
+func (s *Segment) getPacket() *packet {
+	if n := len(s.freePkts); n > 0 {
+		p := s.freePkts[n-1]
+		s.freePkts = s.freePkts[:n-1]
+		return p
+	}
+	p := &packet{s: s}
+	p.arrive = func() { p.s.forward(p) }
+	return p
+}
+
+func (s *Segment) release(p *packet) {
+	p.refs--
+	if p.refs > 0 {
+		return
+	}
+	p.in = nil
+	s.freePkts = append(s.freePkts, p)
+}
+
+func (s *Segment) getDelivery() *delivery {
+	if n := len(s.freeDels); n > 0 {
+		d := s.freeDels[n-1]
+		s.freeDels = s.freeDels[:n-1]
+		return d
+	}
+	d := &delivery{s: s}
+	d.fire = func() { d.s.deliver(d) }
+	return d
+}
+
+// Send puts a copy of frame on the wire from port p. It never blocks: the
+// frame reaches the switch after the port's latency.
+func (p *Port) Send(frame []byte) {
+	s := p.s
+	s.cnt.Sent++
+	if len(frame) < ethHeaderLen {
+		s.drop(p, ReasonRunt, &s.cnt.DropRunt)
+		return
+	}
+	if !p.up {
+		s.drop(p, ReasonLinkDown, &s.cnt.DropLinkDown)
+		return
+	}
+	pkt := s.getPacket()
+	pkt.buf = append(pkt.buf[:0], frame...)
+	pkt.in = p
+	pkt.refs = 1
+	if s.k.Tracing() {
+		s.k.Trace(sim.Record{Kind: sim.KindFrame, Node: s.name, Comp: p.name, Frame: pkt.buf})
+	}
+	s.k.At(s.k.Now().Add(s.portDelay(p, 0, 0)), pkt.arrive)
+}
+
+// forward is the switch: learn the source, then forward or flood.
+func (s *Segment) forward(pkt *packet) {
+	defer s.release(pkt)
+	in := pkt.in
+	if !in.up {
+		// The link went down while the frame was on it.
+		s.drop(in, ReasonLinkDown, &s.cnt.DropLinkDown)
+		return
+	}
+	var dst, src wire.MAC
+	copy(dst[:], pkt.buf[0:6])
+	copy(src[:], pkt.buf[6:12])
+
+	// IEEE 802.1D 8.7 / Linux br_fdb_update: learn every valid unicast
+	// source address on the port it arrived on.
+	if !src.IsGroup() && !src.IsZero() {
+		s.fdb.learn(src, in)
+	}
+
+	cls := classUnknown
+	if !dst.IsGroup() {
+		if e := s.fdb.lookup(dst, in.island); e != nil {
+			if e.port == in {
+				// Linux br_forward/should_deliver: never send a frame
+				// back out of the port it came in on.
+				s.cnt.Filtered++
+				return
+			}
+			s.cnt.Unicast++
+			s.offer(pkt, e.port, &cls)
+			return
+		}
+	}
+	s.cnt.Flooded++
+	for _, out := range s.ports {
+		if out != in {
+			s.offer(pkt, out, &cls)
+		}
+	}
+}
+
+// offer applies link state, partition, block rules and loss to the
+// delivery of pkt to out, and schedules it if it survives.
+func (s *Segment) offer(pkt *packet, out *Port, cls *classSet) {
+	in := pkt.in
+	if !out.up {
+		s.drop(out, ReasonLinkDown, &s.cnt.DropLinkDown)
+		return
+	}
+	if in.island != out.island {
+		s.drop(out, ReasonPartition, &s.cnt.DropPartition)
+		return
+	}
+	if len(s.rules) > 0 && s.blocked(pkt.buf, in, out, cls) {
+		s.drop(out, ReasonBlocked, &s.cnt.DropBlocked)
+		return
+	}
+	if loss := combinedLoss(s.im.Loss, in.im.Loss, out.im.Loss); loss > 0 && s.rng.Float64() < loss {
+		s.drop(out, ReasonLoss, &s.cnt.DropLoss)
+		return
+	}
+	d := s.getDelivery()
+	d.pkt, d.out = pkt, out
+	pkt.refs++
+	s.k.At(s.k.Now().Add(s.portDelay(out, s.im.Latency, s.im.Jitter)), d.fire)
+}
+
+// deliver hands a frame to the egress port's receiver.
+func (s *Segment) deliver(d *delivery) {
+	pkt, out := d.pkt, d.out
+	d.pkt, d.out = nil, nil
+	s.freeDels = append(s.freeDels, d)
+	defer s.release(pkt)
+	if !out.up {
+		s.drop(out, ReasonLinkDown, &s.cnt.DropLinkDown)
+		return
+	}
+	s.cnt.Delivered++
+	if out.r != nil {
+		out.r.Receive(pkt.buf)
+	}
+}
+
+// portDelay is the one-way delay through port p plus extra latency and
+// jitter. Jitter is uniform in [0, jitter) from the segment's stream,
+// drawn only when non-zero so enabling jitter on one segment does not
+// change the numbers drawn elsewhere.
+func (s *Segment) portDelay(p *Port, extra, jitter time.Duration) time.Duration {
+	d := s.cfg.Latency + p.im.Latency + extra
+	if j := p.im.Jitter + jitter; j > 0 {
+		d += time.Duration(s.rng.Int64N(int64(j)))
+	}
+	return d
+}
+
+func (s *Segment) drop(p *Port, reason string, counter *uint64) {
+	*counter++
+	if s.k.Tracing() {
+		s.k.Trace(sim.Record{Kind: sim.KindDrop, Node: s.name, Comp: p.name, Reason: reason})
+	}
+}
+
+// String describes the segment for debugging.
+func (s *Segment) String() string {
+	return fmt.Sprintf("lan %s (%d ports)", s.name, len(s.ports))
+}
