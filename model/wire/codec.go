@@ -1,74 +1,212 @@
 package wire
 
+import (
+	"fmt"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
 // Encoder builds packets into reusable buffers. The slices it returns are
 // valid until its next call; callers that keep them must copy.
+// The zero value is ready to use. Not safe for concurrent use.
 type Encoder struct {
-	buf []byte
+	buf []byte // Ethernet and Forward output
+
+	sb     gopacket.SerializeBuffer // IP packets and ARP frames
+	ip4    layers.IPv4
+	arp    layers.ARP
+	icmp   layers.ICMPv4
+	udp    layers.UDP
+	vrrp   VRRP // scratch copy of the caller's VRRP, with pseudo = &ip4
+	src    [4]byte
+	dst    [4]byte
+	arpSHA [6]byte
+	arpSPA [4]byte
+	arpTHA [6]byte
+	arpTPA [4]byte
 }
 
 // NewEncoder returns an Encoder.
-func NewEncoder() *Encoder { return &Encoder{} }
+func NewEncoder() *Encoder {
+	e := &Encoder{}
+	e.init()
+	return e
+}
+
+// init prepares the reusable layers once; later calls are free.
+func (e *Encoder) init() {
+	if e.sb != nil {
+		return
+	}
+	// 14 octets of Ethernet + 20 of IPv4 + 8 of ICMP/UDP/VRRP header in
+	// front; VRRP addresses and echo data behind.
+	e.sb = gopacket.NewSerializeBufferExpectedSize(64, 128)
+	e.ip4.SrcIP = e.src[:]
+	e.ip4.DstIP = e.dst[:]
+	_ = e.udp.SetNetworkLayerForChecksum(&e.ip4)
+	e.arp.SourceHwAddress = e.arpSHA[:]
+	e.arp.SourceProtAddress = e.arpSPA[:]
+	e.arp.DstHwAddress = e.arpTHA[:]
+	e.arp.DstProtAddress = e.arpTPA[:]
+}
 
 // EncodeOptions control encoding for fault injection. The zero value
 // computes lengths and checksums.
 type EncodeOptions struct {
 	KeepChecksum bool // use VRRP.Checksum as given
-	KeepLength   bool // do not fix lengths/counts (Addrs count as given)
+	// KeepLength writes Count as the VRRP Count IP Addrs field (RFC 3768
+	// section 5.3.5) instead of len(Addrs), so a count inconsistent with
+	// the message length can be injected. The addresses written are still
+	// Addrs and the IPv4 total length is still the true length, so the
+	// count is the only fault (the IPv4Header has no length to keep).
+	KeepLength bool
+	Count      uint8 // Count IP Addrs when KeepLength is set
 }
 
-// Ethernet returns an Ethernet II frame dst|src|type|payload (no padding,
-// as Linux hands frames to a veth/bridge).
-func (e *Encoder) Ethernet(dst, src MAC, etherType uint16, payload []byte) []byte {
-	panic("wire: Ethernet not implemented yet")
-}
+// fixAll makes gopacket compute IPv4/UDP lengths and checksums.
+var fixAll = gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
 
-// ARPFrame returns a complete Ethernet+ARP frame.
-func (e *Encoder) ARPFrame(dst, src MAC, a ARP) ([]byte, error) {
-	panic("wire: ARPFrame not implemented yet")
+// Decoder decodes frames with preallocated layers. Not safe for concurrent
+// use. The zero value is ready to use.
+type Decoder struct {
+	parser  *gopacket.DecodingLayerParser // IPv4 and what it carries
+	decoded []gopacket.LayerType
+	arp     layers.ARP
+	ip4     layers.IPv4
+	vrrp    VRRP // pseudo = &ip4 for the v3 checksum
+	icmp    layers.ICMPv4
+	udp     layers.UDP
 }
-
-// VRRPPacket returns an IPv4 packet (no Ethernet header) carrying v; the
-// checksum is computed (v3 with the pseudo-header from ip).
-func (e *Encoder) VRRPPacket(ip IPv4Header, v *VRRP, opt EncodeOptions) ([]byte, error) {
-	panic("wire: VRRPPacket not implemented yet")
-}
-
-// ICMPPacket returns an IPv4 packet carrying an ICMP echo with data.
-func (e *Encoder) ICMPPacket(ip IPv4Header, m ICMPEcho, data []byte) ([]byte, error) {
-	panic("wire: ICMPPacket not implemented yet")
-}
-
-// UDPPacket returns an IPv4 packet carrying a UDP datagram with data.
-func (e *Encoder) UDPPacket(ip IPv4Header, u UDPHeader, data []byte) ([]byte, error) {
-	panic("wire: UDPPacket not implemented yet")
-}
-
-// Decoder decodes frames with preallocated layers. Not safe for concurrent use.
-type Decoder struct{}
 
 // NewDecoder returns a Decoder.
-func NewDecoder() *Decoder { return &Decoder{} }
+func NewDecoder() *Decoder {
+	d := &Decoder{}
+	d.init()
+	return d
+}
+
+func (d *Decoder) init() {
+	if d.parser != nil {
+		return
+	}
+	_ = d.vrrp.SetNetworkLayerForChecksum(&d.ip4)
+	_ = d.udp.SetNetworkLayerForChecksum(&d.ip4)
+	// The parser starts at IPv4: the Ethernet header is 14 fixed octets
+	// read in place (see ethernet.go) and ARP ends the chain, so only the
+	// IPv4 protocol hand-off (1, 17, 112) needs a parser. Layer types are
+	// small integers, so the sparse container is the fastest lookup.
+	d.parser = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv4)
+	d.parser.SetDecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
+	d.parser.AddDecodingLayer(&d.ip4)
+	d.parser.AddDecodingLayer(&d.vrrp)
+	d.parser.AddDecodingLayer(&d.icmp)
+	d.parser.AddDecodingLayer(&d.udp)
+	// Unknown protocols and ports end the chain quietly: only the layers
+	// understood are flagged in the Frame.
+	d.parser.IgnoreUnsupported = true
+	// Our code must never panic; let the fuzzer see it if it does.
+	d.parser.IgnorePanic = true
+	d.decoded = make([]gopacket.LayerType, 0, 8)
+}
 
 // Decode parses b into f. Any malformed input gives an error wrapping one
 // of the sentinel errors; it never panics. Unknown EtherTypes and IP
 // protocols are not errors: only the layers understood are flagged in f.
+//
+// On error, f keeps the layers decoded before the failing one (for
+// example HasIP with the addresses of a VRRP packet whose checksum is
+// bad), so a receiver can count drops by reason and source.
+// f.VRRP.Addrs reuses f's previous backing array: decoding into the same
+// Frame again allocates nothing, and a Frame never shares memory with the
+// Decoder. Payload aliases b.
 func (d *Decoder) Decode(b []byte, f *Frame) error {
-	panic("wire: Decode not implemented yet")
+	d.init()
+	addrs := f.VRRP.Addrs[:0]
+	*f = Frame{}
+	f.VRRP.Addrs = addrs
+	payload, err := decodeEthernet(b, f)
+	if err != nil {
+		return err
+	}
+	switch f.EtherType {
+	case EtherTypeARP:
+		return d.decodeARP(payload, f)
+	case EtherTypeIPv4:
+		return d.decodeIPv4(payload, f)
+	}
+	return nil
 }
 
-// Forward returns a copy of the IPv4 packet inside frame with the TTL
-// decremented and the header checksum fixed, re-framed from src to dst. It
-// returns ErrBadLength for a frame that is not IPv4 and an error if the TTL
-// would reach 0.
-func (e *Encoder) Forward(frame []byte, dst, src MAC) ([]byte, error) {
-	panic("wire: Forward not implemented yet")
+// decodeIPv4 checks the IPv4 header (the checks of Linux ip_rcv), then
+// runs the layer parser over the packet.
+func (d *Decoder) decodeIPv4(b []byte, f *Frame) error {
+	n, err := checkIPv4(b)
+	if err != nil {
+		return err
+	}
+	// Trailing octets beyond the total length are Ethernet padding.
+	err = d.parser.DecodeLayers(b[:n], &d.decoded)
+	if len(d.decoded) == 0 {
+		// checkIPv4 accepted the header, so only malformed options remain.
+		return fmt.Errorf("wire: ipv4: %w: %v", ErrBadLength, err)
+	}
+	f.HasIP = true
+	f.IP = IPv4Header{
+		TOS:      d.ip4.TOS,
+		ID:       d.ip4.Id,
+		TTL:      d.ip4.TTL,
+		Protocol: uint8(d.ip4.Protocol),
+		Src:      addr4(d.ip4.SrcIP),
+		Dst:      addr4(d.ip4.DstIP),
+	}
+	if err != nil {
+		return upperError(d.ip4.NextLayerType(), err, d.parser.Truncated)
+	}
+	for _, t := range d.decoded[1:] {
+		switch t {
+		case layers.LayerTypeVRRP:
+			f.HasVRRP = true
+			copyVRRP(&f.VRRP, &d.vrrp)
+		case layers.LayerTypeICMPv4:
+			if err := d.checkICMP(b[:n], f); err != nil {
+				return err
+			}
+		case layers.LayerTypeUDP:
+			if err := d.checkUDP(b[:n], f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-// Summary describes a frame on one line in the style of `tcpdump -n`
-// (without the timestamp), e.g.
-// "IP 10.0.0.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 150, authtype none, intvl 1s, length 20"
-// or "ARP, Request who-has 10.0.0.254 (ff:ff:ff:ff:ff:ff) tell 10.0.0.254, length 28".
-// Malformed frames are described, never a panic.
-func Summary(b []byte) string {
-	panic("wire: Summary not implemented yet")
+// upperError wraps an error from the layer after IPv4. Our VRRP layer
+// already wraps a sentinel; gopacket's ICMP and UDP layers return plain
+// errors, classified by whether they reported truncation.
+func upperError(t gopacket.LayerType, err error, truncated bool) error {
+	if t == layers.LayerTypeVRRP {
+		return err
+	}
+	if truncated {
+		return fmt.Errorf("wire: %v: %w: %v", t, ErrTruncated, err)
+	}
+	return fmt.Errorf("wire: %v: %w: %v", t, ErrBadLength, err)
+}
+
+// copyVRRP copies the exported fields of src into dst, reusing dst.Addrs;
+// dst never shares memory with src and never carries src's pseudo-header.
+func copyVRRP(dst, src *VRRP) {
+	addrs := append(dst.Addrs[:0], src.Addrs...)
+	*dst = VRRP{
+		Version:  src.Version,
+		Type:     src.Type,
+		VRID:     src.VRID,
+		Priority: src.Priority,
+		AuthType: src.AuthType,
+		AdverInt: src.AdverInt,
+		Checksum: src.Checksum,
+		Addrs:    addrs,
+		AuthData: src.AuthData,
+	}
 }

@@ -61,3 +61,7 @@ var (
 	ErrBadChecksum = errors.New("bad checksum")
 	ErrUnsupported = errors.New("unsupported")
 )
+
+// ErrTTLExpired is returned by Encoder.Forward when the TTL of the packet
+// is 1 or 0, so forwarding would expire it (RFC 1812 section 5.3.1).
+var ErrTTLExpired = errors.New("ttl expired")
