@@ -1,0 +1,352 @@
+// Package reports turns the trace of one run (sim.Records) into metrics:
+// VRRP transitions, convergence per disruptive action, split-brain
+// intervals, per-flow loss and outage windows, ARP and FDB convergence,
+// drop counters and the verdicts of a scenario's expectations. It also holds
+// the other consumers of the trace: the pcap writer, the tcpdump-style text
+// trace and the golden trace used by regression tests.
+//
+// Reports read trace records only; they never import the models (DESIGN:
+// reports -> sim). Everything here is deterministic: the same records give
+// byte-identical JSON and text.
+package reports
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// State names as emitted by the VRRP speaker (keepalived's names).
+const (
+	stateMaster = "MASTER"
+)
+
+// Options tunes what a Collector keeps.
+type Options struct {
+	// Frames keeps a copy of every frame (see Collector.Frames). Only
+	// needed by consumers that want the bytes after the run; the pcap and
+	// text trace writers are tracers of their own and do not need it.
+	Frames bool
+}
+
+// Frame is a kept copy of a KindFrame record.
+type Frame struct {
+	At      sim.Time
+	Segment string
+	Port    string
+	Data    []byte
+}
+
+// Collector gathers the records of one run. Feed it with Trace (usable as a
+// sim.Tracer), then call Report. It is not safe for concurrent use, like the
+// kernel that feeds it.
+type Collector struct {
+	opts Options
+	seq  uint64   // position of the record in the run, to order equal times
+	last sim.Time // time of the latest record
+
+	ifaces    []ifaceInfo
+	macOwner  map[[6]byte]string // node MAC -> node name (virtual MACs excluded)
+	nodeMACs  map[string][][6]byte
+	routers   map[string]bool // nodes that run a VRRP instance
+	instances map[string]bool
+
+	trans   []transition
+	mevents []masterEvent
+	seen    map[nodeInst]uint8 // VRID of every (node, instance) seen so far
+	adverts map[nodeInst]*advertLog
+	actions []action
+
+	neigh    map[hostIP][]neighChange
+	neighKey []hostIP // first-seen order, sorted at report time
+	fdb      []fdbChange
+
+	flows    map[flowKey]*flowLog
+	drops    map[dropKey]int
+	frames   map[string]*frameCount
+	kept     []Frame
+	notesCnt int
+}
+
+type nodeInst struct{ node, inst string }
+
+type hostIP struct {
+	host string
+	ip   netip.Addr
+}
+
+type flowKey struct{ node, name string }
+
+type dropKey struct{ node, comp, reason string }
+
+type ifaceInfo struct {
+	node, iface string
+	mac         [6]byte
+	addr        netip.Addr
+}
+
+type transition struct {
+	seq              uint64
+	at               sim.Time
+	node, inst       string
+	from, to, reason string
+	prio             int64
+	vrid             int64
+	addr             netip.Addr
+}
+
+// masterEvent says a node started or stopped being master of an instance.
+// Transitions make them, and so does a crash action: a crashed node is no
+// longer master even if the model emits no state record for it.
+type masterEvent struct {
+	seq    uint64
+	at     sim.Time
+	node   string
+	inst   string
+	vrid   int64
+	master bool
+}
+
+type advertLog struct {
+	vrid   int64
+	at     []sim.Time
+	seq    []uint64
+	lastPr int64
+}
+
+type action struct {
+	seq        uint64
+	at         sim.Time
+	text, verb string
+	node       string
+}
+
+type neighChange struct {
+	seq      uint64
+	at       sim.Time
+	iface    string
+	mac      [6]byte
+	from, to string
+	reason   string
+}
+
+type fdbChange struct {
+	at       sim.Time
+	segment  string
+	mac      [6]byte
+	from, to string
+	reason   string
+}
+
+// flowLog keeps one entry per sequence number, in send order.
+type flowLog struct {
+	pkts  []flowPkt
+	index map[int64]int // sequence number -> position in pkts
+}
+
+type flowPkt struct {
+	seq      int64
+	sent     sim.Time
+	received bool
+	lost     bool
+}
+
+type frameCount struct {
+	frames, bytes int
+}
+
+// NewCollector returns an empty collector that does not keep frames.
+func NewCollector() *Collector { return NewCollectorWith(Options{}) }
+
+// NewCollectorWith returns an empty collector with options.
+func NewCollectorWith(o Options) *Collector {
+	return &Collector{
+		opts:      o,
+		macOwner:  make(map[[6]byte]string),
+		nodeMACs:  make(map[string][][6]byte),
+		routers:   make(map[string]bool),
+		instances: make(map[string]bool),
+		seen:      make(map[nodeInst]uint8),
+		adverts:   make(map[nodeInst]*advertLog),
+		neigh:     make(map[hostIP][]neighChange),
+		flows:     make(map[flowKey]*flowLog),
+		drops:     make(map[dropKey]int),
+		frames:    make(map[string]*frameCount),
+	}
+}
+
+// Frames returns the frames kept when Options.Frames is set.
+func (c *Collector) Frames() []Frame { return c.kept }
+
+// Trace consumes one record. Its method value is a sim.Tracer.
+func (c *Collector) Trace(r *sim.Record) {
+	c.seq++
+	if r.At > c.last {
+		c.last = r.At
+	}
+	switch r.Kind {
+	case sim.KindFrame:
+		fc := c.frames[r.Node]
+		if fc == nil {
+			fc = &frameCount{}
+			c.frames[r.Node] = fc
+		}
+		fc.frames++
+		fc.bytes += len(r.Frame)
+		if c.opts.Frames {
+			c.kept = append(c.kept, Frame{At: r.At, Segment: r.Node, Port: r.Comp, Data: append([]byte(nil), r.Frame...)})
+		}
+	case sim.KindState:
+		c.onState(r)
+	case sim.KindAdvert:
+		c.onAdvert(r)
+	case sim.KindAction:
+		c.onAction(r)
+	case sim.KindNeigh:
+		k := hostIP{r.Node, r.Addr}
+		if _, ok := c.neigh[k]; !ok {
+			c.neighKey = append(c.neighKey, k)
+		}
+		c.neigh[k] = append(c.neigh[k], neighChange{seq: c.seq, at: r.At, iface: r.Comp, mac: r.MAC, from: r.From, to: r.To, reason: r.Reason})
+	case sim.KindFDB:
+		c.fdb = append(c.fdb, fdbChange{at: r.At, segment: r.Node, mac: r.MAC, from: r.From, to: r.To, reason: r.Reason})
+	case sim.KindFlow:
+		c.onFlow(r)
+	case sim.KindDrop:
+		c.drops[dropKey{r.Node, r.Comp, r.Reason}]++
+	case sim.KindNote:
+		c.notesCnt++
+		if r.Event == "iface" {
+			c.onIface(r)
+		}
+	}
+}
+
+func (c *Collector) onIface(r *sim.Record) {
+	c.ifaces = append(c.ifaces, ifaceInfo{node: r.Node, iface: r.Comp, mac: r.MAC, addr: r.Addr})
+	// A VRRP virtual MAC is shared by whoever is master: it never names a
+	// node (RFC 3768 section 7.3), so keep it out of the owner map.
+	if _, virtual := vmacVRID(r.MAC); virtual || r.MAC == ([6]byte{}) {
+		return
+	}
+	if _, ok := c.macOwner[r.MAC]; !ok {
+		c.macOwner[r.MAC] = r.Node
+	}
+	c.nodeMACs[r.Node] = append(c.nodeMACs[r.Node], r.MAC)
+}
+
+func (c *Collector) onState(r *sim.Record) {
+	k := nodeInst{r.Node, r.Comp}
+	c.seen[k] = uint8(r.Value2)
+	c.routers[r.Node] = true
+	c.instances[r.Comp] = true
+	c.trans = append(c.trans, transition{
+		seq: c.seq, at: r.At, node: r.Node, inst: r.Comp,
+		from: r.From, to: r.To, reason: r.Reason,
+		prio: r.Value, vrid: r.Value2, addr: r.Addr,
+	})
+	c.mevents = append(c.mevents, masterEvent{seq: c.seq, at: r.At, node: r.Node, inst: r.Comp, vrid: r.Value2, master: r.To == stateMaster})
+}
+
+func (c *Collector) onAdvert(r *sim.Record) {
+	k := nodeInst{r.Node, r.Comp}
+	if _, ok := c.seen[k]; !ok {
+		c.seen[k] = uint8(r.Value2)
+	}
+	c.routers[r.Node] = true
+	c.instances[r.Comp] = true
+	a := c.adverts[k]
+	if a == nil {
+		a = &advertLog{vrid: r.Value2}
+		c.adverts[k] = a
+	}
+	a.at = append(a.at, r.At)
+	a.seq = append(a.seq, c.seq)
+	a.lastPr = r.Value
+}
+
+func (c *Collector) onAction(r *sim.Record) {
+	c.actions = append(c.actions, action{seq: c.seq, at: r.At, text: r.Event, verb: r.Comp, node: r.Node})
+	// A crashed node runs nothing: whatever it was master of, it no longer
+	// is. The speaker may not get to say so (a crash sends no priority-0
+	// advertisement, RFC 3768 section 6.4.3 only covers a clean shutdown).
+	if r.Comp != "crash" || r.Node == "" {
+		return
+	}
+	for _, k := range sortedNodeInsts(c.seen) {
+		if k.node == r.Node {
+			c.mevents = append(c.mevents, masterEvent{seq: c.seq, at: r.At, node: k.node, inst: k.inst, vrid: int64(c.seen[k]), master: false})
+		}
+	}
+}
+
+func (c *Collector) onFlow(r *sim.Record) {
+	k := flowKey{r.Node, r.Comp}
+	f := c.flows[k]
+	if f == nil {
+		f = &flowLog{index: make(map[int64]int)}
+		c.flows[k] = f
+	}
+	i, ok := f.index[r.Value]
+	switch r.Event {
+	case "sent":
+		if ok {
+			// A reused sequence number starts a new packet.
+			f.pkts[i].sent = r.At
+			return
+		}
+		f.index[r.Value] = len(f.pkts)
+		f.pkts = append(f.pkts, flowPkt{seq: r.Value, sent: r.At})
+	case "received":
+		if ok {
+			f.pkts[i].received = true
+		}
+	case "lost":
+		if ok {
+			f.pkts[i].lost = true
+		}
+	}
+}
+
+// macString formats a MAC the way ip(8) and tcpdump do.
+func macString(m [6]byte) string {
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+// vmacVRID recognises the VRRP virtual router MAC 00-00-5E-00-01-{VRID}
+// (RFC 3768 section 7.3; RFC 5798 section 7.3 adds 00-00-5E-00-02-{VRID}
+// for IPv6).
+func vmacVRID(m [6]byte) (vrid int, ok bool) {
+	if m[0] == 0 && m[1] == 0 && m[2] == 0x5e && m[3] == 0 && (m[4] == 1 || m[4] == 2) {
+		return int(m[5]), true
+	}
+	return 0, false
+}
+
+// owner names who a MAC belongs to: a node name, "vmac:51" for the IPv4
+// virtual MAC of VRID 51 ("vmac6:51" for IPv6), "" for the zero MAC, or
+// the MAC itself when nobody announced it.
+func (c *Collector) owner(m [6]byte) string {
+	if m == ([6]byte{}) {
+		return ""
+	}
+	if vrid, ok := vmacVRID(m); ok {
+		if m[4] == 2 {
+			return fmt.Sprintf("vmac6:%d", vrid)
+		}
+		return fmt.Sprintf("vmac:%d", vrid)
+	}
+	if n, ok := c.macOwner[m]; ok {
+		return n
+	}
+	return macString(m)
+}
+
+func joinOr(s []string, none string) string {
+	if len(s) == 0 {
+		return none
+	}
+	return strings.Join(s, "+")
+}

@@ -1,0 +1,382 @@
+package reports
+
+import (
+	"math"
+	"slices"
+
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// instances returns every VRRP instance name seen, sorted.
+func (a *analysis) instances() []string { return sortedKeys(a.c.instances) }
+
+// masters replays the master events of inst for which keep is true (keep
+// must select a prefix of the run: records come in time order) and returns
+// the nodes that are MASTER afterwards, sorted.
+func (a *analysis) masters(inst string, keep func(e *masterEvent) bool) []string {
+	is := make(map[string]bool)
+	for i := range a.c.mevents {
+		e := &a.c.mevents[i]
+		if !keep(e) {
+			break
+		}
+		if e.inst == inst {
+			is[e.node] = e.master
+		}
+	}
+	out := []string{}
+	for _, n := range sortedKeys(is) {
+		if is[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// mastersAt is the set of masters of inst once every record stamped at or
+// before t has been applied.
+func (a *analysis) mastersAt(inst string, t sim.Time) []string {
+	return a.masters(inst, func(e *masterEvent) bool { return e.at <= t })
+}
+
+// mastersBefore is the set of masters of inst just before record seq.
+func (a *analysis) mastersBefore(inst string, seq uint64) []string {
+	return a.masters(inst, func(e *masterEvent) bool { return e.seq < seq })
+}
+
+// becameMaster returns when node last became master of inst at or before
+// t, and whether it is master at t.
+func (a *analysis) becameMaster(inst, node string, t sim.Time) (since sim.Time, master bool) {
+	for _, e := range a.c.mevents {
+		if e.at > t {
+			break
+		}
+		if e.inst != inst || e.node != node {
+			continue
+		}
+		if e.master && !master {
+			since = e.at
+		}
+		master = e.master
+	}
+	return since, master
+}
+
+// nextMaster returns the first time after t that node becomes master of inst.
+func (a *analysis) nextMaster(inst, node string, t sim.Time) (sim.Time, bool) {
+	for _, e := range a.c.mevents {
+		if e.at > t && e.inst == inst && e.node == node && e.master {
+			return e.at, true
+		}
+	}
+	return 0, false
+}
+
+// vmacOwners returns the nodes that are master at t of an instance with
+// this VRID: they answer for the virtual MAC (RFC 3768 section 7.3).
+func (a *analysis) vmacOwners(vrid int, t sim.Time) map[string]bool {
+	is := make(map[nodeInst]bool)
+	for _, e := range a.c.mevents {
+		if e.at > t {
+			break
+		}
+		if e.vrid == int64(vrid) {
+			is[nodeInst{e.node, e.inst}] = e.master
+		}
+	}
+	out := make(map[string]bool)
+	for k, m := range is {
+		if m {
+			out[k.node] = true
+		}
+	}
+	return out
+}
+
+// actionAt returns the first applied action with this canonical text.
+func (a *analysis) actionAt(text string) (action, bool) {
+	for _, ac := range a.c.actions {
+		if ac.text == text {
+			return ac, true
+		}
+	}
+	return action{}, false
+}
+
+// convergence measures every instance after every disruptive action.
+func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
+	var acts []action
+	for _, ac := range a.c.actions {
+		if disruptive[ac.text] {
+			acts = append(acts, ac)
+		}
+	}
+	out := []Convergence{}
+	for i, ac := range acts {
+		endSeq, endAt := uint64(math.MaxUint64), a.end
+		if i+1 < len(acts) {
+			endSeq, endAt = acts[i+1].seq, acts[i+1].at
+		}
+		for _, inst := range a.instances() {
+			cv := Convergence{
+				Action: ac.text, At: Seconds(ac.at), Instance: inst,
+				OldMaster: a.mastersBefore(inst, ac.seq),
+				NewMaster: a.mastersBefore(inst, endSeq),
+				WindowEnd: Seconds(endAt),
+			}
+			var first, last *transition
+			for j := range a.c.trans {
+				t := &a.c.trans[j]
+				if t.inst != inst || t.seq <= ac.seq || t.seq >= endSeq {
+					continue
+				}
+				cv.Transitions++
+				last = t
+				if first == nil && t.to == stateMaster {
+					first = t
+				}
+			}
+			if first != nil {
+				cv.DetectNode = first.node
+				cv.Detect = secPtr(first.at - ac.at)
+				if at, ok := a.lastAdvert(inst, cv.OldMaster, first.seq); ok {
+					cv.LastAdvert = secPtr(at)
+					cv.SinceLastAdvert = secPtr(first.at - at)
+				}
+			}
+			if last != nil {
+				cv.Converged = secPtr(last.at - ac.at)
+			}
+			out = append(out, cv)
+		}
+	}
+	return out
+}
+
+// lastAdvert returns the latest advertisement of inst sent by any of nodes
+// before record seq.
+func (a *analysis) lastAdvert(inst string, nodes []string, seq uint64) (sim.Time, bool) {
+	var best sim.Time
+	found := false
+	for _, n := range nodes {
+		l := a.c.adverts[nodeInst{n, inst}]
+		if l == nil {
+			continue
+		}
+		// Adverts are logged in record order: find the last one before seq.
+		i, _ := slices.BinarySearch(l.seq, seq)
+		if i == 0 {
+			continue
+		}
+		if at := l.at[i-1]; !found || at > best {
+			best, found = at, true
+		}
+	}
+	return best, found
+}
+
+// flows accounts loss and outages per flow, sorted by node then name.
+func (a *analysis) flows() []Flow {
+	keys := make([]flowKey, 0, len(a.c.flows))
+	for k := range a.c.flows {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y flowKey) int {
+		if x.node != y.node {
+			if x.node < y.node {
+				return -1
+			}
+			return 1
+		}
+		switch {
+		case x.name < y.name:
+			return -1
+		case x.name > y.name:
+			return 1
+		}
+		return 0
+	})
+	out := []Flow{}
+	for _, k := range keys {
+		out = append(out, flowMetrics(k, a.c.flows[k]))
+	}
+	return out
+}
+
+func flowMetrics(k flowKey, f *flowLog) Flow {
+	fl := Flow{Name: k.name, Node: k.node, Sent: len(f.pkts), Outages: []Outage{}}
+	var cur *Outage
+	closeRun := func(end sim.Time, recovered bool) {
+		cur.End, cur.Recovered = Seconds(end), recovered
+		fl.Outage += cur.End - cur.Start
+		fl.Outages = append(fl.Outages, *cur)
+		cur = nil
+	}
+	var lastLost sim.Time
+	for _, p := range f.pkts {
+		switch {
+		case p.received:
+			// A late reply still proves the path works: count it received.
+			fl.Received++
+			if cur != nil {
+				closeRun(p.sent, true)
+			}
+		case p.lost:
+			fl.Lost++
+			if cur == nil {
+				cur = &Outage{Start: Seconds(p.sent), FirstSeq: p.seq}
+			}
+			cur.Lost++
+			cur.LastSeq = p.seq
+			lastLost = p.sent
+		default:
+			// Still in flight when the run ended: neither lost nor
+			// received, so it ends a run of losses without recovering it.
+			fl.InFlight++
+			if cur != nil {
+				closeRun(lastLost, false)
+			}
+		}
+	}
+	if cur != nil {
+		closeRun(lastLost, false)
+	}
+	return fl
+}
+
+// splitBrain finds the intervals with two or more masters per instance.
+func (a *analysis) splitBrain() ([]SplitBrain, Seconds) {
+	out := []SplitBrain{}
+	var total Seconds
+	for _, inst := range a.instances() {
+		is := make(map[string]bool)
+		count := 0
+		var cur *SplitBrain
+		union := make(map[string]bool)
+		for _, e := range a.c.mevents {
+			if e.inst != inst {
+				continue
+			}
+			if is[e.node] != e.master {
+				if e.master {
+					count++
+				} else {
+					count--
+				}
+				is[e.node] = e.master
+			}
+			switch {
+			case count >= 2 && cur == nil:
+				cur = &SplitBrain{Instance: inst, Start: Seconds(e.at)}
+				clear(union)
+				for n, m := range is {
+					if m {
+						union[n] = true
+					}
+				}
+			case count >= 2:
+				if e.master {
+					union[e.node] = true
+				}
+			case cur != nil:
+				cur.End = Seconds(e.at)
+				if cur.End > cur.Start { // same-instant handovers are not split brain
+					cur.Duration = cur.End - cur.Start
+					cur.Masters = sortedKeys(union)
+					total += cur.Duration
+					out = append(out, *cur)
+				}
+				cur = nil
+			}
+		}
+		if cur != nil && Seconds(a.end) > cur.Start {
+			cur.End, cur.UntilEnd = Seconds(a.end), true
+			cur.Duration = cur.End - cur.Start
+			cur.Masters = sortedKeys(union)
+			total += cur.Duration
+			out = append(out, *cur)
+		}
+	}
+	return out, total
+}
+
+// lastDisruptiveBefore returns the latest disruptive action before seq.
+func (a *analysis) lastDisruptiveBefore(disruptive map[string]bool, seq uint64) (action, bool) {
+	var found action
+	ok := false
+	for _, ac := range a.c.actions {
+		if ac.seq >= seq {
+			break
+		}
+		if disruptive[ac.text] {
+			found, ok = ac, true
+		}
+	}
+	return found, ok
+}
+
+// arp lists the neighbour entries whose link address changed owner.
+func (a *analysis) arp(disruptive map[string]bool) []ARPEntry {
+	keys := slices.Clone(a.c.neighKey)
+	slices.SortFunc(keys, func(x, y hostIP) int {
+		if x.host != y.host {
+			if x.host < y.host {
+				return -1
+			}
+			return 1
+		}
+		return x.ip.Compare(y.ip)
+	})
+	out := []ARPEntry{}
+	for _, k := range keys {
+		e := ARPEntry{Host: k.host, IP: k.ip.String(), Owners: []string{}, Moves: []ARPMove{}, Changes: []ARPChange{}}
+		prev := ""
+		for _, ch := range a.c.neigh[k] {
+			own := a.c.owner(ch.mac)
+			e.Changes = append(e.Changes, ARPChange{
+				At: Seconds(ch.at), Iface: ch.iface, MAC: macString(ch.mac), Owner: own,
+				From: ch.from, State: ch.to, Reason: ch.reason,
+			})
+			if own == "" {
+				continue // INCOMPLETE or FAILED: no link address to compare
+			}
+			if !slices.Contains(e.Owners, own) {
+				e.Owners = append(e.Owners, own)
+			}
+			if prev != "" && own != prev {
+				mv := ARPMove{At: Seconds(ch.at), From: prev, To: own, MAC: macString(ch.mac)}
+				if ac, ok := a.lastDisruptiveBefore(disruptive, ch.seq); ok {
+					mv.Action = ac.text
+					mv.AfterAction = secPtr(ch.at - ac.at)
+				}
+				e.Moves = append(e.Moves, mv)
+			}
+			prev = own
+		}
+		if len(e.Moves) > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// fdb lists, per segment, the FDB changes of virtual MACs and of the MACs
+// of nodes that run VRRP.
+func (a *analysis) fdb() []FDBSegment {
+	bySeg := make(map[string][]FDBChange)
+	for _, ch := range a.c.fdb {
+		_, virtual := vmacVRID(ch.mac)
+		if !virtual && !a.c.routers[a.c.macOwner[ch.mac]] {
+			continue
+		}
+		bySeg[ch.segment] = append(bySeg[ch.segment], FDBChange{
+			At: Seconds(ch.at), MAC: macString(ch.mac), Owner: a.c.owner(ch.mac),
+			Port: ch.to, From: ch.from, Reason: ch.reason,
+		})
+	}
+	out := []FDBSegment{}
+	for _, seg := range sortedKeys(bySeg) {
+		out = append(out, FDBSegment{Segment: seg, Changes: bySeg[seg]})
+	}
+	return out
+}
