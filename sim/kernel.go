@@ -17,6 +17,8 @@ type Kernel struct {
 	tracers []Tracer
 	stopped bool
 	fired   uint64
+	running uint64 // seq of the event being run, for Timer.onExpire
+	prev    Time   // clock before that event, for Timer.onExpire
 }
 
 // New returns a kernel at time zero whose random streams derive from seed.
@@ -37,15 +39,14 @@ func (k *Kernel) Fired() uint64 { return k.fired }
 // included).
 func (k *Kernel) Pending() int { return k.q.len() }
 
-func (k *Kernel) nextSeq() uint64 { k.seq++; return k.seq }
-
 // At schedules fn to run at virtual time at (clamped to now). Events at the
 // same time run in the order they were scheduled.
 func (k *Kernel) At(at Time, fn func()) {
 	if at < k.now {
 		at = k.now
 	}
-	k.q.push(entry{at: at, seq: k.nextSeq(), fn: fn})
+	k.seq++
+	k.q.push(entry{at: at, seq: k.seq, fn: fn})
 }
 
 // After schedules fn to run d from now.
@@ -60,18 +61,15 @@ func (k *Kernel) Stop() { k.stopped = true }
 func (k *Kernel) Run(until Time) {
 	k.stopped = false
 	for !k.stopped {
-		e, ok := k.q.peek()
-		if !ok || e.at > until {
+		e := k.q.first()
+		if e == nil || e.at > until {
 			break
 		}
+		at, seq, fn := e.at, e.seq, e.fn
 		k.q.pop()
-		k.now = e.at
-		if e.tm != nil {
-			k.fireTimer(e)
-			continue
-		}
+		k.prev, k.now, k.running = k.now, at, seq
 		k.fired++
-		e.fn()
+		fn()
 	}
 	if !k.stopped && until != Forever && k.now < until {
 		k.now = until
@@ -81,20 +79,29 @@ func (k *Kernel) Run(until Time) {
 // Timer is a resettable one-shot timer, the shape of every protocol timer
 // (Master_Down_Timer, Adver_Timer, ARP retransmit...). Reset and Stop are
 // cheap and allocate nothing in steady state: a timer pushed later than its
-// queued entry keeps that entry and is re-queued when it surfaces.
+// queued entry keeps that entry and is re-queued when it surfaces, so a
+// backup's Master_Down_Timer, reset on every advertisement (RFC 3768
+// section 6.4.2), costs one queue operation per expiry period, not per
+// advertisement. Stop leaves the entry queued; it is dropped when it
+// surfaces.
 type Timer struct {
 	k      *Kernel
 	fn     func()
+	expire func() // t.onExpire, bound once so queuing allocates nothing
 	at     Time   // deadline while armed
 	seq    uint64 // sequence assigned by the Reset that set the deadline
 	armed  bool
-	queued bool   // an entry with gen == t.gen is in the queue
+	queued bool   // the entry keyed (qat, qseq) is in the queue
 	qat    Time   // time of that entry
-	gen    uint32 // generation of the live queue entry
+	qseq   uint64 // seq of that entry; other entries of this timer are stale
 }
 
 // NewTimer returns a stopped timer that calls fn when it expires.
-func (k *Kernel) NewTimer(fn func()) *Timer { return &Timer{k: k, fn: fn} }
+func (k *Kernel) NewTimer(fn func()) *Timer {
+	t := &Timer{k: k, fn: fn}
+	t.expire = t.onExpire
+	return t
+}
 
 // Reset arms the timer to expire d from now, replacing any earlier deadline.
 func (t *Timer) Reset(d time.Duration) { t.ResetAt(t.k.now.Add(d)) }
@@ -105,13 +112,13 @@ func (t *Timer) ResetAt(at Time) {
 	if at < k.now {
 		at = k.now
 	}
-	t.at, t.seq, t.armed = at, k.nextSeq(), true
+	k.seq++
+	t.at, t.seq, t.armed = at, k.seq, true
 	if t.queued && t.qat <= at {
 		return // the queued entry surfaces first and re-queues at t.at
 	}
-	t.gen++
-	t.queued, t.qat = true, at
-	k.q.push(entry{at: at, seq: t.seq, tm: t, gen: t.gen})
+	t.queued, t.qat, t.qseq = true, at, t.seq
+	k.q.push(entry{at: at, seq: t.seq, fn: t.expire})
 }
 
 // Stop disarms the timer. It reports whether the timer was armed.
@@ -135,23 +142,38 @@ func (t *Timer) Remaining() time.Duration {
 	return t.at.Sub(t.k.now)
 }
 
-func (k *Kernel) fireTimer(e entry) {
-	t := e.tm
-	if e.gen != t.gen {
-		return // superseded by an earlier deadline
+// notRun undoes what Run did for a timer entry that turns out not to be an
+// expiry: it is not counted, and the clock does not move to it (so
+// Run(Forever) ends at the last real event, not at a stopped timer's old
+// deadline).
+func (k *Kernel) notRun() {
+	k.fired--
+	k.now = k.prev
+}
+
+// onExpire runs when one of the timer's queue entries surfaces. Run has
+// counted it as fired and moved the clock to it; entries that turn out not
+// to be an expiry call notRun.
+func (t *Timer) onExpire() {
+	k := t.k
+	if !t.queued || k.running != t.qseq {
+		k.notRun() // superseded by an earlier deadline
+		return
 	}
 	t.queued = false
 	if !t.armed {
+		k.notRun() // stopped
 		return
 	}
-	if t.at > e.at || (t.at == e.at && t.seq != e.seq) {
+	if t.at != k.now || t.seq != t.qseq {
 		// Deadline moved later: queue again under the key it would have
-		// had, so (time, seq) order is exactly as if it had been re-queued.
-		t.queued, t.qat = true, t.at
-		k.q.push(entry{at: t.at, seq: t.seq, tm: t, gen: t.gen})
+		// had, so (time, seq) order is exactly as if it had been re-queued
+		// at the last Reset.
+		k.notRun()
+		t.queued, t.qat, t.qseq = true, t.at, t.seq
+		k.q.push(entry{at: t.at, seq: t.seq, fn: t.expire})
 		return
 	}
 	t.armed = false
-	k.fired++
 	t.fn()
 }
