@@ -40,9 +40,9 @@ type ICMPEcho struct {
 
 // ICMP types used by vrrpsim.
 const (
-	ICMPEchoReply   uint8 = 0
-	ICMPUnreachable uint8 = 3
-	ICMPEchoRequest uint8 = 8
+	ICMPEchoReply    uint8 = 0
+	ICMPUnreachable  uint8 = 3
+	ICMPEchoRequest  uint8 = 8
 	ICMPTimeExceeded uint8 = 11
 )
 
