@@ -1,0 +1,181 @@
+package vrrp
+
+// SyncGroup is a keepalived vrrp_sync_group: its member instances change
+// state together (vrrp_sync.c, and the transition matrix VRRP_TSM of
+// vrrp_scheduler.c):
+//   - a member going MASTER (from BACKUP, FAULT or MASTER) takes the others
+//     to MASTER, but only once every member wants MASTER: a member whose
+//     master-down timer fires while another member still hears its master is
+//     held in BACKUP (vrrp_sync_can_goto_master), wanting MASTER;
+//   - a member going from MASTER to BACKUP takes the others to BACKUP,
+//     silently;
+//   - a member going to FAULT takes the others to FAULT (a master among them
+//     sends one priority 0 advert); when the last fault clears the members
+//     come back to BACKUP together.
+//
+// Members that are not running (INIT: never started, shut down or halted)
+// are left alone; keepalived runs every member in one process, so it never
+// meets that case.
+type SyncGroup struct {
+	name           string
+	members        []*Speaker
+	state          State // keepalived sgroup->state
+	numMemberFault int
+}
+
+// NewSyncGroup groups members. A speaker already in a group is skipped
+// (keepalived: "cannot exist in more than one sync group"). If some members
+// want to start as MASTER and others not, all start as BACKUP
+// (vrrp_complete_init).
+func NewSyncGroup(name string, members ...*Speaker) *SyncGroup {
+	g := &SyncGroup{name: name}
+	for _, m := range members {
+		if m == nil || m.sync != nil {
+			continue
+		}
+		m.sync = g
+		g.members = append(g.members, m)
+	}
+	haveMaster, haveBackup := false, false
+	for _, m := range g.members {
+		if m.cfg.InitialState == StateMaster {
+			haveMaster = true
+		}
+		if m.cfg.InitialState != StateMaster || m.base != OwnerPriority {
+			haveBackup = true
+		}
+	}
+	if haveMaster && haveBackup {
+		for _, m := range g.members {
+			m.cfg.InitialState = StateBackup
+			if m.wantState == StateMaster {
+				m.wantState = StateBackup
+			}
+		}
+	}
+	g.initState()
+	return g
+}
+
+// Name returns the group name.
+func (g *SyncGroup) Name() string { return g.name }
+
+// Members returns the member instances.
+func (g *SyncGroup) Members() []*Speaker { return append([]*Speaker(nil), g.members...) }
+
+// State returns the group state.
+func (g *SyncGroup) State() State { return g.state }
+
+// initState is vrrp_sync_set_group: MASTER if every member is an address
+// owner starting as MASTER, else BACKUP; FAULT if a member is faulty.
+func (g *SyncGroup) initState() {
+	g.state = StateMaster
+	g.numMemberFault = 0
+	for _, m := range g.members {
+		if !(m.cfg.InitialState == StateMaster && m.base == OwnerPriority) {
+			g.state = StateBackup
+		}
+		if m.faults > 0 {
+			g.numMemberFault++
+		}
+	}
+	if len(g.members) == 0 {
+		g.state = StateBackup
+	}
+	if g.numMemberFault > 0 {
+		g.state = StateFault
+	}
+}
+
+// startMember: the first member to start while all others are stopped
+// re-initialises the group (a daemon start).
+func (g *SyncGroup) startMember(s *Speaker) {
+	for _, m := range g.members {
+		if m != s && m.running() {
+			return
+		}
+	}
+	g.initState()
+}
+
+// canGotoMaster is vrrp_sync_can_goto_master.
+func (g *SyncGroup) canGotoMaster(s *Speaker) bool {
+	if g.state == StateMaster {
+		return true
+	}
+	for _, m := range g.members {
+		if m != s && m.running() && m.wantState != StateMaster {
+			// Give the others time to want MASTER too.
+			s.msDownTimer = s.MasterDownInterval()
+			s.armStateTimer()
+			return false
+		}
+	}
+	return true
+}
+
+// master is vrrp_sync_master.
+func (g *SyncGroup) master(s *Speaker) {
+	if g.state == StateMaster || !g.canGotoMaster(s) {
+		return
+	}
+	for _, m := range g.members {
+		if m != s && m.running() && m.state != StateMaster {
+			m.wantState = StateMaster
+			m.gotoMaster(ReasonSyncGroup)
+		}
+	}
+	g.state = StateMaster
+}
+
+// backup is vrrp_sync_backup.
+func (g *SyncGroup) backup(s *Speaker) {
+	if g.state == StateBackup {
+		return
+	}
+	for _, m := range g.members {
+		if m == s || !m.running() || m.state == StateBackup {
+			continue
+		}
+		m.wantState = StateBackup
+		if m.state == StateFault {
+			m.leaveFault(ReasonSyncGroup)
+		} else {
+			m.leaveMaster(StateBackup, false, ReasonSyncGroup)
+		}
+	}
+	g.state = StateBackup
+}
+
+// fault is vrrp_sync_fault.
+func (g *SyncGroup) fault(s *Speaker) {
+	if g.state == StateFault {
+		return
+	}
+	for _, m := range g.members {
+		if m == s || !m.running() || m.state == StateFault {
+			continue
+		}
+		m.wantState = StateFault
+		if m.state == StateMaster {
+			m.leaveMaster(StateFault, false, ReasonSyncGroup)
+		} else {
+			m.leaveFault(ReasonSyncGroup)
+		}
+	}
+	g.state = StateFault
+}
+
+// syncTransition is VRRP_TSM_HANDLE: run the group handler for the
+// transition prev -> s.state just made by an event.
+func (s *Speaker) syncTransition(prev State) {
+	if s.sync == nil {
+		return
+	}
+	switch {
+	case s.state == StateMaster && prev != StateInit:
+		s.sync.master(s)
+	case prev == StateMaster && s.state == StateBackup:
+		s.sync.backup(s)
+	}
+}
