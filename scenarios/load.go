@@ -1,0 +1,190 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Load parses and validates a scenario. filename is only used in error
+// messages ("master-crash.yaml:14:9: ..."). The error is an Errors value: one
+// line per problem, in file order.
+func Load(filename string, data []byte) (*Scenario, error) {
+	return LoadWithOverrides(filename, data, nil)
+}
+
+// LoadFile reads and loads the scenario file at path.
+func LoadFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Load(path, data)
+}
+
+// LoadWithOverrides is Load with some values replaced first, as a sweep or
+// `--set` does. Each key is a dotted path to a value
+// ("nodes.r2.vrrp.VI_1.advert_int", "segments.lan.loss", "seed",
+// "timeline.0.at"; list items by index), each value YAML text as it would be
+// written in the file ("1.5s", "0.02", "[10.0.0.254]"). A key that the file
+// does not write yet is added, if it is valid at that place. A path that
+// leads nowhere is an error naming the valid keys where it failed.
+func LoadWithOverrides(filename string, data []byte, overrides map[string]string) (s *Scenario, err error) {
+	// goccy/go-yaml is third-party code fed untrusted bytes: a panic inside
+	// it must become an error, not a crash of `vrrpsim check`.
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, Errors{{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: fmt.Sprintf("YAML parser failed: %v; valid: a YAML mapping", r)}}
+		}
+	}()
+	d := &decoder{file: filename, overrides: map[string]ast.Node{}, levels: map[string][]string{}}
+	root, ok := d.parse(data)
+	if !ok {
+		return nil, d.err()
+	}
+	paths := make([]string, 0, len(overrides))
+	for p := range overrides {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		d.overrides[p] = overrideValue(p, overrides[p])
+	}
+	s = d.scenario(root)
+	d.checkOverridesUsed(paths)
+	if len(d.errs) == 0 {
+		d.validate(s)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	s.file, s.data = filename, data
+	if len(overrides) > 0 {
+		s.overrides = make(map[string]string, len(overrides))
+		for k, v := range overrides {
+			s.overrides[k] = v
+		}
+	}
+	return s, nil
+}
+
+// Set overrides one value by dotted path (see LoadWithOverrides) and re-loads
+// the scenario from its source. On error s is unchanged.
+func (s *Scenario) Set(path, value string) error {
+	if s.data == nil {
+		return errors.New("scenario was not loaded from a file; valid: Set on a scenario returned by Load")
+	}
+	ov := make(map[string]string, len(s.overrides)+1)
+	for k, v := range s.overrides {
+		ov[k] = v
+	}
+	ov[path] = value
+	ns, err := LoadWithOverrides(s.file, s.data, ov)
+	if err != nil {
+		return err
+	}
+	*s = *ns
+	return nil
+}
+
+// parse runs the YAML parser and returns the single document's body.
+func (d *decoder) parse(data []byte) (ast.Node, bool) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		p := Pos{File: d.file, Line: 1, Col: 1}
+		msg := err.Error()
+		var ye yaml.Error
+		if errors.As(err, &ye) {
+			msg = ye.GetMessage()
+			if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+				p.Line, p.Col = tk.Position.Line, tk.Position.Column
+			}
+		}
+		d.add(p, "YAML syntax error: %s; valid: YAML like the built-in scenarios (vrrpsim show master-crash)", oneLine(msg))
+		return nil, false
+	}
+	var bodies []ast.Node
+	for _, doc := range f.Docs {
+		if doc != nil && doc.Body != nil && !isNull(doc.Body) {
+			if _, comment := doc.Body.(*ast.CommentGroupNode); !comment {
+				bodies = append(bodies, doc.Body)
+			}
+		}
+	}
+	switch {
+	case len(bodies) == 0:
+		d.add(Pos{File: d.file, Line: 1, Col: 1}, "empty scenario; valid: a mapping with at least name:, nodes: and segments:")
+		return nil, false
+	case len(bodies) > 1:
+		d.add(d.pos(bodies[1]), "more than one YAML document; valid: one scenario per file")
+		return nil, false
+	}
+	return bodies[0], true
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// overrideValue parses an override's YAML text into a node whose errors
+// point at the override ("--set seed:1:1: ...").
+func overrideValue(path, value string) ast.Node {
+	pos := Pos{File: "--set " + path, Line: 1, Col: 1}
+	var n ast.Node
+	func() {
+		defer func() { _ = recover() }()
+		if f, err := parser.ParseBytes([]byte(value), 0); err == nil && len(f.Docs) == 1 && f.Docs[0].Body != nil {
+			n = f.Docs[0].Body
+		}
+	}()
+	if n == nil {
+		n = ast.String(tokenString(value))
+	}
+	return &overrideNode{Node: n, pos: pos}
+}
+
+// checkOverridesUsed reports each override that did not land anywhere,
+// naming the valid keys at the deepest level it reached.
+func (d *decoder) checkOverridesUsed(paths []string) {
+	for _, p := range paths {
+		if d.used[p] {
+			continue
+		}
+		pos := Pos{File: "--set " + p, Line: 1, Col: 1}
+		parts := strings.Split(p, ".")
+		// The deepest visited level that is a prefix of p.
+		level := ""
+		i := 0
+		for ; i < len(parts); i++ {
+			next := join(level, parts[i])
+			if _, ok := d.levels[next]; !ok {
+				break
+			}
+			level = next
+		}
+		valid := d.levels[level]
+		where := level
+		if where == "" {
+			where = "the top level"
+		}
+		if i < len(parts) && contains(valid, parts[i]) {
+			d.add(pos, "cannot set %s: %s is not written in the file or holds no %q; valid: set an existing value or a key of a mapping that exists", p, join(level, parts[i]), strings.Join(parts[i+1:], "."))
+			continue
+		}
+		bad := ""
+		if i < len(parts) {
+			bad = parts[i]
+		}
+		d.add(pos, "cannot set %s: no key %q at %s; valid keys: %s", p, bad, where, quoteList(valid))
+	}
+}
