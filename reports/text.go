@@ -184,7 +184,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			if x.Line > 0 {
 				loc = fmt.Sprintf("line %d: ", x.Line)
 			}
-			p("  %s  %s%s: %s\n", verdict, loc, x.Text, x.Detail)
+			p("  %s  %s%s -- %s\n", verdict, loc, x.Text, x.Detail)
 		}
 	}
 	failed := r.Failed()
