@@ -90,12 +90,23 @@ type GoldenTrace struct {
 	err   error
 }
 
+// goldenFlow replays a flow's packets in send order, like the report's
+// outage windows: a reply to a later packet can arrive before an earlier
+// one is given up on, so a packet's fate is only applied once every packet
+// sent before it has one.
 type goldenFlow struct {
-	sent    map[int64]sim.Time // packets not yet resolved
-	out     bool               // in an outage
-	start   sim.Time           // send time of its first lost packet
-	lost    int
-	lostSeq int64
+	queue []goldenPkt   // unresolved head first
+	pos   map[int64]int // sequence number -> index in queue
+	out   bool          // in an outage
+	start sim.Time      // send time of its first lost packet
+	lost  int
+}
+
+type goldenPkt struct {
+	seq      int64
+	sent     sim.Time
+	resolved bool
+	received bool
 }
 
 // NewGoldenTrace returns a golden trace writing to w.
@@ -152,35 +163,44 @@ func (g *GoldenTrace) flow(r *sim.Record) {
 	k := flowKey{r.Node, r.Comp}
 	f := g.flows[k]
 	if f == nil {
-		f = &goldenFlow{sent: make(map[int64]sim.Time)}
+		f = &goldenFlow{pos: make(map[int64]int)}
 		g.flows[k] = f
 	}
-	switch r.Event {
-	case "sent":
-		f.sent[r.Value] = r.At
-	case "received":
-		sent, ok := f.sent[r.Value]
-		if !ok {
-			return // late reply to a packet already given up on
-		}
-		delete(f.sent, r.Value)
-		if f.out {
+	if r.Event == "sent" {
+		f.pos[r.Value] = len(f.queue)
+		f.queue = append(f.queue, goldenPkt{seq: r.Value, sent: r.At})
+		return
+	}
+	i, ok := f.pos[r.Value]
+	if !ok || (r.Event != "received" && r.Event != "lost") {
+		return // a late reply to a packet already given up on, or noise
+	}
+	f.queue[i].resolved, f.queue[i].received = true, r.Event == "received"
+	// Apply the fates that are now known, in send order.
+	n := 0
+	for n < len(f.queue) && f.queue[n].resolved {
+		p := f.queue[n]
+		delete(f.pos, p.seq)
+		switch {
+		case p.received && f.out:
 			g.line(r.At, "flow", r.Node, r.Comp, "outage_end",
-				kv{"seq", strconv.FormatInt(r.Value, 10)}, kv{"sent", sent.String()},
+				kv{"seq", strconv.FormatInt(p.seq, 10)}, kv{"sent", p.sent.String()},
 				kv{"lost", strconv.Itoa(f.lost)}, kv{"since", f.start.String()})
 			f.out, f.lost = false, 0
+		case !p.received:
+			f.lost++
+			if !f.out {
+				f.out, f.start = true, p.sent
+				g.line(r.At, "flow", r.Node, r.Comp, "outage_start",
+					kv{"seq", strconv.FormatInt(p.seq, 10)}, kv{"sent", p.sent.String()})
+			}
 		}
-	case "lost":
-		sent, ok := f.sent[r.Value]
-		if !ok {
-			return
-		}
-		delete(f.sent, r.Value)
-		f.lost++
-		if !f.out {
-			f.out, f.start = true, sent
-			g.line(r.At, "flow", r.Node, r.Comp, "outage_start",
-				kv{"seq", strconv.FormatInt(r.Value, 10)}, kv{"sent", sent.String()})
+		n++
+	}
+	if n > 0 {
+		f.queue = append(f.queue[:0], f.queue[n:]...)
+		for j, p := range f.queue {
+			f.pos[p.seq] = j
 		}
 	}
 }
@@ -204,11 +224,12 @@ func (g *GoldenTrace) line(at sim.Time, kind, node, comp, event string, pairs ..
 	}
 }
 
+// dash keeps a column one token: "-" when empty, quoted when it has spaces.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return quoteIfNeeded(s)
 }
 
 // quoteIfNeeded keeps values one token each: empty values and values with
