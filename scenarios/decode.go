@@ -576,8 +576,12 @@ func (d *decoder) event(n ast.Node, path string) *Event {
 	for _, k := range actionKinds {
 		valid = append(valid, string(k))
 	}
+	before := len(d.errs)
 	o := d.object(n, path, "timeline entry", valid)
 	ev := &Event{Pos: o.pos}
+	if len(d.errs) > before {
+		return nil // an unknown key: the count of actions would only repeat it
+	}
 	if v, ok := o.time("at"); ok {
 		ev.At = v
 	} else if !o.has("at") {

@@ -64,6 +64,8 @@ type MasterWant struct {
 	Pos      Pos
 	Instance string
 	Node     string // or NoMaster
+
+	nodePos Pos
 }
 
 // ARPWant is a host's ARP entry that should point at a node.
@@ -178,7 +180,7 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 				d.add(d.pos(me.val), "master of %s must be a node name, got %s; valid: {%s: NODE} or {%s: none}", me.key, describe(me.val), me.key, me.key)
 				continue
 			}
-			e.Master = append(e.Master, MasterWant{Pos: d.pos(me.val), Instance: me.key, Node: s})
+			e.Master = append(e.Master, MasterWant{Pos: me.keyPos, Instance: me.key, Node: s, nodePos: d.pos(me.val)})
 		}
 		if len(e.Master) == 0 {
 			d.add(o.at("master"), "master expectation names no instance; valid: master: {VI_1: r1}")

@@ -396,7 +396,7 @@ func (d *decoder) checkExpect(s *Scenario, ix index) {
 			n := ix.nodes[m.Node]
 			switch {
 			case n == nil:
-				d.add(m.Pos, "unknown node %q in expectation; valid: %s or %s", m.Node, quoteList(nodeNames(s)), NoMaster)
+				d.add(m.nodePos, "unknown node %q in expectation; valid: %s or %s", m.Node, quoteList(nodeNames(s)), NoMaster)
 			case n.instance(m.Instance) == nil:
 				d.add(m.Pos, "node %s has no vrrp instance %q; valid: %s", m.Node, m.Instance,
 					quoteList(names(n.VRRP, func(x *Instance) string { return x.Name })))

@@ -49,6 +49,18 @@ func (d *decoder) pos(n ast.Node) Pos {
 	if n == nil {
 		return Pos{File: d.file, Line: 1, Col: 1}
 	}
+	// A mapping is where its first key is written (goccy's start token of a
+	// block mapping is the first colon).
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		if !m.IsFlowStyle && len(m.Values) > 0 && m.Values[0] != nil && m.Values[0].Key != nil {
+			return d.pos(m.Values[0].Key)
+		}
+	case *ast.MappingValueNode:
+		if m.Key != nil {
+			return d.pos(m.Key)
+		}
+	}
 	tk := n.GetToken()
 	if tk == nil || tk.Position == nil {
 		return Pos{File: d.file, Line: 1, Col: 1}
