@@ -98,9 +98,9 @@ const (
 	DropIntervalMismatch
 	DropInvalidType
 	DropAddrListMismatch
-	DropCastMismatch       // multicast advert on a unicast instance or the reverse
-	DropLowerPriority      // BACKUP discarding a lower-priority advert to preempt
-	NumDrops               // number of drop reasons
+	DropCastMismatch  // multicast advert on a unicast instance or the reverse
+	DropLowerPriority // BACKUP discarding a lower-priority advert to preempt
+	NumDrops          // number of drop reasons
 )
 
 var dropNames = [...]string{
