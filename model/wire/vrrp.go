@@ -163,14 +163,7 @@ func (v *VRRP) pseudoSum(n int) (uint32, error) {
 	if src == nil || dst == nil {
 		return 0, fmt.Errorf("wire: vrrp v3: %w: pseudo-header addresses are not IPv4", ErrUnsupported)
 	}
-	var sum uint32
-	sum += uint32(src[0])<<8 | uint32(src[1])
-	sum += uint32(src[2])<<8 | uint32(src[3])
-	sum += uint32(dst[0])<<8 | uint32(dst[1])
-	sum += uint32(dst[2])<<8 | uint32(dst[3])
-	sum += uint32(ProtoVRRP)
-	sum += uint32(n)
-	return sum, nil
+	return pseudoSum4(src, dst, ProtoVRRP, n), nil
 }
 
 // DecodeFromBytes decodes a VRRP v2 or v3 advertisement and verifies its
