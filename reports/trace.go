@@ -59,7 +59,13 @@ func (t *TextTrace) Trace(r *sim.Record) {
 	case sim.KindDrop:
 		s = fmt.Sprintf("%s %s drop %s", r.Node, r.Comp, r.Reason)
 	case sim.KindNote:
-		s = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", r.Node, r.Comp, r.Event, r.Reason))
+		var parts []string
+		for _, f := range []string{r.Node, r.Comp, r.Event, r.Reason} {
+			if f != "" {
+				parts = append(parts, f)
+			}
+		}
+		s = strings.Join(parts, " ")
 	default:
 		return
 	}

@@ -48,7 +48,7 @@ func TestTextTraceLineFormats(t *testing.T) {
 		{sim.Record{At: sec(11), Kind: sim.KindFlow, Node: "h1", Comp: "ping", Event: "sent", Value: 8}, ""},
 		{sim.Record{At: sec(11), Kind: sim.KindAdvert, Node: "r1", Comp: "VI_1"}, ""},
 		{sim.Record{At: sec(12), Kind: sim.KindDrop, Node: "r2", Comp: "VI_1", Reason: "vrrp_bad_ttl"}, " 12.000000 r2 VI_1 drop vrrp_bad_ttl\n"},
-		{sim.Record{At: sec(12), Kind: sim.KindNote, Node: "r1", Event: "crashed"}, " 12.000000 r1  crashed\n"},
+		{sim.Record{At: sec(12), Kind: sim.KindNote, Node: "r1", Event: "crashed"}, " 12.000000 r1 crashed\n"},
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer
