@@ -119,3 +119,23 @@ func TestTracesStopAtFirstWriteError(t *testing.T) {
 	}
 	_ = errors.New
 }
+
+// Every consumer of the trace plugs into the kernel as a sim.Tracer.
+var (
+	_ sim.Tracer = NewCollector().Trace
+	_ sim.Tracer = (&PcapWriter{}).Trace
+	_ sim.Tracer = NewTextTrace(nil, nil).Trace
+	_ sim.Tracer = NewGoldenTrace(nil).Trace
+)
+
+func TestCollectorRunsUnderTheKernel(t *testing.T) {
+	k := sim.New(1)
+	c := NewCollector()
+	k.AddTracer(c.Trace)
+	k.At(sec(10), func() { k.Trace(sim.Record{Kind: sim.KindAction, Comp: "crash", Node: "r1", Event: "crash r1"}) })
+	k.Run(sec(20))
+	r := c.Report(Meta{Duration: sec(20)})
+	if len(r.Actions) != 1 || r.Actions[0].At != Seconds(sec(10)) {
+		t.Errorf("actions: got %+v, want crash r1 at 10 s", r.Actions)
+	}
+}
