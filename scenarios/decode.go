@@ -390,7 +390,11 @@ func (d *decoder) tracks(n ast.Node, path, what string, k refKind, node string) 
 	var out []*Track
 	if _, isList := base(n).(*ast.SequenceNode); isList {
 		for _, nm := range d.names(n, what) {
-			out = append(out, &Track{Pos: nm.Pos, Name: nm.Name})
+			t := &Track{Pos: nm.Pos, Name: nm.Name}
+			if k == refScript {
+				t.Weight = weightFromScript
+			}
+			out = append(out, t)
 			d.ref(nm.Pos, k, nm.Name, node, what)
 		}
 		return out
@@ -405,9 +409,6 @@ func (d *decoder) tracks(n ast.Node, path, what string, k refKind, node string) 
 		}
 		d.ref(e.keyPos, k, e.key, node, what)
 		out = append(out, t)
-	}
-	if out == nil {
-		return out
 	}
 	return out
 }

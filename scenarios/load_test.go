@@ -13,11 +13,11 @@ import (
 
 // baseYAML is a small valid scenario; the error table edits it. Line numbers:
 //
-//	 1 name       6 r1          11 VI_1              16 h1
-//	 2 duration   7 kind        12 interface         17 kind
-//	 3 segments   8 interfaces  13 virtual_router_id 18 interfaces
-//	 4 lan        9 eth0        14 priority          19 eth0
-//	 5 nodes     10 vrrp        15 virtual_ipaddress
+//	1 name       6 r1          11 VI_1              16 h1
+//	2 duration   7 kind        12 interface         17 kind
+//	3 segments   8 interfaces  13 virtual_router_id 18 interfaces
+//	4 lan        9 eth0        14 priority          19 eth0
+//	5 nodes     10 vrrp        15 virtual_ipaddress
 const baseYAML = `name: t
 duration: 30s
 segments:
