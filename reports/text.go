@@ -99,10 +99,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("  %s at %s: %s %s -> %s", cv.Action, cv.At.text(), cv.Instance,
 			joinOr(cv.OldMaster, "none"), joinOr(cv.NewMaster, "none"))
 		if cv.Detect != nil {
-			p(", %s master after %s s", cv.DetectNode, cv.Detect.text())
+			p(", detected after %s s (%s master", cv.Detect.text(), cv.DetectNode)
 			if cv.SinceLastAdvert != nil {
-				p(" (%s s after %s's last advert at %s)", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, "?"), cv.LastAdvert.text())
+				p(", %s s after %s's last advert at %s", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, "?"), cv.LastAdvert.text())
 			}
+			p(")")
 		} else {
 			p(", no new master")
 		}
