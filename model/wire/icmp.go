@@ -20,7 +20,6 @@ package wire
 import (
 	"fmt"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -49,7 +48,7 @@ func (e *Encoder) ICMPPacket(ip IPv4Header, m ICMPEcho, data []byte) ([]byte, er
 // packet) and fills f.
 func (d *Decoder) checkICMP(pkt []byte, f *Frame) error {
 	msg := pkt[int(pkt[0]&0x0f)*4:]
-	if gopacket.FoldChecksum(gopacket.ComputeChecksum(msg, 0)) != 0 {
+	if checksum(msg, 0) != 0 {
 		return fmt.Errorf("wire: icmp: %w: checksum 0x%04x does not verify", ErrBadChecksum, d.icmp.Checksum)
 	}
 	f.HasICMP = true

@@ -30,7 +30,6 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -117,7 +116,7 @@ func checkIPv4(b []byte) (int, error) {
 	if total > len(b) {
 		return 0, fmt.Errorf("wire: ipv4: %w: total length %d, only %d bytes", ErrTruncated, total, len(b))
 	}
-	if gopacket.FoldChecksum(gopacket.ComputeChecksum(b[:hl], 0)) != 0 {
+	if checksum(b[:hl], 0) != 0 {
 		return 0, fmt.Errorf("wire: ipv4: %w: header checksum 0x%04x does not verify", ErrBadChecksum, binary.BigEndian.Uint16(b[10:12]))
 	}
 	return total, nil
@@ -158,6 +157,6 @@ func (e *Encoder) Forward(frame []byte, dst, src MAC) ([]byte, error) {
 	ip[8]--
 	hl := int(ip[0]&0x0f) * 4
 	ip[10], ip[11] = 0, 0
-	binary.BigEndian.PutUint16(ip[10:12], gopacket.FoldChecksum(gopacket.ComputeChecksum(ip[:hl], 0)))
+	binary.BigEndian.PutUint16(ip[10:12], checksum(ip[:hl], 0))
 	return out, nil
 }

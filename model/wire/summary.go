@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-
-	"github.com/gopacket/gopacket"
 )
 
 // Summary describes a frame on one line in the style of `tcpdump -n`
@@ -100,7 +98,7 @@ func summaryIPv4(p []byte) string {
 		dport = fmt.Sprintf(".%d", binary.BigEndian.Uint16(payload[2:4]))
 	}
 	fmt.Fprintf(&s, "%v%s > %v%s: ", src, sport, dst, dport)
-	if gopacket.FoldChecksum(gopacket.ComputeChecksum(p[:hl], 0)) != 0 {
+	if checksum(p[:hl], 0) != 0 {
 		fmt.Fprintf(&s, "(bad ip cksum %04x) ", binary.BigEndian.Uint16(p[10:12]))
 	}
 	flagsFrag := binary.BigEndian.Uint16(p[6:8])
@@ -162,7 +160,7 @@ func summaryVRRP(s *strings.Builder, p, src, dst []byte, ttl uint8) {
 		if version == 3 {
 			sum = pseudoSum4(src, dst, ProtoVRRP, len(p))
 		}
-		if gopacket.FoldChecksum(gopacket.ComputeChecksum(p, sum)) != 0 {
+		if checksum(p, sum) != 0 {
 			fmt.Fprintf(s, ", (bad vrrp cksum %x)", binary.BigEndian.Uint16(p[6:8]))
 		}
 	}
@@ -230,7 +228,7 @@ func summaryICMP(s *strings.Builder, p []byte) {
 		return
 	}
 	bad := ""
-	if gopacket.FoldChecksum(gopacket.ComputeChecksum(p, 0)) != 0 {
+	if checksum(p, 0) != 0 {
 		bad = fmt.Sprintf(", (wrong icmp cksum %x)", binary.BigEndian.Uint16(p[2:4]))
 	}
 	typ, code := p[0], p[1]

@@ -20,7 +20,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -57,7 +56,7 @@ func (d *Decoder) checkUDP(pkt []byte, f *Frame) error {
 	}
 	if d.udp.Checksum != 0 {
 		sum := pseudoSum4(pkt[12:16], pkt[16:20], ProtoUDP, ulen)
-		if gopacket.FoldChecksum(gopacket.ComputeChecksum(seg[:ulen], sum)) != 0 {
+		if checksum(seg[:ulen], sum) != 0 {
 			return fmt.Errorf("wire: udp: %w: checksum 0x%04x does not verify", ErrBadChecksum, d.udp.Checksum)
 		}
 	}

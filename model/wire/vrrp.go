@@ -203,7 +203,7 @@ func (v *VRRP) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 		}
 		sum = s
 	}
-	if got := gopacket.FoldChecksum(gopacket.ComputeChecksum(data[:want], sum)); got != 0 {
+	if got := checksum(data[:want], sum); got != 0 {
 		return fmt.Errorf("wire: vrrp v%d: %w: checksum 0x%04x does not verify", version, ErrBadChecksum, binary.BigEndian.Uint16(data[6:8]))
 	}
 
@@ -297,7 +297,7 @@ func (v *VRRP) serialize(b gopacket.SerializeBuffer, computeChecksum bool, count
 				return err
 			}
 		}
-		csum = gopacket.FoldChecksum(gopacket.ComputeChecksum(bytes, sum))
+		csum = checksum(bytes, sum)
 	}
 	binary.BigEndian.PutUint16(bytes[6:8], csum)
 	return nil
