@@ -106,7 +106,7 @@ func (d *decoder) parse(data []byte) (ast.Node, bool) {
 				p.Line, p.Col = tk.Position.Line, tk.Position.Column
 			}
 		}
-		d.add(p, "YAML syntax error: %s; valid: YAML like the built-in scenarios (vrrpsim show master-crash)", oneLine(msg))
+		d.add(p, "YAML syntax error: %s; valid: YAML like the built-in scenarios (see BuiltinSource)", oneLine(msg))
 		return nil, false
 	}
 	var bodies []ast.Node

@@ -232,3 +232,13 @@ func TestOverrides(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkLoadMasterCrash(b *testing.B) {
+	_, data, _ := BuiltinSource("master-crash")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load("m.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
