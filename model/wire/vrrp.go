@@ -70,6 +70,12 @@ type VRRP struct {
 	pseudo *layers.IPv4
 }
 
+// VRRP is a gopacket layer both ways.
+var (
+	_ gopacket.DecodingLayer     = (*VRRP)(nil)
+	_ gopacket.SerializableLayer = (*VRRP)(nil)
+)
+
 // VRRPAdvertisement is the only VRRP packet type (RFC 3768 section 5.3.2).
 const VRRPAdvertisement uint8 = 1
 
