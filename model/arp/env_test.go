@@ -143,4 +143,3 @@ func pkts(ps []txPacket) []string {
 	}
 	return out
 }
-
