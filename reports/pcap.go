@@ -1,12 +1,13 @@
 package reports
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
@@ -19,35 +20,22 @@ var PcapEpoch = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 // as a capture would.
 const pcapSnaplen = 65535
 
-// pcapMagicNanos marks a classic libpcap file whose timestamps carry
-// nanoseconds (pcap-savefile(5)); tcpdump, tshark and Wireshark read it.
-const pcapMagicNanos = 0xa1b23c4d
-
 // PcapWriter writes every frame of a run to a nanosecond-resolution pcap
-// file, stamped epoch + virtual time. The format is written here directly
-// (a 24-byte file header, then a 16-byte header per packet) because
-// gopacket's pcapgo pulls in modules this project does not depend on.
+// file (gopacket's pure-Go pcapgo), stamped epoch + virtual time.
 type PcapWriter struct {
-	w     io.Writer
+	w     *pcapgo.Writer
 	epoch time.Time
-	buf   []byte
 	err   error
 }
 
 // NewPcapWriter writes the file header to w and returns a writer whose
 // Trace method (a sim.Tracer) appends each KindFrame record.
 func NewPcapWriter(w io.Writer, epoch time.Time) (*PcapWriter, error) {
-	var h [24]byte
-	binary.LittleEndian.PutUint32(h[0:], pcapMagicNanos)
-	binary.LittleEndian.PutUint16(h[4:], 2) // version 2.4
-	binary.LittleEndian.PutUint16(h[6:], 4)
-	// h[8:16]: thiszone and sigfigs, always zero.
-	binary.LittleEndian.PutUint32(h[16:], pcapSnaplen)
-	binary.LittleEndian.PutUint32(h[20:], uint32(layers.LinkTypeEthernet))
-	if _, err := w.Write(h[:]); err != nil {
+	pw := pcapgo.NewWriterNanos(w)
+	if err := pw.WriteFileHeader(pcapSnaplen, layers.LinkTypeEthernet); err != nil {
 		return nil, fmt.Errorf("reports: writing pcap header: %w", err)
 	}
-	return &PcapWriter{w: w, epoch: epoch, buf: make([]byte, 0, 16+1518)}, nil
+	return &PcapWriter{w: pw, epoch: epoch}, nil
 }
 
 // Trace writes r if it is a frame. After the first write error it writes
@@ -56,20 +44,12 @@ func (p *PcapWriter) Trace(r *sim.Record) {
 	if r.Kind != sim.KindFrame || p.err != nil {
 		return
 	}
-	ts := p.epoch.Add(time.Duration(r.At))
 	data := r.Frame
 	if len(data) > pcapSnaplen {
 		data = data[:pcapSnaplen]
 	}
-	b := p.buf[:0]
-	b = binary.LittleEndian.AppendUint32(b, uint32(ts.Unix()))
-	b = binary.LittleEndian.AppendUint32(b, uint32(ts.Nanosecond()))
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Frame)))
-	b = append(b, data...)
-	p.buf = b[:0]
-	// One Write per packet: cheap even on an unbuffered file.
-	if _, err := p.w.Write(b); err != nil {
+	ci := gopacket.CaptureInfo{Timestamp: p.epoch.Add(time.Duration(r.At)), CaptureLength: len(data), Length: len(r.Frame)}
+	if err := p.w.WritePacket(ci, data); err != nil {
 		p.err = fmt.Errorf("reports: writing pcap packet at %s: %w", r.At, err)
 	}
 }

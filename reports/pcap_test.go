@@ -123,7 +123,7 @@ func TestPcapWriterReportsFirstWriteError(t *testing.T) {
 	if _, err := NewPcapWriter(&failAfter{0}, PcapEpoch); err == nil {
 		t.Errorf("header write to a failing writer: got nil error, want one")
 	}
-	w := &failAfter{2} // header and one packet
+	w := &failAfter{3} // header, then one packet (pcapgo writes its record header and data separately)
 	p, err := NewPcapWriter(w, PcapEpoch)
 	if err != nil {
 		t.Fatal(err)
