@@ -16,6 +16,7 @@ import (
 func TestReportsImportsOnlySimAndAllowedLibraries(t *testing.T) {
 	allowed := map[string]string{
 		"github.com/vrrpsim/vrrpsim/sim":      "the trace records reports read",
+		"github.com/gopacket/gopacket":        "CaptureInfo for pcapgo",
 		"github.com/gopacket/gopacket/layers": "link type constants for pcap",
 		"github.com/gopacket/gopacket/pcapgo": "pcap writing",
 	}
