@@ -551,7 +551,7 @@ func (d *decoder) flow(n ast.Node, path, node string, counts map[FlowKind]int) *
 			f.Size = int(v)
 		}
 	case FlowStream:
-		f.Size, f.Port = 100, 9
+		f.Size, f.Port = 100, 7 // the echo service (RFC 862), so the stream measures the round trip
 		if v, ok := o.number("rate", 0, 1e7); ok {
 			if v <= 0 {
 				o.bad("rate", "must be positive; valid: packets per second, e.g. 100")

@@ -82,8 +82,8 @@ expect:
 		t.Errorf("got after event %d, want 0", s.Expect[9].AfterEvent)
 	}
 	st := s.Nodes[1].Traffic[1]
-	if st.Kind != FlowStream || st.Rate != 100 || st.Port != 9 || st.Size != 100 || st.Name != "web" {
-		t.Errorf("got stream %+v, want web 100pps port 9 size 100", st)
+	if st.Kind != FlowStream || st.Rate != 100 || st.Port != 7 || st.Size != 100 || st.Name != "web" {
+		t.Errorf("got stream %+v, want web 100pps port 7 size 100", st)
 	}
 }
 

@@ -249,7 +249,7 @@ type Flow struct {
 	Interval time.Duration // ping: default 1s
 	Timeout  time.Duration // ping: a reply later than this is lost, default 1s
 	Rate     float64       // stream: packets per second
-	Port     int           // stream: UDP destination port, default 9 (discard)
+	Port     int           // stream: UDP destination port, default 7 (echo, RFC 862: the server answers)
 	Size     int           // payload bytes: ping default 56, stream default 100
 	Start    sim.Time      // default 0
 	Stop     sim.Time      // 0 = until the end of the run

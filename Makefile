@@ -1,0 +1,42 @@
+# vrrpsim — build, test, benchmark, fuzz.
+GO        ?= go
+FUZZTIME  ?= 5s
+BENCHTIME ?= 1s
+
+.PHONY: all build test vet fmt-check race fuzz bench run golden clean
+
+all: build
+
+build:
+	$(GO) build -o vrrpsim ./cmd/vrrpsim
+
+run:
+	$(GO) run ./cmd/vrrpsim run
+
+# The whole test suite: formatting, vet, unit/golden/integration tests under
+# the race detector, then every fuzz target for a short while.
+test: fmt-check vet race fuzz
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+race:
+	$(GO) test -race -count=1 ./...
+
+# Runs each fuzz target (func FuzzXxx) for FUZZTIME.
+fuzz:
+	@scripts/fuzz-all.sh $(FUZZTIME)
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+# Regenerate golden files; review the diff before committing.
+golden:
+	$(GO) test ./... -run 'Golden' -update
+
+clean:
+	rm -f vrrpsim

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/vrrpsim/vrrpsim/reports"
+	"github.com/vrrpsim/vrrpsim/scenarios"
+)
+
+// errHelp is returned after printing a command's help (exit 0).
+var errHelp = errors.New("help shown")
+
+// defaultScenario is what `vrrpsim run` runs with no argument.
+const defaultScenario = "master-crash"
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer, usage string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.SortFlags = false
+	return fs
+}
+
+// parseFlags parses args and maps pflag's errors to ours.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return errHelp
+		}
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	return nil
+}
+
+// loadScenario loads arg as a file (if it exists or looks like a path) or
+// a built-in name.
+func loadScenario(arg string) (*scenarios.Scenario, error) {
+	if arg == "" {
+		arg = defaultScenario
+	}
+	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/\\") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		sc, err := scenarios.LoadFile(arg)
+		if err != nil {
+			return nil, inputError{err}
+		}
+		return sc, nil
+	}
+	sc, err := scenarios.Builtin(arg)
+	if err != nil {
+		return nil, usagef("%q is neither a scenario file nor a built-in scenario; built-ins: %s", arg, strings.Join(scenarios.BuiltinNames(), ", "))
+	}
+	return sc, nil
+}
+
+// inputError wraps a scenario error (exit 2), printed as it is.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+const runUsage = `usage: vrrpsim run [SCENARIO] [flags]
+
+Runs SCENARIO (a .yaml file or a built-in name; default master-crash) in
+virtual time and prints a summary. Exit status 1 if an expectation failed.
+
+flags:
+`
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr, runUsage)
+	seed := fs.Uint64("seed", 0, "random seed (overrides the scenario's seed)")
+	until := fs.String("until", "", "stop the run at this virtual time (e.g. 20s) instead of the scenario's duration")
+	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
+	pcap := fs.String("pcap", "", "write every frame of the run to this pcap file")
+	trace := fs.Bool("trace", false, "print one line per frame (tcpdump -n style) and per state change")
+	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors; the exit status tells the result")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usagef("run takes one scenario, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))
+	}
+	sc, err := loadScenario(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	opts := simOptions{}
+	if fs.Changed("seed") {
+		opts.seed, opts.seedSet = *seed, true
+	}
+	if *until != "" {
+		d, err := scenarios.ParseDuration(*until)
+		if err != nil || d <= 0 {
+			return usagef("--until %q: want a positive duration such as 20s or 1m30s", *until)
+		}
+		opts.until = d
+	}
+	var pcapBuf bytes.Buffer
+	if *pcap != "" {
+		opts.pcap = &pcapBuf
+	}
+	if *trace && !*quiet && !*asJSON {
+		opts.trace = stdout
+	}
+	res, err := simulate(sc, opts)
+	if err != nil {
+		return err
+	}
+	if *pcap != "" {
+		if err := reports.WriteFileAtomic(*pcap, func(w io.Writer) error {
+			_, err := w.Write(pcapBuf.Bytes())
+			return err
+		}); err != nil {
+			return usagef("--pcap: %v", err)
+		}
+	}
+	switch {
+	case *quiet:
+	case *asJSON:
+		if err := res.report.WriteJSON(stdout); err != nil {
+			return err
+		}
+	default:
+		if err := res.report.WriteText(stdout); err != nil {
+			return err
+		}
+	}
+	if n := res.report.Failed(); n > 0 {
+		return &failedError{n}
+	}
+	return nil
+}
+
+func cmdList(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return usagef("list takes no arguments")
+	}
+	names := scenarios.BuiltinNames()
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(stdout, "%-*s  %s\n", width, n, scenarios.BuiltinDescription(n))
+	}
+	return nil
+}
+
+// durationFlag is a helper for time.Duration-typed options in messages.
+func fmtDur(d time.Duration) string { return d.String() }

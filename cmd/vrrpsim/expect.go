@@ -1,0 +1,44 @@
+package main
+
+import (
+	"github.com/vrrpsim/vrrpsim/reports"
+	"github.com/vrrpsim/vrrpsim/scenarios"
+)
+
+// expectations converts the scenario's parsed expectations into the form
+// reports evaluate (reports may not import scenarios: DESIGN.md).
+func expectations(sc *scenarios.Scenario) []reports.Expectation {
+	out := make([]reports.Expectation, 0, len(sc.Expect))
+	for _, e := range sc.Expect {
+		x := reports.Expectation{Text: e.String(), File: e.Pos.File, Line: e.Pos.Line, Col: e.Pos.Col,
+			At: e.At, After: e.After, Within: e.Within, Flow: e.Flow, N: e.Count, D: e.Max, Instance: e.Instance}
+		switch e.Kind {
+		case scenarios.ExpectMaster:
+			x.Kind = reports.ExpectMasterAt
+			if e.After != "" {
+				x.Kind = reports.ExpectMasterAfter
+			}
+			x.Master = map[string]string{}
+			for _, m := range e.Master {
+				x.Master[m.Instance] = m.Node
+			}
+		case scenarios.ExpectNoSplitBrain:
+			x.Kind = reports.ExpectNoSplitBrain
+		case scenarios.ExpectSplitBrainAtMost:
+			x.Kind = reports.ExpectSplitBrainAtMost
+		case scenarios.ExpectLostAtMost:
+			x.Kind = reports.ExpectLostAtMost
+		case scenarios.ExpectOutageAtMost:
+			x.Kind = reports.ExpectOutageAtMost
+		case scenarios.ExpectTransitionsAtMost:
+			x.Kind = reports.ExpectTransitionsAtMost
+		case scenarios.ExpectARP:
+			x.Kind = reports.ExpectARPPointsTo
+			if e.ARP != nil {
+				x.Host, x.IP, x.PointsTo = e.ARP.Host, e.ARP.IP, e.ARP.PointsTo
+			}
+		}
+		out = append(out, x)
+	}
+	return out
+}

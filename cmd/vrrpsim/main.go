@@ -1,0 +1,86 @@
+// Command vrrpsim runs VRRP/ARP/LAN scenarios in virtual time and reports
+// convergence, traffic lost, pcaps and traces.
+//
+//	vrrpsim run [SCENARIO] [flags]   run a scenario file or built-in (default: master-crash)
+//	vrrpsim list                     list the built-in scenarios
+//
+// Exit codes: 0 ok, 1 an expectation failed, 2 bad usage or bad input.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// Exit codes, mapped in one place.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // an expectation failed
+	exitBadInput = 2 // bad usage, bad scenario, unwritable output
+)
+
+// usageError is bad command-line usage (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// failedError means the run worked but expectations failed (exit 1).
+type failedError struct{ n int }
+
+func (e *failedError) Error() string { return fmt.Sprintf("%d expectation(s) failed", e.n) }
+
+const usageText = `vrrpsim — VRRP / ARP / LAN failover simulator in virtual time
+
+usage:
+  vrrpsim run [SCENARIO] [flags]   run a scenario (file.yaml or built-in name; default master-crash)
+  vrrpsim list                     list the built-in scenarios
+  vrrpsim help [COMMAND]           show help
+
+run 'vrrpsim COMMAND --help' for the flags of a command.
+`
+
+// run is the whole CLI; main only maps its result to the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"run"}
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "run":
+		err = cmdRun(rest, stdout, stderr)
+	case "list":
+		err = cmdList(rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	default:
+		err = usagef("unknown command %q; valid commands: run, list, help", cmd)
+	}
+	return exitCode(err, stderr)
+}
+
+// exitCode reports err on stderr and maps it to an exit code.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var fe *failedError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(stderr, "vrrpsim: %v\n", err)
+		return exitFailed
+	}
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "vrrpsim: %v\n", err)
+	return exitBadInput
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"io"
+
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/reports"
+	"github.com/vrrpsim/vrrpsim/scenarios"
+	"github.com/vrrpsim/vrrpsim/sim"
+	"time"
+)
+
+// simOptions are the per-run overrides and outputs.
+type simOptions struct {
+	seed    uint64
+	seedSet bool
+	until   time.Duration
+	pcap    io.Writer // nil: no pcap
+	trace   io.Writer // nil: no text trace
+	golden  io.Writer // nil: no golden trace
+}
+
+// simResult is what one run produced.
+type simResult struct {
+	report *reports.Report
+	fired  uint64
+}
+
+// simulate builds the scenario's world, runs it in virtual time and
+// returns the report with its expectations evaluated.
+func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
+	seed := sc.Seed
+	if o.seedSet {
+		seed = o.seed
+	}
+	k := sim.New(seed)
+	col := reports.NewCollector()
+	k.AddTracer(col.Trace)
+	var pw *reports.PcapWriter
+	if o.pcap != nil {
+		var err error
+		if pw, err = reports.NewPcapWriter(o.pcap, reports.PcapEpoch); err != nil {
+			return nil, err
+		}
+		k.AddTracer(pw.Trace)
+	}
+	if o.trace != nil {
+		k.AddTracer(reports.NewTextTrace(o.trace, wire.Summary).Trace)
+	}
+	if o.golden != nil {
+		k.AddTracer(reports.NewGoldenTrace(o.golden).Trace)
+	}
+	w, err := scenarios.Build(sc, k)
+	if err != nil {
+		return nil, inputError{err}
+	}
+	end := sim.Time(sc.Duration)
+	if o.until > 0 {
+		end = sim.Time(o.until)
+	}
+	w.Start()
+	k.Run(end)
+	if pw != nil {
+		if err := pw.Err(); err != nil {
+			return nil, err
+		}
+	}
+	rep := col.Report(reports.Meta{
+		Scenario: sc.Name, Description: sc.Description, File: sc.Pos.File,
+		Seed: seed, Duration: end, Disruptive: w.ActionTexts(),
+	})
+	rep.Evaluate(expectations(sc))
+	return &simResult{report: rep, fired: k.Fired()}, nil
+}

@@ -1,0 +1,240 @@
+package node
+
+import (
+	"errors"
+	"math/rand/v2"
+	"net/netip"
+
+	"github.com/vrrpsim/vrrpsim/model/arp"
+	"github.com/vrrpsim/vrrpsim/model/lan"
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// Interface is a network interface of a node, attached to one segment.
+type Interface struct {
+	node   *Node
+	name   string
+	mac    wire.MAC
+	addrs  []netip.Prefix
+	port   *lan.Port
+	seg    string
+	cache  *arp.Cache
+	arpEnv *arpEnv
+	linkUp bool
+
+	// vips are the virtual IPs this interface owns as VRRP master, with
+	// the MAC it answers ARP with (the vmac with use_vmac, else its own).
+	vips map[netip.Addr]wire.MAC
+	// vmacs are virtual MACs the interface accepts frames for (a
+	// use_vmac master); counted, as several instances may share one.
+	vmacs map[wire.MAC]int
+}
+
+// Name returns the interface name.
+func (i *Interface) Name() string { return i.name }
+
+// MAC returns the interface's own MAC.
+func (i *Interface) MAC() wire.MAC { return i.mac }
+
+// Addrs returns the configured addresses.
+func (i *Interface) Addrs() []netip.Prefix { return i.addrs }
+
+// Primary returns the first configured address.
+func (i *Interface) Primary() (netip.Prefix, bool) {
+	if len(i.addrs) == 0 {
+		return netip.Prefix{}, false
+	}
+	return i.addrs[0], true
+}
+
+// Segment returns the name of the segment the interface is attached to.
+func (i *Interface) Segment() string { return i.seg }
+
+// Port returns the switch port the interface is plugged into.
+func (i *Interface) Port() *lan.Port { return i.port }
+
+// Cache returns the interface's neighbour cache.
+func (i *Interface) Cache() *arp.Cache { return i.cache }
+
+// LinkUp reports the carrier state.
+func (i *Interface) LinkUp() bool { return i.linkUp }
+
+func (i *Interface) hasAddr(a netip.Addr) bool {
+	for _, p := range i.addrs {
+		if p.Addr() == a {
+			return true
+		}
+	}
+	_, ok := i.vips[a]
+	return ok
+}
+
+// accepts is the NIC's destination filter: its own MAC, broadcast,
+// multicast, and the virtual MAC while it is a use_vmac master. A backup
+// thus never accepts frames for the virtual MAC (RFC 3768 section 6.4.2).
+func (i *Interface) accepts(dst wire.MAC) bool {
+	if dst == i.mac || dst.IsGroup() {
+		return true
+	}
+	return i.vmacs[dst] > 0
+}
+
+// Receive is called by the segment for every frame delivered to the port.
+func (i *Interface) Receive(b []byte) {
+	n := i.node
+	if !n.up || !i.linkUp {
+		return
+	}
+	f := &n.frame
+	if err := n.dec.Decode(b, f); err != nil {
+		n.drop(i.name, decodeReason(err))
+		return
+	}
+	if !i.accepts(f.Dst) {
+		return // not for us: a real NIC filters it silently
+	}
+	switch {
+	case f.HasARP:
+		i.receiveARP(f)
+	case f.HasIP:
+		i.receiveIP(f, b)
+	}
+}
+
+// decodeReason names the drop counter for a frame that failed to decode.
+func decodeReason(err error) string {
+	switch {
+	case errors.Is(err, wire.ErrBadChecksum):
+		return "bad_checksum"
+	case errors.Is(err, wire.ErrTruncated):
+		return "truncated"
+	case errors.Is(err, wire.ErrBadVersion):
+		return "bad_version"
+	case errors.Is(err, wire.ErrBadType):
+		return "bad_type"
+	case errors.Is(err, wire.ErrBadLength):
+		return "bad_length"
+	}
+	return "malformed"
+}
+
+func (i *Interface) receiveARP(f *wire.Frame) {
+	a := f.ARP
+	local := i.hasAddr(a.TargetIP)
+	// Linux arp_process: the cache learns from the packet first, then
+	// a request for one of our addresses is answered.
+	i.cache.HandleARP(&a, f.Dst == i.mac, local)
+	if a.Op != wire.ARPRequest || !local || a.IsGratuitous() {
+		return
+	}
+	mac := i.mac
+	if vm, ok := i.vips[a.TargetIP]; ok {
+		mac = vm
+	}
+	reply := wire.ARP{Op: wire.ARPReply, SenderMAC: mac, SenderIP: a.TargetIP, TargetMAC: a.SenderMAC, TargetIP: a.SenderIP}
+	frame, err := i.node.framer.ARPFrame(a.SenderMAC, mac, reply)
+	if err != nil {
+		i.node.drop(i.name, "encode")
+		return
+	}
+	i.port.Send(frame)
+}
+
+func (i *Interface) receiveIP(f *wire.Frame, raw []byte) {
+	n := i.node
+	ip := f.IP
+	if f.HasVRRP {
+		n.receiveVRRP(i, f)
+		return
+	}
+	if ip.Dst.IsMulticast() {
+		return
+	}
+	if n.isLocal(ip.Dst) {
+		n.deliverLocal(i, f)
+		return
+	}
+	if !n.cfg.Forwarding {
+		n.drop(i.name, "not_for_us")
+		return
+	}
+	n.forward(f, raw)
+}
+
+// forward routes a frame received for another host (RFC 1812).
+func (n *Node) forward(f *wire.Frame, raw []byte) {
+	out, next, err := n.route(f.IP.Dst)
+	if err != nil {
+		n.drop("ip", "no_route")
+		return
+	}
+	if !out.linkUp {
+		n.drop(out.name, "link_down")
+		return
+	}
+	if f.IP.TTL <= 1 {
+		n.drop("ip", "ttl_exceeded")
+		return
+	}
+	// Strip the Ethernet header: the neighbour layer frames the packet
+	// again; Forward fixes TTL and checksum.
+	fwd, err := n.enc.Forward(raw, wire.MAC{}, out.mac)
+	if err != nil {
+		n.drop("ip", "forward_error")
+		return
+	}
+	out.cache.Output(next, fwd[14:])
+}
+
+// arpEnv connects an interface's neighbour cache to the node.
+type arpEnv struct {
+	i   *Interface
+	rnd *rand.Rand
+}
+
+func (e *arpEnv) Now() sim.Time                       { return e.i.node.k.Now() }
+func (e *arpEnv) NewTimer(fn func()) arp.Timer        { return e.i.node.newTimer(fn) }
+func (e *arpEnv) Rand() *rand.Rand                    { return e.rnd }
+func (e *arpEnv) Trace(r sim.Record)                  { r.Comp = e.i.name; e.i.node.trace(r) }
+func (e *arpEnv) Unreachable(ip netip.Addr, _ []byte) { e.i.node.drop(e.i.name, "neigh_failed") }
+
+// SendRequest sends an ARP request for target. The sender address follows
+// arp_announce (Linux arp_solicit): 0 uses the source of the packet that
+// triggered resolution if it is local (a master's VIP), 1 and 2 prefer the
+// interface's primary address in the target's subnet.
+func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
+	i, n := e.i, e.i.node
+	if !n.up || !i.linkUp {
+		return
+	}
+	p, ok := i.Primary()
+	if !ok {
+		return
+	}
+	src, mac := p.Addr(), i.mac
+	if n.cfg.ArpAnnounce == 0 {
+		if s, ok := n.arpSrc[target]; ok && i.hasAddr(s) {
+			src = s
+		}
+	}
+	a := wire.ARP{Op: wire.ARPRequest, SenderMAC: mac, SenderIP: src, TargetIP: target}
+	if !dst.IsGroup() {
+		a.TargetMAC = dst // a unicast probe (PROBE state) targets the cached MAC
+	}
+	frame, err := n.framer.ARPFrame(dst, mac, a)
+	if err != nil {
+		n.drop(i.name, "encode")
+		return
+	}
+	i.port.Send(frame)
+}
+
+// Transmit frames an IPv4 packet to mac and sends it.
+func (e *arpEnv) Transmit(mac wire.MAC, pkt []byte) {
+	i := e.i
+	if !i.node.up || !i.linkUp {
+		return
+	}
+	i.port.Send(i.node.framer.Ethernet(mac, i.mac, wire.EtherTypeIPv4, pkt))
+}

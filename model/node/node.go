@@ -1,0 +1,438 @@
+// Package node models the machines on the simulated LAN: routers (which run
+// VRRP speakers and forward IPv4), hosts (with a default gateway and traffic
+// sources) and servers (which answer echo traffic). A node glues the
+// protocol speakers (vrrp, arp) to the wire (lan ports, real frames).
+package node
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/model/arp"
+	"github.com/vrrpsim/vrrpsim/model/lan"
+	"github.com/vrrpsim/vrrpsim/model/vrrp"
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// Kind is what a node is.
+type Kind uint8
+
+// Node kinds.
+const (
+	KindRouter Kind = iota + 1
+	KindHost
+	KindServer
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindRouter:
+		return "router"
+	case KindHost:
+		return "host"
+	case KindServer:
+		return "server"
+	}
+	return "?"
+}
+
+// Route is a static route: packets for To go to the neighbour Via.
+type Route struct {
+	To  netip.Prefix
+	Via netip.Addr
+}
+
+// Config describes a node.
+type Config struct {
+	Name       string
+	Kind       Kind
+	Routes     []Route
+	Forwarding bool // routers forward IPv4 between interfaces
+	// ArpAnnounce is the router's net.ipv4.conf.*.arp_announce (0, 1 or 2):
+	// which source address its own ARP requests carry.
+	ArpAnnounce int
+	// ClockDrift is the node's clock error in parts per million (positive:
+	// runs fast, so its timers expire early in true time).
+	ClockDrift float64
+	// TimerJitter adds a uniform 0..TimerJitter delay to each timer.
+	TimerJitter time.Duration
+}
+
+// Node is one machine.
+type Node struct {
+	k      *sim.Kernel
+	cfg    Config
+	ifaces []*Interface
+	insts  []*instance
+	groups []*vrrp.SyncGroup
+	flows  []*Flow
+
+	up       bool // false after a crash, until restart
+	daemonUp bool // the VRRP daemon runs
+
+	enc    *wire.Encoder // IP packets
+	framer *wire.Encoder // Ethernet framing and ARP (never aliases enc's buffer)
+	dec    *wire.Decoder
+	frame  wire.Frame
+	ipID   uint16
+
+	// arpSrc remembers the source address of the packet that triggered
+	// resolution of a neighbour, for arp_announce 0 (Linux arp_solicit
+	// uses the queued packet's source if it is local).
+	arpSrc map[netip.Addr]netip.Addr
+
+	clock *rand.Rand // draws timer jitter; nil until first needed
+}
+
+// instance is a VRRP speaker and the interface it runs on.
+type instance struct {
+	sp    *vrrp.Speaker
+	iface *Interface
+	cfg   vrrp.Config
+}
+
+// New returns a node with no interfaces; it is up but nothing runs until
+// Start.
+func New(k *sim.Kernel, cfg Config) *Node {
+	return &Node{
+		k: k, cfg: cfg, up: true,
+		enc: wire.NewEncoder(), framer: wire.NewEncoder(), dec: wire.NewDecoder(),
+		arpSrc: make(map[netip.Addr]netip.Addr),
+	}
+}
+
+// Name returns the node's name.
+func (n *Node) Name() string { return n.cfg.Name }
+
+// Kind returns the node's kind.
+func (n *Node) Kind() Kind { return n.cfg.Kind }
+
+// Up reports whether the node runs (not crashed).
+func (n *Node) Up() bool { return n.up }
+
+// Interfaces returns the node's interfaces in the order they were added.
+func (n *Node) Interfaces() []*Interface { return n.ifaces }
+
+// Interface returns the interface called name.
+func (n *Node) Interface(name string) (*Interface, bool) {
+	for _, i := range n.ifaces {
+		if i.name == name {
+			return i, true
+		}
+	}
+	return nil, false
+}
+
+// Speaker returns the VRRP speaker of the instance called name.
+func (n *Node) Speaker(name string) (*vrrp.Speaker, bool) {
+	for _, in := range n.insts {
+		if in.sp.Name() == name {
+			return in.sp, true
+		}
+	}
+	return nil, false
+}
+
+// Speakers returns every VRRP speaker of the node in configuration order.
+func (n *Node) Speakers() []*vrrp.Speaker {
+	out := make([]*vrrp.Speaker, len(n.insts))
+	for i, in := range n.insts {
+		out[i] = in.sp
+	}
+	return out
+}
+
+// Flows returns the node's traffic sources.
+func (n *Node) Flows() []*Flow { return n.flows }
+
+func (n *Node) trace(r sim.Record) {
+	if !n.k.Tracing() {
+		return
+	}
+	r.Node = n.cfg.Name
+	n.k.Trace(r)
+}
+
+func (n *Node) drop(comp, reason string) {
+	n.trace(sim.Record{Kind: sim.KindDrop, Comp: comp, Reason: reason})
+}
+
+func (n *Node) note(comp, event, reason string) {
+	n.trace(sim.Record{Kind: sim.KindNote, Comp: comp, Event: event, Reason: reason})
+}
+
+// AddInterface creates an interface attached to seg.
+func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg *lan.Segment, arpCfg arp.Config) (*Interface, error) {
+	if _, dup := n.Interface(name); dup {
+		return nil, fmt.Errorf("node %s: duplicate interface %s", n.cfg.Name, name)
+	}
+	if err := arpCfg.Validate(); err != nil {
+		return nil, fmt.Errorf("node %s interface %s: %w", n.cfg.Name, name, err)
+	}
+	i := &Interface{node: n, name: name, mac: mac, addrs: addrs, linkUp: true, seg: seg.Name(),
+		vips: make(map[netip.Addr]wire.MAC), vmacs: make(map[wire.MAC]int)}
+	i.arpEnv = &arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
+	i.cache = arp.New(arpCfg.WithDefaults(), i.arpEnv)
+	i.port = seg.Attach(n.cfg.Name, name, i)
+	n.ifaces = append(n.ifaces, i)
+	return i, nil
+}
+
+// AddVRRP adds a VRRP instance on the named interface.
+func (n *Node) AddVRRP(cfg vrrp.Config) (*vrrp.Speaker, error) {
+	i, ok := n.Interface(cfg.Interface)
+	if !ok {
+		return nil, fmt.Errorf("node %s: vrrp instance %s: no interface %q", n.cfg.Name, cfg.Name, cfg.Interface)
+	}
+	if !cfg.PrimaryIP.IsValid() {
+		p, ok := i.Primary()
+		if !ok {
+			return nil, fmt.Errorf("node %s: vrrp instance %s: interface %s has no IPv4 address", n.cfg.Name, cfg.Name, i.name)
+		}
+		cfg.PrimaryIP = p.Addr()
+	}
+	in := &instance{iface: i, cfg: cfg}
+	sp, err := vrrp.New(cfg, &vrrpEnv{in: in, n: n})
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", n.cfg.Name, err)
+	}
+	in.sp = sp
+	in.cfg = sp.Config()
+	n.insts = append(n.insts, in)
+	return sp, nil
+}
+
+// AddSyncGroup makes the named instances fail over together.
+func (n *Node) AddSyncGroup(name string, members []string) error {
+	var sps []*vrrp.Speaker
+	for _, m := range members {
+		sp, ok := n.Speaker(m)
+		if !ok {
+			return fmt.Errorf("node %s: sync group %s: no vrrp instance %q", n.cfg.Name, name, m)
+		}
+		sps = append(sps, sp)
+	}
+	n.groups = append(n.groups, vrrp.NewSyncGroup(name, sps...))
+	return nil
+}
+
+// Start brings the node up at the current time: announces its interfaces
+// in the trace, starts the VRRP daemon and the traffic sources.
+func (n *Node) Start() {
+	for _, i := range n.ifaces {
+		p, _ := i.Primary()
+		n.trace(sim.Record{Kind: sim.KindNote, Comp: i.name, Event: "iface", MAC: i.mac, Addr: p.Addr()})
+	}
+	n.up = true
+	n.startDaemon()
+	for _, f := range n.flows {
+		f.start()
+	}
+}
+
+func (n *Node) startDaemon() {
+	n.daemonUp = true
+	for _, in := range n.insts {
+		in.sp.Start()
+	}
+}
+
+// Crash stops the node at once: no goodbye, nothing sent, all state lost.
+func (n *Node) Crash() {
+	if !n.up {
+		return
+	}
+	n.up = false
+	n.daemonUp = false
+	for _, in := range n.insts {
+		in.sp.Halt()
+	}
+	for _, i := range n.ifaces {
+		i.cache.Flush()
+		clear(i.vips)
+		clear(i.vmacs)
+	}
+	for _, f := range n.flows {
+		f.stop()
+	}
+	clear(n.arpSrc)
+	n.note("", "crash", "")
+}
+
+// Restart boots a crashed node: the daemon starts again from its initial
+// state, with empty caches.
+func (n *Node) Restart() {
+	if n.up {
+		n.Crash()
+	}
+	n.note("", "restart", "")
+	n.up = true
+	n.startDaemon()
+	for _, f := range n.flows {
+		f.start()
+	}
+}
+
+// StopDaemon stops the VRRP daemon gracefully (SIGTERM): masters send a
+// priority-0 advertisement (RFC 3768 section 6.4.3). The node keeps
+// forwarding.
+func (n *Node) StopDaemon() {
+	if !n.up || !n.daemonUp {
+		return
+	}
+	n.daemonUp = false
+	for _, in := range n.insts {
+		in.sp.Shutdown()
+	}
+}
+
+// StartDaemon starts the VRRP daemon again.
+func (n *Node) StartDaemon() {
+	if !n.up || n.daemonUp {
+		return
+	}
+	n.startDaemon()
+}
+
+// SetLink brings an interface's link (carrier) down or up. VRRP instances
+// learn of it like keepalived does from netlink.
+func (n *Node) SetLink(iface string, up bool) error {
+	i, ok := n.Interface(iface)
+	if !ok {
+		return fmt.Errorf("node %s has no interface %q", n.cfg.Name, iface)
+	}
+	i.linkUp = up
+	i.port.SetLink(up)
+	if !up {
+		i.cache.Flush()
+	}
+	n.setTrackedInterface(iface, up)
+	return nil
+}
+
+// SetTrackedInterface tells the VRRP daemon an interface failed or
+// recovered without touching the link (tracking only).
+func (n *Node) SetTrackedInterface(iface string, up bool) error {
+	if _, ok := n.Interface(iface); !ok {
+		return fmt.Errorf("node %s has no interface %q", n.cfg.Name, iface)
+	}
+	n.setTrackedInterface(iface, up)
+	return nil
+}
+
+func (n *Node) setTrackedInterface(iface string, up bool) {
+	for _, in := range n.insts {
+		in.sp.SetInterfaceUp(iface, up)
+	}
+}
+
+// SetScript sets the result of a tracked vrrp_script.
+func (n *Node) SetScript(name string, ok bool) {
+	for _, in := range n.insts {
+		in.sp.SetScriptOK(name, ok)
+	}
+}
+
+// SetPriority changes the configured priority of an instance.
+func (n *Node) SetPriority(instance string, p int) error {
+	sp, ok := n.Speaker(instance)
+	if !ok {
+		return fmt.Errorf("node %s has no vrrp instance %q", n.cfg.Name, instance)
+	}
+	sp.SetBasePriority(p)
+	return nil
+}
+
+// nextID returns the next IPv4 identification. Linux picks IDs per
+// destination; any value is valid for unfragmented packets (RFC 6864).
+func (n *Node) nextID() uint16 {
+	n.ipID++
+	return n.ipID
+}
+
+// errNoRoute is returned when no route covers a destination.
+var errNoRoute = errors.New("no route to host")
+
+// route finds the interface and next hop for dst: connected subnets first
+// (longest prefix), then static routes (longest prefix).
+func (n *Node) route(dst netip.Addr) (*Interface, netip.Addr, error) {
+	var best *Interface
+	bestLen := -1
+	for _, i := range n.ifaces {
+		for _, p := range i.addrs {
+			if p.Contains(dst) && p.Bits() > bestLen {
+				best, bestLen = i, p.Bits()
+			}
+		}
+	}
+	if best != nil {
+		return best, dst, nil
+	}
+	var via netip.Addr
+	bestLen = -1
+	for _, r := range n.cfg.Routes {
+		if r.To.Contains(dst) && r.To.Bits() > bestLen {
+			via, bestLen = r.Via, r.To.Bits()
+		}
+	}
+	if bestLen < 0 {
+		return nil, netip.Addr{}, errNoRoute
+	}
+	for _, i := range n.ifaces {
+		for _, p := range i.addrs {
+			if p.Contains(via) {
+				return i, via, nil
+			}
+		}
+	}
+	return nil, netip.Addr{}, errNoRoute
+}
+
+// isLocal reports whether addr is one of the node's addresses, or a virtual
+// IP it currently owns as VRRP master.
+func (n *Node) isLocal(addr netip.Addr) bool {
+	for _, i := range n.ifaces {
+		if i.hasAddr(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// sendIP routes an encoded IPv4 packet whose destination is dst.
+func (n *Node) sendIP(src, dst netip.Addr, pkt []byte) {
+	i, next, err := n.route(dst)
+	if err != nil {
+		n.drop("ip", "no_route")
+		return
+	}
+	if !i.linkUp {
+		n.drop(i.name, "link_down")
+		return
+	}
+	n.arpSrc[next] = src
+	i.cache.Output(next, pkt)
+}
+
+// sourceFor picks the source address for a packet to dst (the primary
+// address of the outgoing interface, as Linux does without a bound source).
+func (n *Node) sourceFor(dst netip.Addr) (netip.Addr, bool) {
+	i, _, err := n.route(dst)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	p, ok := i.Primary()
+	return p.Addr(), ok
+}
+
+// durationOr returns d, or def when d is zero.
+func durationOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}

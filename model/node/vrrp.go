@@ -1,0 +1,120 @@
+package node
+
+import (
+	"net/netip"
+
+	"github.com/vrrpsim/vrrpsim/model/vrrp"
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// tosCS6 is the DSCP keepalived sets on adverts (IPTOS_PREC_INTERNETCONTROL,
+// as in the captured frames).
+const tosCS6 = 0xc0
+
+// receiveVRRP hands an advertisement to the instance with its VRID on the
+// interface it arrived on.
+func (n *Node) receiveVRRP(i *Interface, f *wire.Frame) {
+	if !n.daemonUp {
+		return
+	}
+	for _, in := range n.insts {
+		if in.iface == i && in.cfg.VRID == f.VRRP.VRID {
+			adv := f.VRRP
+			in.sp.HandleAdvertisement(f.IP.Src, f.IP.Dst, f.IP.TTL, &adv)
+			return
+		}
+	}
+	if n.cfg.Kind == KindRouter && len(n.insts) > 0 {
+		n.drop(i.name, "vrrp_unknown_vrid")
+	}
+}
+
+// vrrpEnv connects one VRRP speaker to its node and interface.
+type vrrpEnv struct {
+	n  *Node
+	in *instance
+}
+
+func (e *vrrpEnv) Now() sim.Time                 { return e.n.k.Now() }
+func (e *vrrpEnv) NewTimer(fn func()) vrrp.Timer { return e.n.newTimer(fn) }
+func (e *vrrpEnv) Trace(r sim.Record)            { e.n.trace(r) }
+
+// srcMAC is the Ethernet source of adverts and GARPs: the virtual MAC with
+// use_vmac (RFC 3768 section 7.3), else the interface's own MAC.
+func (e *vrrpEnv) srcMAC() wire.MAC {
+	if e.in.cfg.UseVMAC {
+		return wire.VirtualMAC(e.in.cfg.VRID)
+	}
+	return e.in.iface.mac
+}
+
+// SendAdvert sends an advertisement with IP TTL 255 and protocol 112
+// (RFC 3768 section 5.2), to the VRRP group or a unicast peer.
+func (e *vrrpEnv) SendAdvert(src, dst netip.Addr, adv *wire.VRRP) {
+	n, i := e.n, e.in.iface
+	if !n.up || !i.linkUp {
+		return
+	}
+	hdr := wire.IPv4Header{TOS: tosCS6, ID: n.nextID(), TTL: 255, Protocol: wire.ProtoVRRP, Src: src, Dst: dst}
+	pkt, err := n.enc.VRRPPacket(hdr, adv, wire.EncodeOptions{})
+	if err != nil {
+		n.drop(i.name, "encode")
+		return
+	}
+	if dst.IsMulticast() {
+		i.port.Send(n.framer.Ethernet(wire.MulticastMAC(dst), e.srcMAC(), wire.EtherTypeIPv4, pkt))
+		return
+	}
+	n.arpSrc[dst] = src
+	i.cache.Output(dst, pkt) // unicast_peer: resolved like any neighbour
+}
+
+// SendGARP broadcasts a gratuitous ARP request for vip, as keepalived does
+// (sender = target = vip, target MAC ff:ff:ff:ff:ff:ff).
+func (e *vrrpEnv) SendGARP(vip netip.Addr) {
+	n, i := e.n, e.in.iface
+	if !n.up || !i.linkUp {
+		return
+	}
+	mac := e.srcMAC()
+	a := wire.ARP{Op: wire.ARPRequest, SenderMAC: mac, SenderIP: vip, TargetMAC: wire.Broadcast, TargetIP: vip}
+	frame, err := n.framer.ARPFrame(wire.Broadcast, mac, a)
+	if err != nil {
+		n.drop(i.name, "encode")
+		return
+	}
+	i.port.Send(frame)
+}
+
+// SetMaster adds or removes the virtual IPs (and the virtual MAC) on the
+// interface, as keepalived adds the VIPs to the interface on becoming
+// master.
+func (e *vrrpEnv) SetMaster(master bool) {
+	i, cfg := e.in.iface, e.in.cfg
+	vm := wire.VirtualMAC(cfg.VRID)
+	owned := false
+	for _, v := range cfg.VIPs {
+		_, owned = i.vips[v]
+		if owned {
+			break
+		}
+	}
+	if master == owned {
+		return
+	}
+	for _, v := range cfg.VIPs {
+		if master {
+			i.vips[v] = e.srcMAC()
+		} else {
+			delete(i.vips, v)
+		}
+	}
+	if cfg.UseVMAC {
+		if master {
+			i.vmacs[vm]++
+		} else if i.vmacs[vm]--; i.vmacs[vm] <= 0 {
+			delete(i.vmacs, vm)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/model/arp"
+	"github.com/vrrpsim/vrrpsim/model/lan"
+	"github.com/vrrpsim/vrrpsim/model/node"
+	"github.com/vrrpsim/vrrpsim/model/vrrp"
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// World is a scenario turned into segments and nodes on a kernel, ready to
+// run. Build it, Start it, then run the kernel.
+type World struct {
+	k        *sim.Kernel
+	sc       *Scenario
+	segments map[string]*lan.Segment
+	nodes    []*node.Node
+	byName   map[string]*node.Node
+	blocks   map[string]int            // "segment/id" -> lan rule id
+	inject   map[string]*lan.Port      // per segment: a port for frames not sent by a node
+	impairs  map[string]lan.Impairment // current impairment per "segment" or "segment/node"
+	enc      *wire.Encoder
+}
+
+// injectorMAC is the source MAC of injected frames that name no node: a
+// locally administered address no builder-derived MAC uses.
+var injectorMAC = wire.MAC{0x02, 0xee, 0x00, 0x00, 0x00, 0x01}
+
+// Build creates the scenario's segments and nodes on k. Errors name the
+// scenario position of what could not be built.
+func Build(sc *Scenario, k *sim.Kernel) (*World, error) {
+	w := &World{k: k, sc: sc, segments: map[string]*lan.Segment{}, byName: map[string]*node.Node{},
+		blocks: map[string]int{}, inject: map[string]*lan.Port{}, impairs: map[string]lan.Impairment{}, enc: wire.NewEncoder()}
+	for _, s := range sc.Segments {
+		seg := lan.New(k, s.Name, lan.Config{Latency: s.Latency, FDBAging: s.FDBAging})
+		if s.Loss > 0 || s.Jitter > 0 {
+			im := lan.Impairment{Loss: s.Loss, Jitter: s.Jitter}
+			seg.SetImpairment(im)
+			w.impairs[s.Name] = im
+		}
+		w.segments[s.Name] = seg
+	}
+	for ni, sn := range sc.Nodes {
+		n, err := w.buildNode(ni, sn)
+		if err != nil {
+			return nil, err
+		}
+		w.nodes = append(w.nodes, n)
+		w.byName[sn.Name] = n
+	}
+	// A segment that receives injected frames from no node gets an extra
+	// port, attached after the nodes so their port order is unchanged.
+	for _, ev := range sc.Timeline {
+		a := ev.Action
+		if a.Kind == ActInject && a.From == "" && w.inject[a.Segment] == nil {
+			w.inject[a.Segment] = w.segments[a.Segment].Attach("injector", "eth0", discard{})
+		}
+	}
+	return w, nil
+}
+
+// discard is a receiver that ignores every frame.
+type discard struct{}
+
+func (discard) Receive([]byte) {}
+
+// nodeMAC derives a stable MAC for interface ii of node ni: locally
+// administered 02:00:00:00:NN:II (1-based), unless the file gives one.
+func nodeMAC(ni, ii int, given [6]byte) wire.MAC {
+	if given != ([6]byte{}) {
+		return wire.MAC(given)
+	}
+	return wire.MAC{0x02, 0x00, 0x00, byte((ni + 1) >> 8), byte(ni + 1), byte(ii + 1)}
+}
+
+func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
+	cfg := node.Config{Name: sn.Name, Forwarding: sn.Forwarding, ArpAnnounce: sn.ARPAnnounce,
+		ClockDrift: sn.ClockDrift, TimerJitter: sn.TimerJitter}
+	switch sn.Kind {
+	case KindRouter:
+		cfg.Kind = node.KindRouter
+	case KindHost:
+		cfg.Kind = node.KindHost
+	default:
+		cfg.Kind = node.KindServer
+	}
+	for _, r := range sn.Routes {
+		cfg.Routes = append(cfg.Routes, node.Route{To: r.To, Via: r.Via})
+	}
+	for _, ifc := range sn.Interfaces {
+		if ifc.Gateway.IsValid() {
+			cfg.Routes = append(cfg.Routes, node.Route{To: netip.MustParsePrefix("0.0.0.0/0"), Via: ifc.Gateway})
+		}
+	}
+	n := node.New(w.k, cfg)
+	acfg := arpConfig(sn.ARP)
+	for ii, ifc := range sn.Interfaces {
+		seg := w.segments[ifc.Segment]
+		if seg == nil {
+			return nil, fmt.Errorf("%s: interface %s: no segment %q", ifc.Pos, ifc.Name, ifc.Segment)
+		}
+		if _, err := n.AddInterface(ifc.Name, nodeMAC(ni, ii, ifc.MAC), ifc.Addresses, seg, acfg); err != nil {
+			return nil, fmt.Errorf("%s: %v", ifc.Pos, err)
+		}
+	}
+	for _, in := range sn.VRRP {
+		if _, err := n.AddVRRP(vrrpConfig(in)); err != nil {
+			return nil, fmt.Errorf("%s: %v", in.Pos, err)
+		}
+	}
+	for _, g := range sn.SyncGroups {
+		names := make([]string, len(g.Instances))
+		for i, m := range g.Instances {
+			names[i] = string(m)
+		}
+		if err := n.AddSyncGroup(g.Name, names); err != nil {
+			return nil, fmt.Errorf("%s: %v", g.Pos, err)
+		}
+	}
+	for _, f := range sn.Traffic {
+		fc := node.FlowConfig{Name: f.Name, To: f.To, Size: f.Size, Timeout: f.Timeout,
+			Start: f.Start.Sub(0), Stop: f.Stop.Sub(0), Port: uint16(f.Port)}
+		if f.Kind == FlowPing {
+			fc.Kind, fc.Interval = node.FlowPing, f.Interval
+		} else {
+			fc.Kind = node.FlowStream
+			if f.Rate > 0 {
+				fc.Interval = time.Duration(float64(time.Second) / f.Rate)
+			}
+		}
+		if _, err := n.AddFlow(fc); err != nil {
+			return nil, fmt.Errorf("%s: %v", f.Pos, err)
+		}
+	}
+	return n, nil
+}
+
+func arpConfig(a ARPConfig) arp.Config {
+	c := arp.Config{
+		BaseReachableTime: a.BaseReachableTime, DelayFirstProbeTime: a.DelayFirstProbeTime,
+		RetransTime: a.RetransTime, GCStaleTime: a.GCStaleTime, Locktime: a.Locktime,
+		UcastSolicit: a.UcastSolicit, McastSolicit: a.McastSolicit, AppSolicit: a.AppSolicit,
+		ArpAccept: a.ARPAccept, FixedTimeout: a.Timeout,
+	}
+	if a.Profile == ARPProfileFixed {
+		c.Profile = arp.ProfileFixed
+	}
+	return c
+}
+
+func vrrpConfig(in *Instance) vrrp.Config {
+	c := vrrp.Config{
+		Name: in.Name, Interface: in.Interface, VRID: uint8(in.VRID), Version: in.Version,
+		Priority: in.Priority, AdvertInt: in.AdvertInt, NoPreempt: in.NoPreempt,
+		PreemptDelay: in.PreemptDelay, UseVMAC: in.UseVMAC,
+		GARPMasterDelay: in.GARPMasterDelay, GARPMasterRepeat: in.GARPMasterRepeat,
+		GARPMasterRefresh: in.GARPMasterRefresh, GARPMasterRefreshRepeat: in.GARPMasterRefreshRepeat,
+		GARPInterval: in.GARPInterval, PrimaryIP: in.UnicastSrcIP, UnicastPeers: in.UnicastPeers,
+		InitialState: vrrp.StateBackup,
+	}
+	if in.State == "MASTER" {
+		c.InitialState = vrrp.StateMaster
+	}
+	for _, p := range in.VirtualIPs {
+		c.VIPs = append(c.VIPs, p.Addr())
+	}
+	if in.Auth != nil {
+		c.AuthPass = in.Auth.Pass
+	}
+	for _, t := range in.TrackInterfaces {
+		c.TrackInterfaces = append(c.TrackInterfaces, vrrp.Track{Name: t.Name, Weight: t.Weight, HasWeight: t.Weight != 0})
+	}
+	for _, t := range in.TrackScripts {
+		c.TrackScripts = append(c.TrackScripts, vrrp.Track{Name: t.Name, Weight: t.Weight, HasWeight: t.Weight != 0})
+	}
+	return c
+}
+
+// Node returns the node called name.
+func (w *World) Node(name string) (*node.Node, bool) { n, ok := w.byName[name]; return n, ok }
+
+// Nodes returns the nodes in file order.
+func (w *World) Nodes() []*node.Node { return w.nodes }
+
+// Segment returns the segment called name.
+func (w *World) Segment(name string) (*lan.Segment, bool) { s, ok := w.segments[name]; return s, ok }
+
+// ActionTexts returns the canonical text of every timeline action, in order.
+func (w *World) ActionTexts() []string {
+	out := make([]string, len(w.sc.Timeline))
+	for i, ev := range w.sc.Timeline {
+		out[i] = ev.Action.String()
+	}
+	return out
+}
+
+// Start boots every node at the current virtual time (in file order) and
+// schedules the timeline.
+func (w *World) Start() {
+	for _, n := range w.nodes {
+		n.Start()
+	}
+	for _, ev := range w.sc.Timeline {
+		ev := ev
+		w.k.At(ev.At, func() { w.apply(ev.Action) })
+	}
+}
