@@ -1,6 +1,7 @@
 package vrrp_test
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -31,6 +32,8 @@ type router struct {
 	adverts  []sentAdvert
 	garps    []sim.Time
 	masterAt []sim.Time // SetMaster(true) times
+	lastFire sim.Time
+	fires    int
 }
 
 type sentAdvert struct {
@@ -43,9 +46,20 @@ func newLAN(t *testing.T) *lan {
 	return &lan{t: t, k: sim.New(1), delay: 100 * time.Microsecond}
 }
 
-func (r *router) Now() sim.Time                 { return r.lan.k.Now() }
-func (r *router) NewTimer(fn func()) vrrp.Timer { return r.lan.k.NewTimer(fn) }
-func (r *router) SendGARP(vip netip.Addr)       { r.garps = append(r.garps, r.Now()) }
+func (r *router) Now() sim.Time { return r.lan.k.Now() }
+func (r *router) NewTimer(fn func()) vrrp.Timer {
+	return r.lan.k.NewTimer(func() {
+		// Guard against a runaway timer loop at one instant (fuzzing).
+		if r.lan.k.Now() != r.lastFire {
+			r.lastFire, r.fires = r.lan.k.Now(), 0
+		}
+		if r.fires++; r.fires > 10000 {
+			panic(fmt.Sprintf("%s: more than 10000 timer expiries at %v", r.name, r.lastFire))
+		}
+		fn()
+	})
+}
+func (r *router) SendGARP(vip netip.Addr) { r.garps = append(r.garps, r.Now()) }
 func (r *router) Trace(rec sim.Record) {
 	rec.Node, rec.At = r.name, r.Now()
 	r.lan.trace = append(r.lan.trace, rec)
