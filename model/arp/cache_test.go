@@ -641,3 +641,36 @@ func TestStateString(t *testing.T) {
 		}
 	}
 }
+
+// The per-packet path of a resolved neighbour must not allocate.
+func BenchmarkCacheOutputReachable(b *testing.B) {
+	env := newEnv(1)
+	c := New(Config{}, env)
+	c.Output(gw, []byte("p0"))
+	c.HandleARP(reply(gw, macA), true, true)
+	env.quiet = true
+	pkt := make([]byte, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Output(gw, pkt)
+	}
+	if env.ntx != b.N {
+		b.Fatalf("transmitted %d of %d", env.ntx, b.N)
+	}
+}
+
+// Resolution from scratch: NONE -> INCOMPLETE -> REACHABLE -> flushed.
+func BenchmarkCacheResolve(b *testing.B) {
+	env := newEnv(1)
+	c := New(Config{}, env)
+	pkt := make([]byte, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Output(gw, pkt)
+		c.HandleARP(reply(gw, macA), true, true)
+		c.Flush()
+		env.tx, env.requests, env.trace = env.tx[:0], env.requests[:0], env.trace[:0]
+	}
+}

@@ -18,6 +18,8 @@ type fakeEnv struct {
 	tx       []txPacket
 	unreach  []txPacket
 	trace    []sim.Record
+	quiet    bool // benchmarks: count transmissions, record nothing
+	ntx      int
 }
 
 type request struct {
@@ -48,6 +50,10 @@ func (f *fakeEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 	f.requests = append(f.requests, request{f.k.Now(), target, dst})
 }
 func (f *fakeEnv) Transmit(mac wire.MAC, packet []byte) {
+	if f.quiet {
+		f.ntx++
+		return
+	}
 	f.tx = append(f.tx, txPacket{at: f.k.Now(), mac: mac, pkt: string(packet)})
 }
 func (f *fakeEnv) Unreachable(ip netip.Addr, packet []byte) {

@@ -747,3 +747,19 @@ func BenchmarkSegmentFloodWithBlockRule(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+func FuzzParseClass(f *testing.F) {
+	for _, s := range classNames {
+		f.Add(s)
+	}
+	f.Add("GARP")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseClass(s)
+		if err != nil {
+			return
+		}
+		if c.String() != s {
+			t.Errorf("ParseClass(%q).String(): got %q", s, c.String())
+		}
+	})
+}
