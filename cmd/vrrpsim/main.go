@@ -42,6 +42,10 @@ const usageText = `vrrpsim — VRRP / ARP / LAN failover simulator in virtual ti
 usage:
   vrrpsim run [SCENARIO] [flags]   run a scenario (file.yaml or built-in name; default master-crash)
   vrrpsim list                     list the built-in scenarios
+  vrrpsim check FILE|DIR...        run scenarios, report failed expectations (CI)
+  vrrpsim plot [SCENARIO] --out DIR  write state/ARP/FDB/traffic plots of a run
+  vrrpsim sweep SCENARIO --set PATH=V1,V2 ...  run a parameter grid, write CSV/JSON/plots
+  vrrpsim merge OUT.csv SHARD.csv...  join the CSVs of sweep shards
   vrrpsim help [COMMAND]           show help
 
 run 'vrrpsim COMMAND --help' for the flags of a command.
@@ -59,11 +63,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(rest, stdout, stderr)
 	case "list":
 		err = cmdList(rest, stdout)
+	case "check":
+		err = cmdCheck(rest, stdout, stderr)
+	case "plot":
+		err = cmdPlot(rest, stdout, stderr)
+	case "sweep":
+		err = cmdSweep(rest, stdout, stderr)
+	case "merge":
+		err = cmdMerge(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK
 	default:
-		err = usagef("unknown command %q; valid commands: run, list, help", cmd)
+		err = usagef("unknown command %q; valid commands: run, list, check, plot, sweep, merge, help", cmd)
 	}
 	return exitCode(err, stderr)
 }
