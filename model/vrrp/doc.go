@@ -21,6 +21,12 @@
 //     the owner): dropped whatever the priority.
 //   - A master entering FAULT (not in the RFCs) sends two priority 0
 //     adverts; a shut-down master one.
+//   - Approximations of keepalived: garp_interval spacing is kept per
+//     instance (keepalived keeps it per interface); the lower-priority GARP
+//     burst uses the instance's garp_master_repeat/delay (keepalived the
+//     global ones, same defaults); script tracks start OK (keepalived waits
+//     for the first result); SetBasePriority acts like a tracking change
+//     (keepalived needs a reload); Halt releases the VIPs.
 //   - Tracking and FAULT, sync groups, preempt_delay, GARP repeat/delay/
 //     refresh/interval are keepalived features with no RFC counterpart.
 //
