@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -86,6 +85,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	pcap := fs.String("pcap", "", "write every frame of the run to this pcap file")
 	trace := fs.Bool("trace", false, "print one line per frame (tcpdump -n style) and per state change")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors; the exit status tells the result")
+	runs := fs.Int("runs", 1, "run N times with seeds seed..seed+N-1 and report each metric as min/median/p95/max")
+	workers := fs.Int("workers", 0, "with --runs: parallel runs (default: number of CPUs)")
+	plots := fs.String("plots", "", "write the run's plots (state timeline, ARP/FDB, traffic) into this directory")
+	html := fs.String("html", "", "write a self-contained HTML report of the run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -107,6 +110,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		opts.until = d
 	}
+	if *runs < 1 {
+		return usagef("--runs %d: want 1 or more", *runs)
+	}
+	if *runs > 1 {
+		if *pcap != "" || *trace || *plots != "" || *html != "" {
+			return usagef("--runs: --pcap, --trace, --plots and --html describe one run; drop them or --runs")
+		}
+		return runMany(sc, opts, *runs, *workers, *asJSON, *quiet, stdout)
+	}
 	var pcapBuf bytes.Buffer
 	if *pcap != "" {
 		opts.pcap = &pcapBuf
@@ -124,6 +136,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}); err != nil {
 			return usagef("--pcap: %v", err)
+		}
+	}
+	if *plots != "" {
+		if err := writePlots(res, *plots); err != nil {
+			return usagef("--plots: %v", err)
+		}
+	}
+	if *html != "" {
+		if err := writeHTML(sc, res, *html); err != nil {
+			return usagef("--html: %v", err)
 		}
 	}
 	switch {
@@ -157,6 +179,3 @@ func cmdList(args []string, stdout io.Writer) error {
 	}
 	return nil
 }
-
-// durationFlag is a helper for time.Duration-typed options in messages.
-func fmtDur(d time.Duration) string { return d.String() }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"io"
+	"time"
 
 	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 	"github.com/vrrpsim/vrrpsim/sim"
-	"time"
 )
 
 // simOptions are the per-run overrides and outputs.
@@ -22,8 +22,9 @@ type simOptions struct {
 
 // simResult is what one run produced.
 type simResult struct {
-	report *reports.Report
-	fired  uint64
+	report    *reports.Report
+	collector *reports.Collector // the trace as the report saw it (plots read more of it)
+	fired     uint64             // events the kernel ran
 }
 
 // simulate builds the scenario's world, runs it in virtual time and
@@ -70,5 +71,5 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 		Seed: seed, Duration: end, Disruptive: w.ActionTexts(),
 	})
 	rep.Evaluate(expectations(sc))
-	return &simResult{report: rep, fired: k.Fired()}, nil
+	return &simResult{report: rep, collector: col, fired: k.Fired()}, nil
 }
