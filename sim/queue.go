@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -27,12 +28,19 @@ const (
 	maxRungs = 8
 	// spawnAt is the bucket population above which a bucket is split into
 	// a new rung instead of being sorted into the bottom.
-	spawnAt = 48
+	spawnAt = 32
 	// bottomMax is the bottom population above which the bottom is turned
 	// back into a rung, so that insertion into it stays cheap.
-	bottomMax = 96
+	bottomMax = 64
 	// perBucket is the mean bucket population a new rung aims for.
-	perBucket = 2
+	perBucket = 3
+	// maxFan bounds the buckets of a rung, so that the tails of all
+	// buckets being appended to stay in cache (as in a radix sort pass);
+	// crowded buckets are split by the next rung instead.
+	maxFan = 4096
+	// minBucketCap is the smallest bucket array; bucket arrays have
+	// power-of-two capacities from it up, and are recycled by class.
+	minBucketCap = 4
 )
 
 // rung is one level of the ladder: buckets of equal width 1<<shift starting
@@ -53,31 +61,37 @@ type rung struct {
 // buckets, and a small sorted bottom from which events are popped.
 //
 // Invariants (times as uint64; at >= 0 always since at >= now >= 0):
-//   - every top event is >= topStart, every rung and bottom event < topStart
-//     (once a rung exists);
+//   - if no rung is in use, topStart is 0 and the bottom is empty;
+//   - every top event is >= topStart, every rung and bottom event is
+//     below it;
 //   - every event of rung i+1 is < rungs[i].next; every bottom event is <
 //     rungs[nr-1].next;
 //   - bot[bh:] is sorted by (at, seq).
 //
 // So the events run: bottom, then finest rung bucket by bucket, then
 // coarser rungs, then top (re-laddered when everything else is empty).
+// Buckets are unordered: every entry carries its seq, and a bucket is
+// sorted when it reaches the bottom.
 type queue struct {
 	n int // events in the queue
 
-	top               []entry
-	topStart          uint64
-	topMin, topMax    Time
-	rungs             [maxRungs]rung
-	nr                int // rungs in use: rungs[0:nr]
-	bot               []entry
-	bh                int // bot[bh:] are the queued bottom events
-	scratch, scratch2 []entry
+	top            []entry
+	topStart       uint64
+	topMin, topMax Time
+	rungs          [maxRungs]rung
+	nr             int // rungs in use: rungs[0:nr]
+	bot            []entry
+	bh             int     // bot[bh:] are the queued bottom events
+	spare          []entry // the previous top's array, reused
+	// free holds empty bucket arrays by capacity class (minBucketCap<<c),
+	// so buckets come and go without allocating in steady state.
+	free [40][][]entry
 }
 
 func (q *queue) len() int { return q.n }
 
-// push queues e. It allocates only when a bucket outgrows every size it had
-// before, so in steady state it allocates nothing.
+// push queues e. It allocates only when the queue grows past any size it
+// had before, so in steady state it allocates nothing.
 func (q *queue) push(e entry) {
 	q.n++
 	u := uint64(e.at)
@@ -95,12 +109,49 @@ func (q *queue) push(e entry) {
 		r := &q.rungs[i]
 		if u >= r.next {
 			j := (u - r.start) >> r.shift
-			r.b[j] = append(r.b[j], e)
+			b := r.b[j]
+			if len(b) == cap(b) {
+				b = q.grow(b)
+			}
+			r.b[j] = append(b, e)
 			r.n++
 			return
 		}
 	}
 	q.pushBottom(e)
+}
+
+// class returns the free-list class of a bucket array of capacity c (a
+// power of two >= minBucketCap).
+func class(c int) int { return bits.Len(uint(c)) - bits.Len(minBucketCap) }
+
+// grow returns b's events in an array of twice the capacity, taken from the
+// free arrays when there is one, and frees b's array.
+func (q *queue) grow(b []entry) []entry {
+	c := minBucketCap
+	if cap(b) > 0 {
+		c = 2 * cap(b)
+	}
+	var nb []entry
+	k := class(c)
+	if f := q.free[k]; len(f) > 0 {
+		nb = f[len(f)-1]
+		q.free[k] = f[:len(f)-1]
+	} else {
+		nb = make([]entry, 0, c)
+	}
+	nb = append(nb, b...)
+	q.release(b)
+	return nb
+}
+
+// release returns b's array to the free arrays.
+func (q *queue) release(b []entry) {
+	if cap(b) == 0 {
+		return
+	}
+	k := class(cap(b))
+	q.free[k] = append(q.free[k], b[:0])
 }
 
 // first returns the next event to run, or nil if the queue is empty. The
@@ -146,24 +197,23 @@ func (q *queue) pushBottom(e entry) {
 		copy(q.bot[p+1:], q.bot[p:])
 		q.bot[p] = e
 	}
-	if len(q.bot)-q.bh > bottomMax {
-		q.spillBottom()
+	if live := q.bot[q.bh:]; len(live) > bottomMax {
+		q.spillBottom(live[0].at, live[len(live)-1].at)
 	}
 }
 
-// spillBottom turns a crowded bottom into a new finest rung, as the ladder
-// queue does, so that insertion stays O(1) instead of O(bottom). A bottom
-// exists only below a rung (pushes into an empty ladder go to the top), so
-// rungs[nr-1] is there.
-func (q *queue) spillBottom() {
+// spillBottom turns a crowded bottom, its events spanning [lo, hi], into a
+// new finest rung, as the ladder queue does, so that insertion stays cheap.
+// It reports whether it did. A bottom exists only below a rung (pushes into
+// an empty ladder go to the top), so rungs[nr-1] is there.
+func (q *queue) spillBottom(lo, hi Time) bool {
 	live := q.bot[q.bh:]
-	lo, hi := live[0].at, live[len(live)-1].at
 	if q.nr == maxRungs || lo == hi {
-		return // one instant only, or no rung left: sorted insertion it is
+		return false // one instant only, or no rung left: sorted it stays
 	}
-	q.scratch = append(q.scratch[:0], live...)
+	q.spawn(live, lo, hi, q.rungs[q.nr-1].next)
 	q.bot, q.bh = q.bot[:0], 0
-	q.spawn(q.scratch, lo, hi, q.rungs[q.nr-1].next)
+	return true
 }
 
 // spawn makes rungs[nr] from events es spanning [lo, hi] that must cover
@@ -174,11 +224,11 @@ func (q *queue) spawn(es []entry, lo, hi Time, limit uint64) uint64 {
 	if limit == math.MaxUint64 {
 		cover = uint64(Forever - lo)
 	}
-	want := uint64(len(es)/perBucket) + 1
+	want := uint64(min(len(es)/perBucket+1, maxFan))
 	// Smallest power-of-two width giving about want buckets over the
-	// events, without making the whole rung more than 4*want buckets.
+	// events, without making the whole rung more than 2*want buckets.
 	var shift uint
-	for shift < 63 && (span>>shift >= want || cover>>shift >= 4*want) {
+	for shift < 63 && (span>>shift >= want || cover>>shift >= 2*want) {
 		shift++
 	}
 	nb := int(cover>>shift) + 1
@@ -186,13 +236,19 @@ func (q *queue) spawn(es []entry, lo, hi Time, limit uint64) uint64 {
 	q.nr++
 	r.start, r.shift, r.cur, r.n = uint64(lo), shift, 0, len(es)
 	r.next = r.start
+	// Every bucket of a dropped rung was released (nil), so the header
+	// array is reused as is.
 	if cap(r.b) < nb {
-		r.b = append(r.b[:cap(r.b)], make([][]entry, nb-cap(r.b))...)
+		r.b = make([][]entry, nb)
 	}
 	r.b = r.b[:nb]
 	for i := range es {
 		j := (uint64(es[i].at) - r.start) >> shift
-		r.b[j] = append(r.b[j], es[i])
+		b := r.b[j]
+		if len(b) == cap(b) {
+			b = q.grow(b)
+		}
+		r.b[j] = append(b, es[i])
 	}
 	return edge(r.start, nb, shift)
 }
@@ -216,11 +272,10 @@ func (q *queue) refill() bool {
 				q.topStart = 0 // empty: start afresh at the next push
 				return false
 			}
-			// Re-ladder the top: swap it out so pushes during spawn (none)
-			// and later ones land in a fresh top.
+			// Re-ladder the top into rung 0; later pushes beyond it start a
+			// new top in the spare array.
 			es := q.top
-			q.top = q.scratch2[:0]
-			q.scratch2 = es
+			q.top, q.spare = q.spare[:0], es
 			q.topStart = q.spawn(es, q.topMin, q.topMax, uint64(q.topMax)+1)
 			continue
 		}
@@ -233,23 +288,24 @@ func (q *queue) refill() bool {
 			r.cur++
 		}
 		b := r.b[r.cur]
-		r.b[r.cur] = b[:0]
+		q.bot = append(q.bot, b...)
+		clear(b) // let the closures go
+		q.release(b)
+		r.b[r.cur] = nil
 		r.cur++
 		r.next = edge(r.start, r.cur, r.shift)
-		r.n -= len(b)
-		if len(b) > spawnAt && q.nr < maxRungs && r.shift > 0 {
-			lo, hi := b[0].at, b[0].at
-			for i := range b[1:] {
-				lo, hi = min(lo, b[i+1].at), max(hi, b[i+1].at)
+		r.n -= len(q.bot)
+		// A crowded bucket becomes a finer rung (if its events are not all
+		// at one instant); otherwise it is sorted and popped from.
+		if len(q.bot) > spawnAt && q.nr < maxRungs {
+			lo, hi := q.bot[0].at, q.bot[0].at
+			for _, e := range q.bot[1:] {
+				lo, hi = min(lo, e.at), max(hi, e.at)
 			}
-			if lo != hi {
-				// Copy out: b's array stays with its bucket for reuse.
-				q.scratch = append(q.scratch[:0], b...)
-				q.spawn(q.scratch, lo, hi, r.next)
+			if q.spillBottom(lo, hi) {
 				continue
 			}
 		}
-		q.bot = append(q.bot, b...)
 		sortEntries(q.bot)
 		return true
 	}
@@ -258,7 +314,7 @@ func (q *queue) refill() bool {
 // sortEntries sorts es by (at, seq): insertion sort for the handful of
 // events a bucket usually holds, the library sort otherwise.
 func sortEntries(es []entry) {
-	if len(es) > 16 {
+	if len(es) > spawnAt {
 		slices.SortFunc(es, func(a, b entry) int {
 			switch {
 			case a.before(&b):
