@@ -15,8 +15,10 @@ const (
 	// From/To = state names, Reason, Value = effective priority,
 	// Value2 = VRID, Addr = primary IP.
 	KindState
-	// KindAdvert: a VRRP instance sent an advertisement. Node, Comp =
-	// instance, Value = advertised priority, Value2 = VRID, Addr = primary IP.
+	// KindAdvert: a VRRP instance sent an advertisement (Event "" or
+	// "tx"; Addr = its primary IP) or, as backup, accepted one and restarted
+	// its Master_Down_Timer from it (Event "rx"; Addr = the sender). Node,
+	// Comp = instance, Value = advertised priority, Value2 = VRID.
 	KindAdvert
 	// KindAction: a scenario timeline action was applied. Event = its text
 	// ("crash r1"), Node = main target, Comp = action verb.
