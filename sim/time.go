@@ -1,6 +1,3 @@
-// Package sim is the discrete-event kernel of vrrpsim: integer virtual time,
-// one event queue ordered by (time, sequence), resettable timers, seeded
-// random streams per entity, and a trace hook. It imports nothing of ours.
 package sim
 
 import (
