@@ -57,6 +57,7 @@ type Collector struct {
 	mevents []masterEvent
 	seen    map[nodeInst]uint8 // VRID of every (node, instance) seen so far
 	adverts map[nodeInst]*advertLog
+	heard   map[nodeInst]*advertLog // adverts accepted by backups (Event "rx")
 	actions []action
 
 	neigh    map[hostIP][]neighChange
@@ -113,6 +114,7 @@ type advertLog struct {
 	vrid   int64
 	at     []sim.Time
 	seq    []uint64
+	from   []netip.Addr // heard adverts only: the sender
 	lastPr int64
 }
 
@@ -170,6 +172,7 @@ func NewCollectorWith(o Options) *Collector {
 		instances: make(map[string]bool),
 		seen:      make(map[nodeInst]uint8),
 		adverts:   make(map[nodeInst]*advertLog),
+		heard:     make(map[nodeInst]*advertLog),
 		neigh:     make(map[hostIP][]neighChange),
 		flows:     make(map[flowKey]*flowLog),
 		drops:     make(map[dropKey]int),
@@ -252,6 +255,18 @@ func (c *Collector) onState(r *sim.Record) {
 
 func (c *Collector) onAdvert(r *sim.Record) {
 	k := nodeInst{r.Node, r.Comp}
+	if r.Event == "rx" {
+		// A backup accepted an advert: its master-down timer runs from here.
+		h := c.heard[k]
+		if h == nil {
+			h = &advertLog{vrid: r.Value2}
+			c.heard[k] = h
+		}
+		h.at = append(h.at, r.At)
+		h.seq = append(h.seq, c.seq)
+		h.from = append(h.from, r.Addr)
+		return
+	}
 	if _, ok := c.seen[k]; !ok {
 		c.seen[k] = uint8(r.Value2)
 	}

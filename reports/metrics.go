@@ -143,6 +143,14 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 					cv.LastAdvert = secPtr(at)
 					cv.SinceLastAdvert = secPtr(first.at - at)
 				}
+				// The new master's Master_Down_Timer ran from the last
+				// advert it accepted (RFC 3768 section 6.4.2): measure from
+				// there when the trace has it, so switch latency does not
+				// blur the Master_Down_Interval.
+				if at, ok := a.lastHeard(inst, first.node, first.seq); ok {
+					cv.LastHeard = secPtr(at)
+					cv.SinceLastAdvert = secPtr(first.at - at)
+				}
 			}
 			if last != nil {
 				cv.Converged = secPtr(last.at - ac.at)
@@ -151,6 +159,20 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 		}
 	}
 	return out
+}
+
+// lastHeard returns when node last accepted an advertisement of inst
+// before record seq.
+func (a *analysis) lastHeard(inst, node string, seq uint64) (sim.Time, bool) {
+	l := a.c.heard[nodeInst{node, inst}]
+	if l == nil {
+		return 0, false
+	}
+	i, _ := slices.BinarySearch(l.seq, seq)
+	if i == 0 {
+		return 0, false
+	}
+	return l.at[i-1], true
 }
 
 // lastAdvert returns the latest advertisement of inst sent by any of nodes

@@ -143,7 +143,10 @@ type Convergence struct {
 	Detect *Seconds `json:"detect_s"`
 	// LastAdvert: when the old master last advertised before that
 	// transition; SinceLastAdvert: from then to the transition.
+	// LastHeard: when the new master last accepted an advert before
+	// taking over; SinceLastAdvert is measured from it when known.
 	LastAdvert      *Seconds `json:"last_advert_s"`
+	LastHeard       *Seconds `json:"last_heard_s"`
 	SinceLastAdvert *Seconds `json:"since_last_advert_s"`
 	// Converged: action -> last transition of the instance in the window.
 	Converged   *Seconds `json:"converged_s"`

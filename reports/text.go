@@ -101,7 +101,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		if cv.Detect != nil {
 			p(", detected after %s s (%s master", cv.Detect.text(), cv.DetectNode)
 			if cv.SinceLastAdvert != nil {
-				p(", %s s after %s's last advert at %s", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, "?"), cv.LastAdvert.text())
+				if cv.LastHeard != nil {
+					p(", %s s after it last heard %s at %s", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, "?"), cv.LastHeard.text())
+				} else {
+					p(", %s s after %s's last advert at %s", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, "?"), cv.LastAdvert.text())
+				}
 			}
 			p(")")
 		} else {

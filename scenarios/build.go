@@ -158,7 +158,7 @@ func vrrpConfig(in *Instance) vrrp.Config {
 		Name: in.Name, Interface: in.Interface, VRID: uint8(in.VRID), Version: in.Version,
 		Priority: in.Priority, AdvertInt: in.AdvertInt, NoPreempt: in.NoPreempt,
 		PreemptDelay: in.PreemptDelay, UseVMAC: in.UseVMAC,
-		GARPMasterDelay: in.GARPMasterDelay, GARPMasterRepeat: in.GARPMasterRepeat,
+		GARPMasterDelay: garpDelay(in.GARPMasterDelay), GARPMasterRepeat: in.GARPMasterRepeat,
 		GARPMasterRefresh: in.GARPMasterRefresh, GARPMasterRefreshRepeat: in.GARPMasterRefreshRepeat,
 		GARPInterval: in.GARPInterval, PrimaryIP: in.UnicastSrcIP, UnicastPeers: in.UnicastPeers,
 		InitialState: vrrp.StateBackup,
@@ -179,6 +179,15 @@ func vrrpConfig(in *Instance) vrrp.Config {
 		c.TrackScripts = append(c.TrackScripts, vrrp.Track{Name: t.Name, Weight: t.Weight, HasWeight: t.Weight != 0})
 	}
 	return c
+}
+
+// garpDelay maps garp_master_delay: the loader fills keepalived's 5 s
+// default, so a 0 here was written in the file and means "no second burst".
+func garpDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return vrrp.GARPDelayOff
+	}
+	return d
 }
 
 // Node returns the node called name.

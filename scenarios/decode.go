@@ -294,6 +294,14 @@ func (d *decoder) instance(e entry, nd *Node, path string) *Instance {
 	if v, ok := o.intIn("priority", 1, 255); ok {
 		in.Priority = int(v)
 	}
+	// keepalived vrrp_parser.c: without "state", priority 255 (the address
+	// owner) starts as MASTER; "state MASTER" without "priority" means 255.
+	switch {
+	case !o.has("state") && o.has("priority") && in.Priority == 255:
+		in.State = "MASTER"
+	case in.State == "MASTER" && !o.has("priority"):
+		in.Priority = 255
+	}
 	if v, ok := o.intIn("version", 2, 3); ok {
 		in.Version = int(v)
 	}

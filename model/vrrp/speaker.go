@@ -537,6 +537,7 @@ func (s *Speaker) backupRx(src, dst netip.Addr, ttl uint8, adv *wire.VRRP) {
 		// Skew_Time.
 		s.msDownTimer = s.skew()
 		s.downReason = ReasonPriorityZero
+		s.traceHeard(src, prio)
 	case s.cfg.NoPreempt || prio >= s.effective ||
 		(s.cfg.PreemptDelay > 0 && (!s.preemptSet || s.preemptTime > now)):
 		// Accept: the sender is (or, while preempt_delay runs, stays) master.
@@ -548,6 +549,7 @@ func (s *Speaker) backupRx(src, dst netip.Addr, ttl uint8, adv *wire.VRRP) {
 		s.masterIP = src
 		s.masterPriority = prio
 		s.downReason = ReasonMasterDownExpired
+		s.traceHeard(src, prio)
 		if s.cfg.PreemptDelay > 0 {
 			// preempt_delay counts from the first lower-priority advert;
 			// a higher or equal one stops it.
@@ -573,6 +575,15 @@ func (s *Speaker) backupRx(src, dst netip.Addr, ttl uint8, adv *wire.VRRP) {
 		}
 		s.msDownTimer = left
 	}
+}
+
+// traceHeard records an advertisement a backup accepted: its master-down
+// timer now counts from this instant, so reports measure takeover from it.
+func (s *Speaker) traceHeard(src netip.Addr, prio int) {
+	s.env.Trace(sim.Record{
+		Kind: sim.KindAdvert, Event: "rx", Comp: s.cfg.Name,
+		Value: int64(prio), Value2: int64(s.cfg.VRID), Addr: src,
+	})
 }
 
 // masterRx is keepalived vrrp_state_master_rx (RFC 3768 section 6.4.3). It

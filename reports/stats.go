@@ -1,0 +1,248 @@
+package reports
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// This file aggregates many runs of one scenario (`vrrpsim run --runs N`,
+// one seed per run) into min / median / p95 / max per metric.
+//
+// Percentiles are nearest-rank: sort the n values ascending; the p-th
+// percentile (0 < p <= 100) is the value at rank ceil(p/100 * n), counting
+// from 1. So every statistic is a value some run actually produced (no
+// interpolation, no averaging), the median of an even count is the lower of
+// the two middle values, and p95 of fewer than 20 runs is the maximum.
+
+// Stats summarises the values one metric took across runs. N is how many
+// runs had a value (a convergence with no new master has no detection time).
+type Stats[T cmp.Ordered] struct {
+	N      int `json:"n"`
+	Min    T   `json:"min"`
+	Median T   `json:"median"`
+	P95    T   `json:"p95"`
+	Max    T   `json:"max"`
+}
+
+// Summarize returns the statistics of xs (nearest-rank percentiles). xs is
+// not modified. With no values, N is 0 and the rest is zero.
+func Summarize[T cmp.Ordered](xs []T) Stats[T] {
+	if len(xs) == 0 {
+		return Stats[T]{}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return Stats[T]{N: len(s), Min: s[0], Median: NearestRank(s, 50), P95: NearestRank(s, 95), Max: s[len(s)-1]}
+}
+
+// NearestRank returns the p-th percentile of sorted (ascending, non-empty):
+// the value at rank ceil(p/100 * n), 1-based, clamped to [1, n].
+func NearestRank[T any](sorted []T, p int) T {
+	n := len(sorted)
+	rank := (p*n + 99) / 100 // ceil(p*n/100) in integers: no float rounding
+	rank = max(1, min(rank, n))
+	return sorted[rank-1]
+}
+
+// RunMetrics is the part of one run's report that runs are compared on.
+// It is small, so N runs can be kept without keeping N traces.
+type RunMetrics struct {
+	Seed            uint64
+	Convergence     []ConvergenceMetrics
+	SplitBrainTotal sim.Time
+	Flows           []FlowMetrics
+	Expectations    []ExpectResult
+}
+
+// ConvergenceMetrics is one convergence entry (action x instance); a nil
+// pointer is a time the run did not have (no new master, no transition).
+type ConvergenceMetrics struct {
+	Action, Instance string
+	Detect           *sim.Time
+	SinceLastAdvert  *sim.Time
+	Converged        *sim.Time
+	Transitions      int
+}
+
+// FlowMetrics is one traffic flow's loss.
+type FlowMetrics struct {
+	Node, Name string
+	Lost       int
+	Outage     sim.Time
+}
+
+func timePtr(s *Seconds) *sim.Time {
+	if s == nil {
+		return nil
+	}
+	t := sim.Time(*s)
+	return &t
+}
+
+// Metrics extracts the values `--runs` aggregates from r.
+func (r *Report) Metrics() RunMetrics {
+	m := RunMetrics{Seed: r.Seed, SplitBrainTotal: sim.Time(r.SplitBrainTotal),
+		Expectations: slices.Clone(r.Expectations)}
+	for _, c := range r.Convergence {
+		m.Convergence = append(m.Convergence, ConvergenceMetrics{
+			Action: c.Action, Instance: c.Instance, Detect: timePtr(c.Detect),
+			SinceLastAdvert: timePtr(c.SinceLastAdvert), Converged: timePtr(c.Converged),
+			Transitions: c.Transitions,
+		})
+	}
+	for _, f := range r.Flows {
+		m.Flows = append(m.Flows, FlowMetrics{Node: f.Node, Name: f.Name, Lost: f.Lost, Outage: sim.Time(f.Outage)})
+	}
+	return m
+}
+
+// RunStats is the aggregate of several runs of one scenario. Field order is
+// the JSON key order; entries are in the order they first appear in the
+// runs taken in seed order, so the result does not depend on which run
+// finished first.
+type RunStats struct {
+	Scenario        string              `json:"scenario"`
+	File            string              `json:"file,omitempty"`
+	Runs            int                 `json:"runs"`
+	FirstSeed       uint64              `json:"first_seed"`
+	LastSeed        uint64              `json:"last_seed"`
+	FailedRuns      int                 `json:"failed_runs"`
+	Convergence     []ConvergenceStats  `json:"convergence"`
+	SplitBrainTotal Stats[Seconds]      `json:"split_brain_total_s"`
+	Flows           []FlowStats         `json:"flows"`
+	Expectations    []ExpectationTally  `json:"expectations"`
+}
+
+// ConvergenceStats aggregates one (action, instance) convergence entry.
+type ConvergenceStats struct {
+	Action          string         `json:"action"`
+	Instance        string         `json:"instance"`
+	Detect          Stats[Seconds] `json:"detect_s"`
+	SinceLastAdvert Stats[Seconds] `json:"since_last_advert_s"`
+	Converged       Stats[Seconds] `json:"converged_s"`
+	Transitions     Stats[int]     `json:"transitions"`
+}
+
+// FlowStats aggregates one flow.
+type FlowStats struct {
+	Node   string         `json:"node"`
+	Name   string         `json:"name"`
+	Lost   Stats[int]     `json:"lost"`
+	Outage Stats[Seconds] `json:"outage_s"`
+}
+
+// ExpectationTally counts the runs that held one expectation.
+type ExpectationTally struct {
+	Text        string   `json:"text"`
+	File        string   `json:"file,omitempty"`
+	Line        int      `json:"line"`
+	Col         int      `json:"col,omitempty"`
+	Passed      int      `json:"passed"`
+	Runs        int      `json:"runs"`
+	FailedSeeds []uint64 `json:"failed_seeds"`
+}
+
+// Aggregate summarises runs (given in seed order) of the scenario named
+// scenario in file.
+func Aggregate(scenario, file string, runs []RunMetrics) *RunStats {
+	s := &RunStats{Scenario: scenario, File: file, Runs: len(runs),
+		Convergence: []ConvergenceStats{}, Flows: []FlowStats{}, Expectations: []ExpectationTally{}}
+	if len(runs) == 0 {
+		return s
+	}
+	s.FirstSeed, s.LastSeed = runs[0].Seed, runs[len(runs)-1].Seed
+
+	type convKey struct{ action, inst string }
+	type convVals struct {
+		detect, since, conv []Seconds
+		trans               []int
+	}
+	var convOrder []convKey
+	conv := map[convKey]*convVals{}
+	type flowKey struct{ node, name string }
+	type flowVals struct {
+		lost   []int
+		outage []Seconds
+	}
+	var flowOrder []flowKey
+	flows := map[flowKey]*flowVals{}
+	var split []Seconds
+	type expKey struct {
+		text, file string
+		line, col  int
+	}
+	var expOrder []expKey
+	exps := map[expKey]*ExpectationTally{}
+
+	add := func(dst *[]Seconds, t *sim.Time) {
+		if t != nil {
+			*dst = append(*dst, Seconds(*t))
+		}
+	}
+	for _, r := range runs {
+		failed := false
+		for _, c := range r.Convergence {
+			k := convKey{c.Action, c.Instance}
+			v := conv[k]
+			if v == nil {
+				v = &convVals{}
+				conv[k] = v
+				convOrder = append(convOrder, k)
+			}
+			add(&v.detect, c.Detect)
+			add(&v.since, c.SinceLastAdvert)
+			add(&v.conv, c.Converged)
+			v.trans = append(v.trans, c.Transitions)
+		}
+		split = append(split, Seconds(r.SplitBrainTotal))
+		for _, f := range r.Flows {
+			k := flowKey{f.Node, f.Name}
+			v := flows[k]
+			if v == nil {
+				v = &flowVals{}
+				flows[k] = v
+				flowOrder = append(flowOrder, k)
+			}
+			v.lost = append(v.lost, f.Lost)
+			v.outage = append(v.outage, Seconds(f.Outage))
+		}
+		for _, e := range r.Expectations {
+			k := expKey{e.Text, e.File, e.Line, e.Col}
+			t := exps[k]
+			if t == nil {
+				t = &ExpectationTally{Text: e.Text, File: e.File, Line: e.Line, Col: e.Col, FailedSeeds: []uint64{}}
+				exps[k] = t
+				expOrder = append(expOrder, k)
+			}
+			t.Runs++
+			if e.OK {
+				t.Passed++
+			} else {
+				t.FailedSeeds = append(t.FailedSeeds, r.Seed)
+				failed = true
+			}
+		}
+		if failed {
+			s.FailedRuns++
+		}
+	}
+	for _, k := range convOrder {
+		v := conv[k]
+		s.Convergence = append(s.Convergence, ConvergenceStats{
+			Action: k.action, Instance: k.inst,
+			Detect: Summarize(v.detect), SinceLastAdvert: Summarize(v.since),
+			Converged: Summarize(v.conv), Transitions: Summarize(v.trans),
+		})
+	}
+	s.SplitBrainTotal = Summarize(split)
+	for _, k := range flowOrder {
+		v := flows[k]
+		s.Flows = append(s.Flows, FlowStats{Node: k.node, Name: k.name, Lost: Summarize(v.lost), Outage: Summarize(v.outage)})
+	}
+	for _, k := range expOrder {
+		s.Expectations = append(s.Expectations, *exps[k])
+	}
+	return s
+}
