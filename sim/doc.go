@@ -30,9 +30,10 @@
 // Why not a binary or 4-ary heap: a heap costs O(log n) comparisons and,
 // beyond the cache, O(log n) cache misses per event. The ladder costs O(1)
 // amortized: each event is appended to a bucket, moved down a rung or two
-// and sorted with a few neighbours. Rungs have a few thousand buckets at most, so the
-// tails being appended to stay in cache, as in a radix-sort pass; large
-// populations are split by the next rung rather than by more buckets.
+// and sorted with a few neighbours. A rung has a few thousand buckets at
+// most, so the bucket tails being appended to stay in cache, as in a
+// radix-sort pass; large populations are split by the next rung rather
+// than by more buckets.
 // Widths are derived from the events actually present, so the queue copes
 // with exponential delays, bursts, timers seconds away next to frames
 // microseconds away, and many events at one instant (a bucket whose events
