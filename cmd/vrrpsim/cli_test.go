@@ -153,12 +153,15 @@ func TestBuiltinPcapsDecodeInTshark(t *testing.T) {
 			if code, _, stderr := runCLI(t, "run", name, "-q", "--pcap", pcap); code == exitBadInput {
 				t.Fatalf("run %s: %s", name, stderr)
 			}
-			out, err := exec.Command(tshark, "-r", pcap, "-n",
+			cmd := exec.Command(tshark, "-r", pcap, "-n",
 				"-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
 				"-T", "fields", "-e", "frame.number", "-e", "frame.protocols",
-				"-e", "_ws.malformed", "-e", "_ws.expert.message").CombinedOutput()
+				"-e", "_ws.malformed", "-e", "_ws.expert.message")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr // tshark warns about running as root there
+			out, err := cmd.Output()
 			if err != nil {
-				t.Fatalf("tshark: %v\n%s", err, out)
+				t.Fatalf("tshark: %v\n%s%s", err, out, stderr.String())
 			}
 			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 			if len(lines) < 5 {

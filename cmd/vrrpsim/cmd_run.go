@@ -63,10 +63,17 @@ func loadScenario(arg string) (*scenarios.Scenario, error) {
 	return sc, nil
 }
 
-// inputError wraps a scenario error (exit 2), printed as it is.
+// inputError wraps a scenario error (exit 2). It prints on one line: the
+// first error (the others often follow from it) and how many more there are.
 type inputError struct{ err error }
 
-func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Error() string {
+	var es scenarios.Errors
+	if errors.As(e.err, &es) && len(es) > 1 {
+		return fmt.Sprintf("%s (+%d more; fix this one first)", es[0].Error(), len(es)-1)
+	}
+	return e.err.Error()
+}
 func (e inputError) Unwrap() error { return e.err }
 
 const runUsage = `usage: vrrpsim run [SCENARIO] [flags]
