@@ -103,16 +103,16 @@ func (r *Report) Metrics() RunMetrics {
 // runs taken in seed order, so the result does not depend on which run
 // finished first.
 type RunStats struct {
-	Scenario        string              `json:"scenario"`
-	File            string              `json:"file,omitempty"`
-	Runs            int                 `json:"runs"`
-	FirstSeed       uint64              `json:"first_seed"`
-	LastSeed        uint64              `json:"last_seed"`
-	FailedRuns      int                 `json:"failed_runs"`
-	Convergence     []ConvergenceStats  `json:"convergence"`
-	SplitBrainTotal Stats[Seconds]      `json:"split_brain_total_s"`
-	Flows           []FlowStats         `json:"flows"`
-	Expectations    []ExpectationTally  `json:"expectations"`
+	Scenario        string             `json:"scenario"`
+	File            string             `json:"file,omitempty"`
+	Runs            int                `json:"runs"`
+	FirstSeed       uint64             `json:"first_seed"`
+	LastSeed        uint64             `json:"last_seed"`
+	FailedRuns      int                `json:"failed_runs"`
+	Convergence     []ConvergenceStats `json:"convergence"`
+	SplitBrainTotal Stats[Seconds]     `json:"split_brain_total_s"`
+	Flows           []FlowStats        `json:"flows"`
+	Expectations    []ExpectationTally `json:"expectations"`
 }
 
 // ConvergenceStats aggregates one (action, instance) convergence entry.
