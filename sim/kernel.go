@@ -15,6 +15,7 @@ type Kernel struct {
 	seed    uint64
 	streams map[string]*rand.Rand
 	tracers []Tracer
+	rec     Record // scratch record handed to tracers (see Trace)
 	stopped bool
 	fired   uint64
 	running uint64 // seq of the event being run, for Timer.onExpire

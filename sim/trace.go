@@ -79,12 +79,17 @@ func (k *Kernel) AddTracer(t Tracer) { k.tracers = append(k.tracers, t) }
 func (k *Kernel) Tracing() bool { return len(k.tracers) > 0 }
 
 // Trace stamps r with the current virtual time and hands it to every tracer.
+// The record lives in the kernel (handing &r to unknown tracers would move
+// every record to the heap); tracers get it for the call only and must not
+// call Trace themselves.
 func (k *Kernel) Trace(r Record) {
 	if len(k.tracers) == 0 {
 		return
 	}
-	r.At = k.now
+	k.rec = r
+	k.rec.At = k.now
 	for _, t := range k.tracers {
-		t(&r)
+		t(&k.rec)
 	}
+	k.rec = Record{} // keep no frame alive
 }
