@@ -1,0 +1,156 @@
+package plot
+
+import (
+	"image/color"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// Span is an interval of virtual time during which a row had one value (a
+// VRRP state, the owner an ARP entry points at, a switch port).
+type Span struct {
+	Start, End sim.Time
+	Value      string
+}
+
+// Row is one line of a timeline plot.
+type Row struct {
+	Kind  string // "state", "arp" or "fdb"
+	Label string
+	Spans []Span
+}
+
+// Marker is a labelled instant: a timeline action.
+type Marker struct {
+	At    sim.Time
+	Label string
+}
+
+// shade is a translucent band over some rows (split brain) or over the
+// whole height (outage), with an optional label at its top left.
+type shade struct {
+	start, end sim.Time
+	rows       []int // nil: every row
+	fill, edge color.Color
+}
+
+// timeline draws rows of coloured spans, top row first. It is a
+// gonum Plotter and DataRanger.
+type timeline struct {
+	rows   []Row
+	color  func(r Row, s Span) color.Color
+	label  func(r Row, s Span) string // text inside the span if it fits
+	shades []shade
+}
+
+// rowY is the y coordinate of row i's centre.
+func (t *timeline) rowY(i int) float64 { return float64(len(t.rows) - 1 - i) }
+
+const halfRow = 0.36 // half a span's height, in rows
+
+func (t *timeline) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return 0, 0, -0.6, float64(len(t.rows)) - 0.4
+}
+
+// ticks labels each row on the y axis.
+func (t *timeline) ticks() gplot.ConstantTicks {
+	ts := make(gplot.ConstantTicks, len(t.rows))
+	for i, r := range t.rows {
+		ts[i] = gplot.Tick{Value: t.rowY(i), Label: r.Label}
+	}
+	return ts
+}
+
+func (t *timeline) Plot(c draw.Canvas, p *gplot.Plot) {
+	tx, ty := p.Transforms(&c)
+	box := func(x0, x1 sim.Time, y0, y1 float64) []vg.Point {
+		return c.ClipPolygonXY([]vg.Point{
+			{X: tx(secs(x0)), Y: ty(y0)}, {X: tx(secs(x1)), Y: ty(y0)},
+			{X: tx(secs(x1)), Y: ty(y1)}, {X: tx(secs(x0)), Y: ty(y1)},
+		})
+	}
+	for i, r := range t.rows {
+		y := t.rowY(i)
+		for _, s := range r.Spans {
+			if s.End <= s.Start {
+				continue
+			}
+			c.FillPolygon(t.color(r, s), box(s.Start, s.End, y-halfRow, y+halfRow))
+			if t.label == nil {
+				continue
+			}
+			txt := t.label(r, s)
+			sty := textStyle(p, colSpanText)
+			sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
+			x0, x1 := tx(secs(s.Start)), tx(secs(s.End))
+			if txt != "" && x1-x0 > sty.Width(txt)+vg.Points(6) {
+				c.FillText(sty, vg.Point{X: (x0 + x1) / 2, Y: ty(y)}, txt)
+			}
+		}
+	}
+	for _, sh := range t.shades {
+		if sh.end <= sh.start {
+			continue
+		}
+		rows := sh.rows
+		if rows == nil {
+			for i := range t.rows {
+				rows = append(rows, i)
+			}
+		}
+		for _, i := range rows {
+			y := t.rowY(i)
+			pts := box(sh.start, sh.end, y-halfRow-0.08, y+halfRow+0.08)
+			c.FillPolygon(sh.fill, pts)
+			if sh.edge != nil && len(pts) > 0 {
+				c.StrokeLines(draw.LineStyle{Color: sh.edge, Width: vg.Points(1.5)}, append(pts, pts[0]))
+			}
+		}
+	}
+}
+
+// markers draws a dashed vertical line per marker with its label near the
+// top, stepping labels down when they would overlap.
+type markers []Marker
+
+func (m markers) Plot(c draw.Canvas, p *gplot.Plot) {
+	tx, _ := p.Transforms(&c)
+	sty := textStyle(p, colMarker)
+	sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
+	lineH := sty.Height("M") + vg.Points(2)
+	var rightEdge []vg.Length // per label level, where its last label ends
+	for _, mk := range m {
+		x := tx(secs(mk.At))
+		if !c.ContainsX(x) {
+			continue
+		}
+		c.StrokeLine2(markerStyle(), x, c.Min.Y, x, c.Max.Y)
+		if mk.Label == "" {
+			continue
+		}
+		level := 0
+		for level < len(rightEdge) && rightEdge[level] > x {
+			level++
+		}
+		w := sty.Width(mk.Label)
+		if level == len(rightEdge) {
+			rightEdge = append(rightEdge, 0)
+		}
+		rightEdge[level] = x + w + vg.Points(8)
+		pt := vg.Point{X: x + vg.Points(3), Y: c.Max.Y - vg.Points(2) - vg.Length(level)*lineH}
+		// Place the label left of the line when it would run off the plot.
+		if pt.X+w > c.Max.X {
+			pt.X = x - vg.Points(3) - w
+		}
+		bg := []vg.Point{
+			{X: pt.X - vg.Points(1), Y: pt.Y}, {X: pt.X + w + vg.Points(1), Y: pt.Y},
+			{X: pt.X + w + vg.Points(1), Y: pt.Y - lineH}, {X: pt.X - vg.Points(1), Y: pt.Y - lineH},
+		}
+		c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xd0}, bg)
+		c.FillText(sty, pt, mk.Label)
+	}
+}

@@ -1,0 +1,99 @@
+package plot
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/vrrpsim/vrrpsim/reports"
+)
+
+// Set is every plot of one run.
+type Set struct {
+	Title   string // the scenario name, shown in each plot's title
+	State   StateData
+	ARP     ARPData
+	Traffic TrafficData
+}
+
+// FromRun derives every plot's series from a report and the collector
+// that made it.
+func FromRun(r *reports.Report, c *reports.Collector) Set {
+	return Set{Title: r.Scenario, State: State(r), ARP: ARP(r, c), Traffic: Traffic(r, c)}
+}
+
+// Titles of the three plots.
+func (s Set) stateTitle() string   { return join(s.Title, "VRRP state timeline") }
+func (s Set) arpTitle() string     { return join(s.Title, "ARP and FDB convergence") }
+func (s Set) trafficTitle() string { return s.Title }
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + ": " + b
+}
+
+// Image is one rendered plot.
+type Image struct {
+	Name string // "state", "arp", "traffic"
+	Data []byte
+}
+
+// Render draws the three plots in format.
+func (s Set) Render(format Format, dpi int) ([]Image, error) {
+	var out []Image
+	for _, p := range []struct {
+		name   string
+		render func() ([]byte, error)
+	}{
+		{"state", func() ([]byte, error) { return s.State.Render(s.stateTitle(), format, dpi) }},
+		{"arp", func() ([]byte, error) { return s.ARP.Render(s.arpTitle(), format, dpi) }},
+		{"traffic", func() ([]byte, error) { return s.Traffic.Render(s.trafficTitle(), format, dpi) }},
+	} {
+		b, err := p.render()
+		if err != nil {
+			return nil, fmt.Errorf("%s plot: %w", p.name, err)
+		}
+		out = append(out, Image{Name: p.name, Data: b})
+	}
+	return out, nil
+}
+
+// WriteDir writes state, arp and traffic images in format into dir
+// (created if missing) and the plotted series next to them as state.csv,
+// arp.csv and traffic.csv. Each file is written whole or not at all. It
+// returns the paths written, in order.
+func (s Set) WriteDir(dir string, format Format, dpi int) ([]string, error) {
+	imgs, err := s.Render(format, dpi)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, im := range imgs {
+		path := filepath.Join(dir, im.Name+"."+string(format))
+		if err := reports.WriteFileAtomic(path, func(w io.Writer) error { return writeAll(w, im.Data) }); err != nil {
+			return written, err
+		}
+		written = append(written, path)
+	}
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"state.csv", s.State.WriteCSV},
+		{"arp.csv", s.ARP.WriteCSV},
+		{"traffic.csv", s.Traffic.WriteCSV},
+	} {
+		path := filepath.Join(dir, f.name)
+		if err := reports.WriteFileAtomic(path, f.write); err != nil {
+			return written, err
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
