@@ -1,7 +1,428 @@
 package main
 
-import "io"
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/reports"
+	"github.com/vrrpsim/vrrpsim/reports/sweep"
+	"github.com/vrrpsim/vrrpsim/scenarios"
+)
+
+const sweepUsage = `usage: vrrpsim sweep SCENARIO --set PATH=V1,V2,... [--set ...] --out DIR [flags]
+
+Runs SCENARIO (a .yaml file or a built-in name) once per point of the grid
+made of the --set value lists (cartesian product, first --set varying
+slowest) and per seed (--runs N: seeds S..S+N-1, S from --seed or the
+scenario), each run an independent simulation, in parallel. Writes into
+DIR: runs.csv and runs.json (one row per run, in grid order), summary.csv
+(min/median/p95/max per grid point and metric), sweep.json and plots of
+each metric against the first --set (<metric>.svg, cdf_<metric>.svg).
+
+  --set nodes.r2.vrrp.VI_1.advert_int=1s,2s,3s       a list
+  --set segments.lan.loss=0:0.05:0.01                 start:stop:step, inclusive
+  --set nodes.r1.vrrp.VI_1.advert_int,nodes.r2.vrrp.VI_1.advert_int=1s:5s:1s
+                                                      several paths, one value each point
+
+--shard I/N runs only slice I (0..N-1) of the grid; join the slices with
+'vrrpsim merge'. See docs/sweeps.md.
+
+flags:
+`
+
+// sweepConfig is one sweep command, parsed.
+type sweepConfig struct {
+	scenario string // as given, for sweep.json
+	file     string // the scenario's source, for LoadWithOverrides
+	data     []byte
+	sets     []string
+	grid     sweep.Grid
+	shard    sweep.Shard
+	workers  int
+	until    time.Duration
+	out      string
+	plots    bool
+	plotOpts sweep.PlotOptions
+	quiet    bool
+}
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
-	return usagef("sweep: not implemented yet")
+	fs := newFlags("sweep", stderr, sweepUsage)
+	var sets []string
+	fs.StringArrayVar(&sets, "set", nil, "PATH[,PATH...]=V1,V2,... or =start:stop:step; repeatable")
+	runs := fs.Int("runs", 1, "seeds per grid point")
+	workers := fs.Int("workers", 0, "parallel runs (default: number of CPUs)")
+	out := fs.String("out", "", "output directory (created if missing)")
+	shard := fs.String("shard", "", "run only slice I/N of the grid, I in 0..N-1 (e.g. $JOB_COMPLETION_INDEX/4)")
+	seed := fs.Uint64("seed", 0, "first seed (default: the scenario's seed)")
+	until := fs.String("until", "", "stop every run at this virtual time instead of the scenario's duration")
+	format := fs.String("format", "svg", "plot formats, comma-separated: svg, png, pdf")
+	cdf := fs.String("cdf", "detect_s", "metric whose CDF over runs is plotted (\"\" for none)")
+	figure := fs.String("figure", "", "metrics drawn together into figure.<format>, e.g. detect_s,failover_outage_s")
+	noPlots := fs.Bool("no-plots", false, "write no plots")
+	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("sweep takes one scenario (a .yaml file or a built-in name), got %d arguments", fs.NArg())
+	}
+	if len(sets) == 0 {
+		return usagef("sweep: at least one --set PATH=V1,V2,... is needed (e.g. --set nodes.r2.vrrp.VI_1.advert_int=1s,2s)")
+	}
+	if *out == "" {
+		return usagef("sweep: --out DIR is needed")
+	}
+	if *runs < 1 {
+		return usagef("--runs %d: want 1 or more", *runs)
+	}
+	if *workers < 0 {
+		return usagef("--workers %d: want 1 or more (0: number of CPUs)", *workers)
+	}
+	cfg := sweepConfig{scenario: fs.Arg(0), sets: sets, workers: *workers, out: *out, plots: !*noPlots, quiet: *quiet}
+	if cfg.workers == 0 {
+		cfg.workers = runtime.NumCPU()
+	}
+	if *until != "" {
+		d, err := scenarios.ParseDuration(*until)
+		if err != nil || d <= 0 {
+			return usagef("--until %q: want a positive duration such as 20s or 1m30s", *until)
+		}
+		cfg.until = d
+	}
+	if *shard != "" {
+		s, err := sweep.ParseShard(*shard)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		cfg.shard = s
+	}
+	var err error
+	if cfg.plotOpts, err = plotOptions(*format, *cdf, *figure); err != nil {
+		return err
+	}
+	if cfg.file, cfg.data, err = scenarioSource(fs.Arg(0)); err != nil {
+		return err
+	}
+	base, err := scenarios.Load(cfg.file, cfg.data)
+	if err != nil {
+		return inputError{err}
+	}
+	cfg.plotOpts.Title = base.Name
+	cfg.grid = sweep.Grid{Runs: *runs, Seed: base.Seed}
+	if fs.Changed("seed") {
+		cfg.grid.Seed = *seed
+	}
+	seen := map[string]string{}
+	for _, s := range sets {
+		p, err := sweep.ParseSet(s)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		for _, path := range p.Paths {
+			if prev, dup := seen[path]; dup {
+				return usagef("--set %q: %s is already swept by --set %q", s, path, prev)
+			}
+			seen[path] = s
+		}
+		cfg.grid.Params = append(cfg.grid.Params, p)
+	}
+	if err := checkGrid(cfg); err != nil {
+		return err
+	}
+	res, err := runSweep(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if !cfg.quiet {
+		fmt.Fprintf(stdout, "sweep: %d runs (%d points x %d seeds", res.runs, cfg.grid.Points(), cfg.grid.Runs)
+		if cfg.shard.N > 1 {
+			fmt.Fprintf(stdout, ", shard %s of %d grid runs", cfg.shard, cfg.grid.Size())
+		}
+		fmt.Fprintf(stdout, ") on %d workers -> %s: %s\n", cfg.workers, cfg.out, strings.Join(res.files, " "))
+	}
+	return nil
+}
+
+// plotOptions parses the plot flags shared by sweep and merge.
+func plotOptions(format, cdf, figure string) (sweep.PlotOptions, error) {
+	var o sweep.PlotOptions
+	for _, f := range strings.Split(format, ",") {
+		switch f = strings.TrimSpace(f); f {
+		case "svg", "png", "pdf":
+			o.Formats = append(o.Formats, f)
+		default:
+			return o, usagef("--format %q: valid formats: svg, png, pdf (comma-separated)", f)
+		}
+	}
+	o.CDF = cdf
+	if figure != "" {
+		o.Figure = strings.Split(figure, ",")
+	}
+	return o, nil
+}
+
+// scenarioSource returns the name and bytes of a scenario file or a
+// built-in, so each run can be loaded afresh with its overrides.
+func scenarioSource(arg string) (string, []byte, error) {
+	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/\\") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		data, err := os.ReadFile(arg)
+		if err != nil {
+			return "", nil, inputError{err}
+		}
+		return arg, data, nil
+	}
+	file, data, ok := scenarios.BuiltinSource(arg)
+	if !ok {
+		return "", nil, usagef("%q is neither a scenario file nor a built-in scenario; built-ins: %s", arg, strings.Join(scenarios.BuiltinNames(), ", "))
+	}
+	return file, data, nil
+}
+
+// checkGrid loads the scenario at every grid point before any run starts,
+// so a bad path or value fails in a second, not after an hour of runs.
+func checkGrid(cfg sweepConfig) error {
+	for pt := 0; pt < cfg.grid.Points(); pt++ {
+		if _, err := scenarios.LoadWithOverrides(cfg.file, cfg.data, cfg.grid.Overrides(pt)); err != nil {
+			return inputError{fmt.Errorf("sweep: grid point %d (%s): %w", pt, pointText(cfg.grid, pt), err)}
+		}
+	}
+	return nil
+}
+
+func pointText(g sweep.Grid, pt int) string {
+	vals := g.Values(pt)
+	parts := make([]string, len(vals))
+	for i, p := range g.Params {
+		parts[i] = p.Name() + "=" + vals[i]
+	}
+	return strings.Join(parts, " ")
+}
+
+// sweepRun is the outcome of one run, handed from a worker to the writer.
+type sweepRun struct {
+	i       int
+	metrics []sweep.Metric
+	err     error
+}
+
+// runOne loads the scenario with the run's overrides and simulates it.
+// Every run has its own scenario, kernel and world: nothing is shared.
+func runOne(cfg sweepConfig, i int) sweepRun {
+	pt, seed := cfg.grid.Run(i)
+	sc, err := scenarios.LoadWithOverrides(cfg.file, cfg.data, cfg.grid.Overrides(pt))
+	if err != nil {
+		return sweepRun{i: i, err: inputError{fmt.Errorf("sweep: run %d (%s): %w", i, pointText(cfg.grid, pt), err)}}
+	}
+	res, err := simulate(sc, simOptions{seed: seed, seedSet: true, until: cfg.until})
+	if err != nil {
+		return sweepRun{i: i, err: fmt.Errorf("sweep: run %d (%s seed %d): %w", i, pointText(cfg.grid, pt), seed, err)}
+	}
+	return sweepRun{i: i, metrics: sweep.Metrics(res.report, res.fired)}
+}
+
+type sweepOutcome struct {
+	runs  int
+	files []string
+}
+
+// runSweep runs the runs of cfg's shard on cfg.workers goroutines and
+// streams their rows, in grid order, into DIR/runs.csv and runs.json; then
+// writes summary.csv, the plots and sweep.json.
+func runSweep(cfg sweepConfig, stderr io.Writer) (sweepOutcome, error) {
+	lo, hi := cfg.shard.Range(cfg.grid.Size())
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return sweepOutcome{}, usagef("--out: %v", err)
+	}
+	// The header is the metric columns of run 0 of the whole grid, so
+	// every shard writes the same header whatever slice it runs.
+	first := runOne(cfg, 0)
+	if first.err != nil {
+		return sweepOutcome{}, first.err
+	}
+	names := make([]string, len(first.metrics))
+	for i, m := range first.metrics {
+		names[i] = m.Name
+	}
+	params := make([]string, len(cfg.grid.Params))
+	for i, p := range cfg.grid.Params {
+		params[i] = p.Name()
+	}
+	h := sweep.NewHeader(params, names)
+	agg := sweep.NewAggregator(h, cfg.plotOpts.CDF)
+	progress := newProgress(stderr, hi-lo, cfg.quiet)
+	warned := map[string]bool{}
+	emit := func(w *sweep.Writer, r sweepRun) error {
+		pt, seed := cfg.grid.Run(r.i)
+		row, unknown := h.Row(r.i, pt, cfg.grid.Values(pt), seed, r.metrics)
+		for _, u := range unknown {
+			if !warned[u] {
+				warned[u] = true
+				fmt.Fprintf(stderr, "vrrpsim: sweep: run %d has metric %q that run 0 did not have; it is only left out of runs.csv\n", r.i, u)
+			}
+		}
+		if err := w.Write(row); err != nil {
+			return err
+		}
+		progress.step()
+		return agg.Add(row)
+	}
+	dir := cfg.out
+	err := reports.WriteFileAtomic(filepath.Join(dir, "runs.csv"), func(csvOut io.Writer) error {
+		return reports.WriteFileAtomic(filepath.Join(dir, "runs.json"), func(jsonOut io.Writer) error {
+			w, err := sweep.NewWriter(csvOut, jsonOut, h)
+			if err != nil {
+				return err
+			}
+			if err := runOrdered(cfg, lo, hi, first, func(r sweepRun) error { return emit(w, r) }); err != nil {
+				return err
+			}
+			return w.Close()
+		})
+	})
+	progress.done()
+	if err != nil {
+		return sweepOutcome{}, err
+	}
+	files := []string{"runs.csv", "runs.json"}
+	meta := sweep.Meta{
+		Scenario: cfg.scenario, Sets: cfg.sets, Runs: cfg.grid.Runs, Seed: cfg.grid.Seed,
+		Points: cfg.grid.Points(), GridRuns: cfg.grid.Size(), First: lo, Last: hi,
+	}
+	if cfg.shard.N > 1 {
+		meta.Shard = cfg.shard.String()
+	}
+	if err := reports.WriteFileAtomic(filepath.Join(dir, sweep.MetaFile), meta.WriteJSON); err != nil {
+		return sweepOutcome{}, err
+	}
+	files = append(files, sweep.MetaFile)
+	// A shard's summary would describe a slice only: 'vrrpsim merge
+	// --out' writes the summary and plots of the joined shards.
+	if cfg.shard.N > 1 {
+		return sweepOutcome{runs: hi - lo, files: files}, nil
+	}
+	more, err := writeSummary(agg.Summary(), dir, cfg.plots, cfg.plotOpts)
+	files = append(files, more...)
+	return sweepOutcome{runs: hi - lo, files: files}, err
+}
+
+// writeSummary writes summary.csv and, if plots, the plots into dir.
+func writeSummary(s *sweep.Summary, dir string, plots bool, o sweep.PlotOptions) ([]string, error) {
+	if err := reports.WriteFileAtomic(filepath.Join(dir, "summary.csv"), s.WriteCSV); err != nil {
+		return nil, err
+	}
+	files := []string{"summary.csv"}
+	if !plots {
+		return files, nil
+	}
+	written, err := s.WritePlots(dir, o)
+	if err != nil {
+		return files, usagef("%v", err)
+	}
+	return append(files, written...), nil
+}
+
+// runOrdered runs runs lo..hi-1 on cfg.workers goroutines and calls emit
+// for each in run order. Results that finish early wait in a reorder
+// buffer; no run is handed out more than 2*workers ahead of the next one
+// to emit, so memory stays bounded by the workers whatever the grid size.
+// first is run 0, already done (used if lo == 0). On an error, the
+// lowest-numbered failing run's error is returned once in-flight runs end.
+func runOrdered(cfg sweepConfig, lo, hi int, first sweepRun, emit func(sweepRun) error) error {
+	next := lo // next run to emit
+	if lo == 0 && hi > 0 {
+		if err := emit(first); err != nil {
+			return err
+		}
+		next = 1
+	}
+	if next >= hi {
+		return nil
+	}
+	window := 2 * cfg.workers
+	jobs := make(chan int)
+	results := make(chan sweepRun)
+	for w := 0; w < min(cfg.workers, hi-next); w++ {
+		go func() {
+			for i := range jobs {
+				results <- runOne(cfg, i)
+			}
+		}()
+	}
+	pending := map[int]sweepRun{}
+	send, inflight := next, 0
+	var failed *sweepRun
+	var emitErr error
+	for inflight > 0 || (failed == nil && emitErr == nil && next < hi) {
+		var jobCh chan int
+		if failed == nil && emitErr == nil && send < hi && send < next+window {
+			jobCh = jobs
+		}
+		select {
+		case jobCh <- send:
+			send++
+			inflight++
+		case r := <-results:
+			inflight--
+			if r.err != nil {
+				if failed == nil || r.i < failed.i {
+					failed = &r
+				}
+				continue
+			}
+			pending[r.i] = r
+			for emitErr == nil {
+				pr, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				emitErr = emit(pr)
+				next++
+			}
+		}
+	}
+	close(jobs)
+	if failed != nil {
+		return failed.err
+	}
+	return emitErr
+}
+
+// progress draws "sweep: 12/40 runs" on stderr when it is a terminal;
+// nothing when piped or in CI, so logs hold no carriage returns.
+type progress struct {
+	w     io.Writer
+	n, of int
+}
+
+func newProgress(stderr io.Writer, of int, quiet bool) *progress {
+	f, ok := stderr.(*os.File)
+	if quiet || !ok {
+		return &progress{}
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return &progress{}
+	}
+	return &progress{w: stderr, of: of}
+}
+
+func (p *progress) step() {
+	if p.w == nil {
+		return
+	}
+	p.n++
+	fmt.Fprintf(p.w, "\rsweep: %d/%d runs", p.n, p.of)
+}
+
+func (p *progress) done() {
+	if p.w != nil && p.n > 0 {
+		fmt.Fprintln(p.w)
+	}
 }

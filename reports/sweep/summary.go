@@ -1,0 +1,161 @@
+package sweep
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// Stat summarises one metric at one grid point over its runs. N counts
+// the runs that had a value; with N == 0 the other fields mean nothing.
+// Values are in 1e-9 units (see nano).
+type Stat struct {
+	N                     int
+	Min, Median, P95, Max int64
+}
+
+// Point is the summary of one grid point.
+type Point struct {
+	Index  int
+	Params []string
+	Runs   int
+	Stats  []Stat    // one per header metric
+	Sample [][]int64 // per header metric: every value, sorted, for CDF metrics only (nil otherwise)
+}
+
+// Summary is the per-point summary of a whole sweep.
+type Summary struct {
+	Header  Header
+	Points  []Point
+	Numeric []bool // per metric: every non-empty cell was a number
+}
+
+// Aggregator builds a Summary from rows fed in grid order. It holds only
+// the current point's values (plus the samples of the CDF metrics), so
+// memory grows with runs per point, not with the grid.
+type Aggregator struct {
+	h       Header
+	keep    []bool // per metric: keep every value for a CDF
+	cur     *Point
+	vals    [][]int64
+	numeric []bool
+	points  []Point
+	rows    int
+}
+
+// NewAggregator returns an aggregator for rows of h. cdfBase names the
+// metric (base name, e.g. "detect_s") whose values are kept per point for
+// CDF plots; "" keeps none.
+func NewAggregator(h Header, cdfBase string) *Aggregator {
+	a := &Aggregator{h: h, keep: make([]bool, len(h.Metrics)), vals: make([][]int64, len(h.Metrics)), numeric: make([]bool, len(h.Metrics))}
+	for i, m := range h.Metrics {
+		a.keep[i] = cdfBase != "" && BaseName(m) == cdfBase
+		a.numeric[i] = true
+	}
+	return a
+}
+
+// Add takes the next row.
+func (a *Aggregator) Add(row []string) error {
+	if len(row) != len(a.h.Cols) {
+		return fmt.Errorf("sweep: row of %d cells for %d columns", len(row), len(a.h.Cols))
+	}
+	pt, err := strconv.Atoi(row[1])
+	if err != nil {
+		return fmt.Errorf("sweep: run %s: point %q is not a number", row[0], row[1])
+	}
+	if a.cur == nil || pt != a.cur.Index {
+		if a.cur != nil && pt < a.cur.Index {
+			return fmt.Errorf("sweep: run %s: point %d after point %d; rows must be in grid order", row[0], pt, a.cur.Index)
+		}
+		a.flush()
+		a.cur = &Point{Index: pt, Params: slices.Clone(row[2 : 2+len(a.h.Params)])}
+	}
+	a.cur.Runs++
+	a.rows++
+	base := a.h.seedCol() + 1
+	for i := range a.h.Metrics {
+		cell := row[base+i]
+		if cell == "" {
+			continue
+		}
+		v, ok := parseNano(cell)
+		if !ok {
+			a.numeric[i] = false
+			continue
+		}
+		a.vals[i] = append(a.vals[i], v)
+	}
+	return nil
+}
+
+// flush closes the current point.
+func (a *Aggregator) flush() {
+	if a.cur == nil {
+		return
+	}
+	a.cur.Stats = make([]Stat, len(a.h.Metrics))
+	a.cur.Sample = make([][]int64, len(a.h.Metrics))
+	for i, vs := range a.vals {
+		slices.Sort(vs)
+		a.cur.Stats[i] = stat(vs)
+		if a.keep[i] {
+			a.cur.Sample[i] = slices.Clone(vs)
+		}
+		a.vals[i] = vs[:0]
+	}
+	a.points = append(a.points, *a.cur)
+	a.cur = nil
+}
+
+// Summary closes the last point and returns the whole summary.
+func (a *Aggregator) Summary() *Summary {
+	a.flush()
+	return &Summary{Header: a.h, Points: a.points, Numeric: slices.Clone(a.numeric)}
+}
+
+// stat summarises sorted values. The median of an even count is the mean
+// of the two middle values (rounded down to 1e-9); p95 is the nearest-rank
+// percentile: the ceil(0.95 n)-th smallest value.
+func stat(sorted []int64) Stat {
+	n := len(sorted)
+	if n == 0 {
+		return Stat{}
+	}
+	med := sorted[n/2]
+	if n%2 == 0 {
+		a, b := sorted[n/2-1], sorted[n/2]
+		med = a + (b-a)/2
+	}
+	return Stat{N: n, Min: sorted[0], Median: med, P95: sorted[(95*n+99)/100-1], Max: sorted[n-1]}
+}
+
+// WriteCSV writes summary.csv, one row per grid point and numeric metric:
+//
+//	point, PARAM..., metric, n, min, median, p95, max
+func (s *Summary) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	head := append([]string{"point"}, s.Header.Params...)
+	head = append(head, "metric", "n", "min", "median", "p95", "max")
+	cw.Write(head)
+	for _, p := range s.Points {
+		for i, m := range s.Header.Metrics {
+			if !s.Numeric[i] {
+				continue
+			}
+			st := p.Stats[i]
+			row := append([]string{strconv.Itoa(p.Index)}, p.Params...)
+			row = append(row, m, strconv.Itoa(st.N))
+			if st.N == 0 {
+				row = append(row, "", "", "", "")
+			} else {
+				row = append(row, formatNano(st.Min), formatNano(st.Median), formatNano(st.P95), formatNano(st.Max))
+			}
+			cw.Write(row)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
