@@ -193,9 +193,10 @@ func newLegend() gplot.Legend {
 
 // swatch is a legend thumbnail: a filled box.
 type swatch struct {
-	fill color.Color
-	edge color.Color // nil: none
-	dash bool        // a dashed vertical line instead of a box
+	fill  color.Color
+	edge  color.Color // nil: none
+	dash  bool        // a dashed vertical line instead of a box
+	hatch bool        // diagonal lines in the edge colour instead of the fill
 }
 
 func (s swatch) Thumbnail(c *draw.Canvas) {
@@ -205,7 +206,11 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 		return
 	}
 	pts := []vg.Point{c.Min, {X: c.Max.X, Y: c.Min.Y}, c.Max, {X: c.Min.X, Y: c.Max.Y}}
-	c.FillPolygon(s.fill, pts)
+	if s.hatch {
+		hatch(*c, pts, s.edge)
+	} else {
+		c.FillPolygon(s.fill, pts)
+	}
 	if s.edge != nil {
 		c.StrokeLines(draw.LineStyle{Color: s.edge, Width: vg.Points(1)}, append(pts, c.Min))
 	}

@@ -141,7 +141,7 @@ func (d StateData) figure(title string) figure {
 		label: func(_ Row, s Span) string { return s.Value },
 	}
 	for _, sb := range d.SplitBrain {
-		tl.shades = append(tl.shades, shade{start: sb.Start, end: sb.End, rows: sb.Rows, fill: colSplit, edge: colSplitEdge})
+		tl.shades = append(tl.shades, shade{start: sb.Start, end: sb.End, rows: sb.Rows, edge: colSplitEdge, hatch: true})
 	}
 	h := max(defaultHeight, vg.Length(len(d.Rows))*rowHeight+2.2*vg.Inch)
 	return figure{width: defaultWidth, height: h, draw: func(c draw.Canvas) {
@@ -170,7 +170,7 @@ func (d StateData) figure(title string) figure {
 			lg.Add(st, swatch{fill: stateColor(st)})
 		}
 		if len(d.SplitBrain) > 0 {
-			lg.Add("split brain", swatch{fill: colSplit, edge: colSplitEdge})
+			lg.Add("split brain", swatch{fill: colSplit, edge: colSplitEdge, hatch: true})
 		}
 		if len(d.Actions) > 0 {
 			lg.Add("action", swatch{dash: true})

@@ -36,6 +36,28 @@ type shade struct {
 	start, end sim.Time
 	rows       []int // nil: every row
 	fill, edge color.Color
+	hatch      bool // diagonal lines in edge colour instead of a fill
+}
+
+// hatch draws diagonal lines across the polygon box (its bounding
+// rectangle), so the spans under it keep their colour.
+func hatch(c draw.Canvas, box []vg.Point, clr color.Color) {
+	if len(box) == 0 {
+		return
+	}
+	r := vg.Rectangle{Min: box[0], Max: box[0]}
+	for _, p := range box[1:] {
+		r.Min.X, r.Min.Y = min(r.Min.X, p.X), min(r.Min.Y, p.Y)
+		r.Max.X, r.Max.Y = max(r.Max.X, p.X), max(r.Max.Y, p.Y)
+	}
+	inner := draw.Canvas{Canvas: c.Canvas, Rectangle: r}
+	h := r.Max.Y - r.Min.Y
+	sty := draw.LineStyle{Color: clr, Width: vg.Points(1.6)}
+	for x := r.Min.X - h; x < r.Max.X; x += vg.Points(7) {
+		for _, l := range inner.ClipLinesXY([]vg.Point{{X: x, Y: r.Min.Y}, {X: x + h, Y: r.Max.Y}}) {
+			c.StrokeLines(sty, l)
+		}
+	}
 }
 
 // timeline draws rows of coloured spans, top row first. It is a
@@ -105,7 +127,11 @@ func (t *timeline) Plot(c draw.Canvas, p *gplot.Plot) {
 		for _, i := range rows {
 			y := t.rowY(i)
 			pts := box(sh.start, sh.end, y-halfRow-0.08, y+halfRow+0.08)
-			c.FillPolygon(sh.fill, pts)
+			if sh.hatch {
+				hatch(c, pts, sh.edge)
+			} else {
+				c.FillPolygon(sh.fill, pts)
+			}
 			if sh.edge != nil && len(pts) > 0 {
 				c.StrokeLines(draw.LineStyle{Color: sh.edge, Width: vg.Points(1.5)}, append(pts, pts[0]))
 			}
@@ -124,12 +150,14 @@ func (m markers) Plot(c draw.Canvas, p *gplot.Plot) {
 	lineH := sty.Height("M") + vg.Points(2)
 	var rightEdge []vg.Length // per label level, where its last label ends
 	for _, mk := range m {
-		x := tx(secs(mk.At))
-		if !c.ContainsX(x) {
-			continue
+		if x := tx(secs(mk.At)); c.ContainsX(x) {
+			c.StrokeLine2(markerStyle(), x, c.Min.Y, x, c.Max.Y)
 		}
-		c.StrokeLine2(markerStyle(), x, c.Min.Y, x, c.Max.Y)
-		if mk.Label == "" {
+	}
+	// Labels after every line, so no line crosses a label.
+	for _, mk := range m {
+		x := tx(secs(mk.At))
+		if !c.ContainsX(x) || mk.Label == "" {
 			continue
 		}
 		level := 0

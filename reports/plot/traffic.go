@@ -230,6 +230,7 @@ func (d TrafficData) figure(title string) figure {
 			p := newPlot(title+" (no traffic flows)", d.End)
 			p.Y.Label.Text = "packets"
 			p.Y.Min, p.Y.Max = 0, 1
+			p.Add(markers(d.Actions))
 			withLegend(c, p, &lg)
 			return
 		}
