@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/reports/plot"
@@ -160,9 +161,9 @@ func topologyTables(sc *scenarios.Scenario, r *reports.Report) []plot.Table {
 			}
 			stop := "end of run"
 			if f.Stop > 0 {
-				stop = f.Stop.String()
+				stop = time.Duration(f.Stop).String()
 			}
-			flows.Rows = append(flows.Rows, []string{f.Name, string(f.Kind), f.To.String(), rate, f.Start.String(), stop})
+			flows.Rows = append(flows.Rows, []string{f.Name, string(f.Kind), f.To.String(), rate, time.Duration(f.Start).String(), stop})
 		}
 	}
 	return []plot.Table{segs, ifs, vrrp, flows}
