@@ -263,7 +263,7 @@ func TestCheckJUnitParsesWithCounts(t *testing.T) {
 
 func TestCheckJUnitUnwritableExitsTwo(t *testing.T) {
 	junit := filepath.Join(t.TempDir(), "no", "such", "dir", "junit.xml")
-	code, _, stderr := runCLI(t, "check", "--junit", junit, builtinDir)
+	code, _, stderr := runCLI(t, "check", "--junit", junit, filepath.Join(builtinDir, "master-crash.yaml"))
 	if code != exitBadInput || !strings.Contains(stderr, "--junit") {
 		t.Errorf("exit %d stderr %q, want 2 naming --junit", code, stderr)
 	}
