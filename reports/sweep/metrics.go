@@ -24,8 +24,9 @@ type Metric struct {
 //   - split_brain_total_s;
 //   - per traffic flow (key "NODE/NAME"): sent[key], lost[key],
 //     outage_s[key] (all outages of the run, startup included) and
-//     failover_outage_s[key] (outages that start at or after the first
-//     disruptive action: what the failover cost the host);
+//     failover_outage_s[key] (the outages that end after the first
+//     disruptive action, so one that began with a lost packet just before
+//     it counts whole: what the failover cost the host);
 //   - per host ARP entry that moved (key "HOST/IP"): arp_move_s[key], the
 //     time from the first disruptive action to the entry's first move;
 //   - transitions_total, expect_failed, frames, events.
@@ -67,7 +68,7 @@ func Metrics(r *reports.Report, events uint64) []Metric {
 		if first != nil {
 			var sum int64
 			for _, o := range f.Outages {
-				if o.Start >= *first {
+				if o.End > *first {
 					sum += int64(o.End - o.Start)
 				}
 			}

@@ -140,6 +140,7 @@ type xAxis struct {
 	label   string
 	x       map[string]float64
 	nominal []string
+	ticks   []plot.Tick // a tick at each value, when there are few
 }
 
 func (s *Summary) xAxis() xAxis {
@@ -178,27 +179,29 @@ func (s *Summary) xAxis() xAxis {
 	default:
 		ax.nominal = vals
 	}
+	if ax.nominal == nil && len(vals) <= 12 {
+		for _, v := range vals {
+			ax.ticks = append(ax.ticks, plot.Tick{Value: ax.x[v], Label: v})
+		}
+	}
 	return ax
 }
 
 // paramLabel shortens "nodes.r1.vrrp.VI_1.advert_int,nodes.r2.vrrp.VI_1.advert_int"
-// to "advert_int (nodes.r1.vrrp.VI_1, nodes.r2.vrrp.VI_1)" when the paths
-// share their last key.
+// to "advert_int" when the paths share their last key (the CSV column
+// keeps the full paths).
 func paramLabel(name string) string {
 	paths := strings.Split(name, ",")
 	if len(paths) == 1 {
 		return name
 	}
 	last := paths[0][strings.LastIndexByte(paths[0], '.')+1:]
-	var heads []string
 	for _, p := range paths {
-		i := strings.LastIndexByte(p, '.')
-		if p[i+1:] != last || i < 0 {
+		if p[strings.LastIndexByte(p, '.')+1:] != last {
 			return name
 		}
-		heads = append(heads, p[:i])
 	}
-	return last + " (" + strings.Join(heads, ", ") + ")"
+	return last
 }
 
 func unitLabel(bases []string) string {
@@ -229,13 +232,18 @@ func (s *Summary) series(bases []string) []series {
 			for pi, p := range s.Points {
 				rest := ""
 				for j := 1; j < len(p.Params); j++ {
-					rest += " " + paramLabel(s.Header.Params[j]) + "=" + p.Params[j]
+					if s.varies(j) {
+						rest += " " + paramLabel(s.Header.Params[j]) + "=" + p.Params[j]
+					}
 				}
 				k, ok := byRest[rest]
 				if !ok {
-					label := m
+					label := base
 					if len(bases) == 1 {
-						label = Key(m)
+						label = ""
+					}
+					if k := Key(m); k != "" {
+						label += " (" + k + ")"
 					}
 					label = strings.TrimSpace(label + rest)
 					k = len(out)
@@ -249,13 +257,23 @@ func (s *Summary) series(bases []string) []series {
 	return out
 }
 
+// varies tells whether parameter j takes more than one value.
+func (s *Summary) varies(j int) bool {
+	for _, p := range s.Points {
+		if p.Params[j] != s.Points[0].Params[j] {
+			return true
+		}
+	}
+	return false
+}
+
 // againstParam plots the given metrics against the first parameter, or
 // returns nil if no point has a value.
 func (s *Summary) againstParam(bases []string, o PlotOptions) (*plot.Plot, error) {
 	ax := s.xAxis()
 	ss := s.series(bases)
 	p := plot.New()
-	p.Title.Text = strings.Join(bases, ", ") + " vs " + ax.label
+	p.Title.Text = strings.Join(bases, ", ")
 	if o.Title != "" {
 		p.Title.Text = o.Title + ": " + p.Title.Text
 	}
@@ -316,23 +334,32 @@ func (s *Summary) againstParam(bases []string, o PlotOptions) (*plot.Plot, error
 		pl.Color = c
 		pl.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(poly, ml, mp, pl)
-		prefix := se.label
-		if prefix != "" {
-			prefix += " "
+		label := se.label
+		if label == "" {
+			label = "median"
 		}
-		p.Legend.Add(prefix+"median", ml, mp)
-		p.Legend.Add(prefix+"p95", pl)
-		p.Legend.Add(prefix+"min-max", poly)
+		p.Legend.Add(label, poly, ml, mp)
 	}
 	if !any {
 		return nil, nil
 	}
+	// One key for the styles every series shares.
+	kp, _ := plotter.NewLine(plotter.XYs{{}, {}})
+	kp.Color = color.Gray{Y: 90}
+	kp.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	kb, _ := plotter.NewPolygon(plotter.XYs{{}, {}, {}})
+	kb.Color = color.Gray{Y: 215}
+	kb.LineStyle.Width = 0
+	p.Legend.Add("line: median, dashed: p95, band: min-max", kb, kp)
 	if ax.nominal != nil {
 		p.NominalX(ax.nominal...)
 		p.X.Label.Text = ax.label
 	}
+	if ax.ticks != nil {
+		p.X.Tick.Marker = plot.ConstantTicks(ax.ticks)
+	}
 	p.Y.Min = min(p.Y.Min, 0)
-	p.Y.Max *= 1.25 // room for the legend above the data
+	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.12 * float64(len(ss)+1) // room for the legend above the data
 	return p, nil
 }
 
@@ -361,7 +388,9 @@ func (s *Summary) cdf(base string, o PlotOptions) (*plot.Plot, error) {
 			}
 			label := ""
 			for j, v := range pt.Params {
-				label += " " + paramLabel(s.Header.Params[j]) + "=" + v
+				if s.varies(j) {
+					label += " " + paramLabel(s.Header.Params[j]) + "=" + v
+				}
 			}
 			if len(cols) > 1 {
 				label = Key(s.Header.Metrics[c]) + label
@@ -416,6 +445,11 @@ func (s *Summary) cdf(base string, o PlotOptions) (*plot.Plot, error) {
 		return nil, nil
 	}
 	p.Y.Min, p.Y.Max = 0, 1
+	pad := (p.X.Max - p.X.Min) * 0.05
+	if pad == 0 {
+		pad = 0.5
+	}
+	p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
 	return p, nil
 }
 

@@ -1,0 +1,171 @@
+package sweep
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseSetExpandsListsAndRanges(t *testing.T) {
+	tests := []struct {
+		arg   string
+		paths []string
+		vals  []string
+	}{
+		{"segments.lan.loss=0,0.01,0.05", []string{"segments.lan.loss"}, []string{"0", "0.01", "0.05"}},
+		// Exact decimal steps: never 0.30000000000000004.
+		{"segments.lan.loss=0:0.3:0.1", []string{"segments.lan.loss"}, []string{"0", "0.1", "0.2", "0.3"}},
+		{"x=0.1s:0.5s:0.1s", []string{"x"}, []string{"100ms", "200ms", "300ms", "400ms", "500ms"}},
+		{"x=1s:5s:2s,10s", []string{"x"}, []string{"1s", "3s", "5s", "10s"}},
+		{"x=1:2:0.25", []string{"x"}, []string{"1", "1.25", "1.5", "1.75", "2"}},
+		{"x=-1:1:1", []string{"x"}, []string{"-1", "0", "1"}},
+		{"x=1s:1.5s:1s", []string{"x"}, []string{"1s"}}, // stop not on a step: stop is a bound
+		{"a.b,c.d=1s,2s", []string{"a.b", "c.d"}, []string{"1s", "2s"}},
+		// Commas inside YAML flow collections do not split.
+		{"x=[10.0.0.254],[10.0.0.253, 10.0.0.252]", []string{"x"}, []string{"[10.0.0.254]", "[10.0.0.253, 10.0.0.252]"}},
+		// Colons that are not a range stay literal.
+		{"x=02:00:00:00:00:01", []string{"x"}, []string{"02:00:00:00:00:01"}},
+		{"x=fe80::1", []string{"x"}, []string{"fe80::1"}},
+	}
+	for _, tt := range tests {
+		p, err := ParseSet(tt.arg)
+		if err != nil {
+			t.Errorf("ParseSet(%q): %v", tt.arg, err)
+			continue
+		}
+		if !slices.Equal(p.Paths, tt.paths) || !slices.Equal(p.Values, tt.vals) {
+			t.Errorf("ParseSet(%q) = %q %q, want %q %q", tt.arg, p.Paths, p.Values, tt.paths, tt.vals)
+		}
+	}
+}
+
+func TestParseSetRejectsBadInput(t *testing.T) {
+	tests := []struct{ arg, want string }{
+		{"segments.lan.loss", "want PATH=V1,V2"},
+		{"x=", "empty value"},
+		{"x=1,,2", "empty value"},
+		{"=1", "bad path"},
+		{"a,a=1", "given twice"},
+		{"seed=1,2", "--runs"},
+		{"x=1:0:1", "stop is below start"},
+		{"x=0:1:0", "step must be positive"},
+		{"x=0:1s:1", "start is a number"},
+		{"x=1s:2s:0.1", "neither a plain number nor a duration"},
+		{"x=0:1000000:1", "more than"},
+		{"x=[1,2", "unbalanced"},
+	}
+	for _, tt := range tests {
+		_, err := ParseSet(tt.arg)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseSet(%q) error = %v, want it to contain %q", tt.arg, err, tt.want)
+		}
+	}
+}
+
+func TestGridFirstParamVariesSlowest(t *testing.T) {
+	g := Grid{Params: []Param{{Paths: []string{"a", "b"}, Values: []string{"1", "2"}}, {Paths: []string{"c"}, Values: []string{"x", "y", "z"}}}, Runs: 2, Seed: 7}
+	if got := g.Size(); got != 12 {
+		t.Fatalf("Size() = %d, want 12", got)
+	}
+	var got []string
+	for pt := 0; pt < g.Points(); pt++ {
+		got = append(got, strings.Join(g.Values(pt), "/"))
+	}
+	want := []string{"1/x", "1/y", "1/z", "2/x", "2/y", "2/z"}
+	if !slices.Equal(got, want) {
+		t.Errorf("points = %q, want %q", got, want)
+	}
+	ov := g.Overrides(4)
+	if ov["a"] != "2" || ov["b"] != "2" || ov["c"] != "y" || len(ov) != 3 {
+		t.Errorf("Overrides(4) = %v, want a=2 b=2 c=y", ov)
+	}
+	if pt, seed := g.Run(5); pt != 2 || seed != 8 {
+		t.Errorf("Run(5) = point %d seed %d, want point 2 seed 8", pt, seed)
+	}
+}
+
+func TestShardsCoverTheGridOnceInOrder(t *testing.T) {
+	for _, size := range []int{0, 1, 5, 10, 13} {
+		for n := 1; n <= 6; n++ {
+			next := 0
+			for i := 0; i < n; i++ {
+				lo, hi := Shard{I: i, N: n}.Range(size)
+				if lo != next || hi < lo {
+					t.Fatalf("size %d shard %d/%d = [%d,%d), want it to start at %d", size, i, n, lo, hi, next)
+				}
+				next = hi
+			}
+			if next != size {
+				t.Errorf("size %d, %d shards end at %d, want %d", size, n, next, size)
+			}
+		}
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	if s, err := ParseShard("3/4"); err != nil || s != (Shard{3, 4}) {
+		t.Errorf("ParseShard(3/4) = %v, %v; want {3 4}", s, err)
+	}
+	for _, bad := range []string{"4/4", "-1/4", "1", "a/b", "0/0", "1/4/5"} {
+		if _, err := ParseShard(bad); err == nil {
+			t.Errorf("ParseShard(%q): no error, want one", bad)
+		}
+	}
+}
+
+func TestStatMedianAndNearestRankP95(t *testing.T) {
+	tests := []struct {
+		vals []int64
+		want Stat
+	}{
+		{[]int64{5}, Stat{1, 5, 5, 5, 5}},
+		{[]int64{1, 2}, Stat{2, 1, 1, 2, 2}}, // (1+2)/2 rounds down to 1 (1e-9 units)
+		{[]int64{2e9, 3e9}, Stat{2, 2e9, 2.5e9, 3e9, 3e9}},
+		{[]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Stat{20, 1, 10, 19, 20}},
+	}
+	for _, tt := range tests {
+		if got := stat(tt.vals); got != tt.want {
+			t.Errorf("stat(%v) = %+v, want %+v", tt.vals, got, tt.want)
+		}
+	}
+}
+
+func TestNanoTextRoundTrips(t *testing.T) {
+	for _, s := range []string{"0", "3.023457", "10", "0.000000001", "-2.5"} {
+		v, ok := parseNano(s)
+		if !ok || formatNano(v) != s {
+			t.Errorf("formatNano(parseNano(%q)) = %q (ok %v), want %q", s, formatNano(v), ok, s)
+		}
+	}
+	if _, ok := parseNano("0.0000000001"); ok {
+		t.Errorf("parseNano accepted 10 decimals, want false")
+	}
+}
+
+func TestJSONCellTypes(t *testing.T) {
+	for cell, want := range map[string]string{"": "null", "3.5": "3.5", "r2": `"r2"`, "1e3": `"1e3"`, ".5": `".5"`, "r1 r2": `"r1 r2"`} {
+		if got := jsonNumber(cell); got != want {
+			t.Errorf("jsonNumber(%q) = %s, want %s", cell, got, want)
+		}
+	}
+}
+
+func FuzzParseSet(f *testing.F) {
+	for _, s := range []string{"a=1,2", "a,b=1s:5s:1s", "x=0:0.3:0.1", "x=[1,2],{a: 1}", "x=fe80::1", "x=1:2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseSet(s)
+		if err != nil {
+			return
+		}
+		if len(p.Paths) == 0 || len(p.Values) == 0 || len(p.Values) > MaxValues {
+			t.Fatalf("ParseSet(%q) = %d paths %d values, want at least one of each and at most %d values", s, len(p.Paths), len(p.Values), MaxValues)
+		}
+		for _, v := range p.Values {
+			if v == "" {
+				t.Fatalf("ParseSet(%q) gave an empty value", s)
+			}
+		}
+	})
+}
