@@ -203,6 +203,12 @@ func (e *arpEnv) Unreachable(ip netip.Addr, _ []byte) { e.i.node.drop(e.i.name, 
 // arp_announce (Linux arp_solicit): 0 uses the source of the packet that
 // triggered resolution if it is local (a master's VIP), 1 and 2 prefer the
 // interface's primary address in the target's subnet.
+//
+// Linux only has such a packet while the entry is INCOMPLETE: neigh_probe
+// passes the tail of arp_queue, and packets are queued only until the
+// entry resolves. A unicast request (PROBE state, dst = the cached MAC)
+// has none, so arp_solicit falls back to inet_select_addr: the primary
+// address, whatever arp_announce says.
 func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 	i, n := e.i, e.i.node
 	if !n.up || !i.linkUp {
@@ -213,7 +219,7 @@ func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 		return
 	}
 	src, mac := p.Addr(), i.mac
-	if n.cfg.ArpAnnounce == 0 {
+	if n.cfg.ArpAnnounce == 0 && dst.IsGroup() {
 		if s, ok := n.arpSrc[target]; ok && i.hasAddr(s) {
 			src = s
 		}
