@@ -151,3 +151,21 @@ func TestAggregateNoRuns(t *testing.T) {
 		t.Errorf("empty aggregate should have empty lists, not null: %s", b)
 	}
 }
+
+// BenchmarkAggregate1000Runs: the cost of `--runs 1000` beyond the runs
+// themselves (one convergence entry, one flow, two expectations per run).
+func BenchmarkAggregate1000Runs(b *testing.B) {
+	runs := make([]RunMetrics, 1000)
+	for i := range runs {
+		d := sim.Time(3*sim.Second) + sim.Time(i*7919%1000)*sim.Millisecond
+		runs[i] = RunMetrics{Seed: uint64(i + 1),
+			Convergence:  []ConvergenceMetrics{{Action: "crash r1", Instance: "VI_1", Detect: &d, SinceLastAdvert: &d, Converged: &d, Transitions: 2}},
+			Flows:        []FlowMetrics{{Node: "h1", Name: "h1/ping-1", Lost: i % 300, Outage: d}},
+			Expectations: []ExpectResult{{Text: "a", Line: 1, OK: true}, {Text: "b", Line: 2, OK: i%10 != 0}},
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Aggregate("x", "x.yaml", runs)
+	}
+}
