@@ -28,12 +28,12 @@ const (
 	maxRungs = 8
 	// spawnAt is the bucket population above which a bucket is split into
 	// a new rung instead of being sorted into the bottom.
-	spawnAt = 32
+	spawnAt = 48
 	// bottomMax is the bottom population above which the bottom is turned
 	// back into a rung, so that insertion into it stays cheap.
-	bottomMax = 64
+	bottomMax = 96
 	// perBucket is the mean bucket population a new rung aims for.
-	perBucket = 3
+	perBucket = 4
 	// maxFan bounds the buckets of a rung, so that the tails of all
 	// buckets being appended to stay in cache (as in a radix sort pass);
 	// crowded buckets are split by the next rung instead.
