@@ -189,7 +189,7 @@ func scenarioSource(arg string) (string, []byte, error) {
 func checkGrid(cfg sweepConfig) error {
 	for pt := 0; pt < cfg.grid.Points(); pt++ {
 		if _, err := scenarios.LoadWithOverrides(cfg.file, cfg.data, cfg.grid.Overrides(pt)); err != nil {
-			return inputError{fmt.Errorf("sweep: grid point %d (%s): %w", pt, pointText(cfg.grid, pt), err)}
+			return inputError{fmt.Errorf("sweep: grid point %d (%s): %s", pt, pointText(cfg.grid, pt), inputError{err})}
 		}
 	}
 	return nil
@@ -217,7 +217,7 @@ func runOne(cfg sweepConfig, i int) sweepRun {
 	pt, seed := cfg.grid.Run(i)
 	sc, err := scenarios.LoadWithOverrides(cfg.file, cfg.data, cfg.grid.Overrides(pt))
 	if err != nil {
-		return sweepRun{i: i, err: inputError{fmt.Errorf("sweep: run %d (%s): %w", i, pointText(cfg.grid, pt), err)}}
+		return sweepRun{i: i, err: inputError{fmt.Errorf("sweep: run %d (%s): %s", i, pointText(cfg.grid, pt), inputError{err})}}
 	}
 	res, err := simulate(sc, simOptions{seed: seed, seedSet: true, until: cfg.until})
 	if err != nil {
