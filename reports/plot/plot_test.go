@@ -444,3 +444,25 @@ func firstDiff(got, want []byte) string {
 	}
 	return "(no line differs)"
 }
+
+func BenchmarkRenderAllSVG(b *testing.B) {
+	r, c := synthetic()
+	s := FromRun(r, c)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Render(SVG, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRenderAllPNG(b *testing.B) {
+	r, c := synthetic()
+	s := FromRun(r, c)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Render(PNG, DefaultDPI); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
