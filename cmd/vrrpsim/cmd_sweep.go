@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
+
+	"gonum.org/v1/plot/vg"
 
 	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/reports/sweep"
@@ -64,6 +67,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "svg", "plot formats, comma-separated: svg, png, pdf")
 	cdf := fs.String("cdf", "detect_s", "metric whose CDF over runs is plotted (\"\" for none)")
 	figure := fs.String("figure", "", "metrics drawn together into figure.<format>, e.g. detect_s,failover_outage_s")
+	size := fs.String("plot-size", "16x10", "plot width x height in centimetres")
 	noPlots := fs.Bool("no-plots", false, "write no plots")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	if err := parseFlags(fs, args); err != nil {
@@ -103,7 +107,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		cfg.shard = s
 	}
 	var err error
-	if cfg.plotOpts, err = plotOptions(*format, *cdf, *figure); err != nil {
+	if cfg.plotOpts, err = plotOptions(*format, *cdf, *figure, *size); err != nil {
 		return err
 	}
 	if cfg.file, cfg.data, err = scenarioSource(fs.Arg(0)); err != nil {
@@ -150,8 +154,15 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 }
 
 // plotOptions parses the plot flags shared by sweep and merge.
-func plotOptions(format, cdf, figure string) (sweep.PlotOptions, error) {
+func plotOptions(format, cdf, figure, size string) (sweep.PlotOptions, error) {
 	var o sweep.PlotOptions
+	w, h, ok := strings.Cut(size, "x")
+	wf, err1 := strconv.ParseFloat(w, 64)
+	hf, err2 := strconv.ParseFloat(h, 64)
+	if !ok || err1 != nil || err2 != nil || wf < 4 || hf < 3 || wf > 200 || hf > 200 {
+		return o, usagef("--plot-size %q: want WIDTHxHEIGHT in centimetres, e.g. 16x10 (at least 4x3)", size)
+	}
+	o.Width, o.Height = vg.Length(wf)*vg.Centimeter, vg.Length(hf)*vg.Centimeter
 	for _, f := range strings.Split(format, ",") {
 		switch f = strings.TrimSpace(f); f {
 		case "svg", "png", "pdf":

@@ -358,6 +358,10 @@ func (s *Summary) againstParam(bases []string, o PlotOptions) (*plot.Plot, error
 	if ax.ticks != nil {
 		p.X.Tick.Marker = plot.ConstantTicks(ax.ticks)
 	}
+	if ax.nominal == nil { // keep the end points and their tick labels off the frame
+		pad := (p.X.Max - p.X.Min) * 0.03
+		p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
+	}
 	p.Y.Min = min(p.Y.Min, 0)
 	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.12 * float64(len(ss)+1) // room for the legend above the data
 	return p, nil
