@@ -83,6 +83,7 @@ type queue struct {
 	bot            []entry
 	bh             int     // bot[bh:] are the queued bottom events
 	spare          []entry // the previous top's array, reused
+	count          []int   // per-bucket counts while spawning a rung (all 0)
 	// free holds empty bucket arrays by capacity class (minBucketCap<<c),
 	// so buckets come and go without allocating in steady state.
 	free [40][][]entry
@@ -125,22 +126,25 @@ func (q *queue) push(e entry) {
 // power of two >= minBucketCap).
 func class(c int) int { return bits.Len(uint(c)) - bits.Len(minBucketCap) }
 
-// grow returns b's events in an array of twice the capacity, taken from the
-// free arrays when there is one, and frees b's array.
-func (q *queue) grow(b []entry) []entry {
+// take returns an empty bucket array with room for at least n events, from
+// the free arrays when there is one.
+func (q *queue) take(n int) []entry {
 	c := minBucketCap
-	if cap(b) > 0 {
-		c = 2 * cap(b)
+	if n > c {
+		c = 1 << bits.Len(uint(n-1))
 	}
-	var nb []entry
 	k := class(c)
 	if f := q.free[k]; len(f) > 0 {
-		nb = f[len(f)-1]
 		q.free[k] = f[:len(f)-1]
-	} else {
-		nb = make([]entry, 0, c)
+		return f[len(f)-1]
 	}
-	nb = append(nb, b...)
+	return make([]entry, 0, c)
+}
+
+// grow returns b's events in an array of twice the capacity and frees b's
+// array.
+func (q *queue) grow(b []entry) []entry {
+	nb := append(q.take(2*cap(b)), b...)
 	q.release(b)
 	return nb
 }
@@ -242,13 +246,24 @@ func (q *queue) spawn(es []entry, lo, hi Time, limit uint64) uint64 {
 		r.b = make([][]entry, nb)
 	}
 	r.b = r.b[:nb]
+	// Count first, so that each bucket array is taken once at its final
+	// size (a counting-sort pass) instead of growing by doubling.
+	if cap(q.count) < nb {
+		q.count = make([]int, nb)
+	}
+	count := q.count[:nb]
+	for i := range es {
+		count[(uint64(es[i].at)-r.start)>>shift]++
+	}
+	for j, c := range count {
+		if c > 0 {
+			r.b[j] = q.take(c)
+			count[j] = 0
+		}
+	}
 	for i := range es {
 		j := (uint64(es[i].at) - r.start) >> shift
-		b := r.b[j]
-		if len(b) == cap(b) {
-			b = q.grow(b)
-		}
-		r.b[j] = append(b, es[i])
+		r.b[j] = append(r.b[j], es[i])
 	}
 	return edge(r.start, nb, shift)
 }
