@@ -179,8 +179,13 @@ func (q *queue) pop() {
 // anything.
 func (q *queue) pushBottom(e entry) {
 	live := q.bot[q.bh:]
-	// First position whose event runs after e.
-	lo, hi := 0, len(live)
+	if len(live) == 0 || !e.before(&live[len(live)-1]) {
+		q.appendBottom(e) // runs after everything queued: no search
+		q.checkBottom()
+		return
+	}
+	// First position whose event runs after e (one exists: the last).
+	lo, hi := 0, len(live)-1
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if e.before(&live[m]) {
@@ -190,18 +195,34 @@ func (q *queue) pushBottom(e entry) {
 		}
 	}
 	switch {
-	case lo == len(live):
-		q.bot = append(q.bot, e)
 	case lo == 0 && q.bh > 0:
 		q.bh--
 		q.bot[q.bh] = e
 	default:
+		q.appendBottom(entry{})
 		p := q.bh + lo
-		q.bot = append(q.bot, entry{})
 		copy(q.bot[p+1:], q.bot[p:])
 		q.bot[p] = e
 	}
-	if live := q.bot[q.bh:]; len(live) > bottomMax {
+	q.checkBottom()
+}
+
+// appendBottom appends e to the bottom. A bottom that never runs empty (a
+// chain of events at "now") would otherwise grow forever at its end while
+// being consumed at its head, so a full array whose head half is consumed
+// is compacted instead of grown.
+func (q *queue) appendBottom(e entry) {
+	if len(q.bot) == cap(q.bot) && q.bh >= len(q.bot)/2 {
+		n := copy(q.bot, q.bot[q.bh:])
+		clear(q.bot[n:]) // let the closures go
+		q.bot, q.bh = q.bot[:n], 0
+	}
+	q.bot = append(q.bot, e)
+}
+
+// checkBottom spills a crowded bottom into a rung.
+func (q *queue) checkBottom() {
+	if live := q.bot[q.bh:]; len(live) > bottomMax && live[0].at != live[len(live)-1].at {
 		q.spillBottom(live[0].at, live[len(live)-1].at)
 	}
 }

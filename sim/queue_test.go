@@ -160,3 +160,27 @@ func later(now, d Time) Time {
 	}
 	return now + d
 }
+
+// TestZeroDelayChainKeepsBottomBounded: a chain of events at "now" keeps
+// the bottom from ever running empty; its array must be reused, not grown
+// at the end while consumed at the head.
+func TestZeroDelayChainKeepsBottomBounded(t *testing.T) {
+	k := New(1)
+	n := 0
+	var ev func()
+	ev = func() {
+		if n++; n < 1000000 {
+			k.After(0, ev)
+		}
+	}
+	for range 1000 {
+		k.At(Second, ev)
+	}
+	k.Run(Forever)
+	if got := cap(k.q.bot); got > 4096 {
+		t.Errorf("got bottom capacity %d after 1M events with 1000 pending, want <= 4096", got)
+	}
+	if got := k.Fired(); got != 1000000+999 {
+		t.Errorf("got %d events, want %d", got, 1000000+999)
+	}
+}
