@@ -147,6 +147,10 @@ func sortedInstances(m map[string]string) []string {
 	return keys
 }
 
+// NoMaster is the node name in a master expectation that means "no router
+// is master" (the scenario loader's spelling).
+const NoMaster = "none"
+
 // checkMasters: the set of masters of each instance at t is exactly {node}.
 func (r *Report) checkMasters(e *Expectation, t sim.Time, when string) (bool, string) {
 	if len(e.Master) == 0 {
@@ -158,6 +162,9 @@ func (r *Report) checkMasters(e *Expectation, t sim.Time, when string) (bool, st
 		want := e.Master[inst]
 		got := r.a.mastersAt(inst, t)
 		ok := len(got) == 1 && got[0] == want
+		if want == NoMaster {
+			ok = len(got) == 0
+		}
 		d := fmt.Sprintf("%s master at %s%s was %s", inst, t, when, joinOr(got, "none"))
 		if !ok {
 			allOK = false
@@ -183,6 +190,13 @@ func (r *Report) checkMastersAfter(e *Expectation, ac action) (bool, string) {
 		since, isMaster := r.a.becameMaster(inst, want, deadline)
 		var d string
 		switch {
+		case want == NoMaster:
+			if len(got) == 0 {
+				d = fmt.Sprintf("%s had no master at %s (%s after %s)", inst, deadline, e.Within, e.After)
+			} else {
+				allOK = false
+				d = fmt.Sprintf("%s master at %s (%s after %s) was %s, want none", inst, deadline, e.Within, e.After, joinOr(got, "none"))
+			}
 		case len(got) == 1 && isMaster && since >= ac.at:
 			d = fmt.Sprintf("%s became master of %s %s s after %s (at %s), within %s",
 				want, inst, Seconds(since-ac.at).text(), e.After, since, e.Within)

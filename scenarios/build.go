@@ -158,7 +158,7 @@ func vrrpConfig(in *Instance) vrrp.Config {
 		Name: in.Name, Interface: in.Interface, VRID: uint8(in.VRID), Version: in.Version,
 		Priority: in.Priority, AdvertInt: in.AdvertInt, NoPreempt: in.NoPreempt,
 		PreemptDelay: in.PreemptDelay, UseVMAC: in.UseVMAC,
-		GARPMasterDelay: garpDelay(in.GARPMasterDelay), GARPMasterRepeat: in.GARPMasterRepeat,
+		GARPMasterDelay: garpDelay(in.GARPMasterDelay), GARPMasterRepeat: max(in.GARPMasterRepeat, 1),
 		GARPMasterRefresh: in.GARPMasterRefresh, GARPMasterRefreshRepeat: in.GARPMasterRefreshRepeat,
 		GARPInterval: in.GARPInterval, PrimaryIP: in.UnicastSrcIP, UnicastPeers: in.UnicastPeers,
 		InitialState: vrrp.StateBackup,
@@ -180,6 +180,9 @@ func vrrpConfig(in *Instance) vrrp.Config {
 	}
 	return c
 }
+
+// garp_master_repeat 0 is raised to 1, as keepalived's parser does (the
+// loader fills the default 5 when the key is absent).
 
 // garpDelay maps garp_master_delay: the loader fills keepalived's 5 s
 // default, so a 0 here was written in the file and means "no second burst".

@@ -369,10 +369,15 @@ func (d *decoder) auth(n ast.Node, path, what string) *Auth {
 	o := d.object(n, path, what, []string{"auth_type", "auth_pass"})
 	a := &Auth{Pos: o.pos, Type: "PASS"}
 	if v, ok := o.str("auth_type"); ok {
-		if v == "PASS" || v == "AH" {
+		switch v {
+		case "PASS":
 			a.Type = v
-		} else {
-			o.bad("auth_type", "unknown type %q; valid: PASS, AH", v)
+		case "AH":
+			// keepalived's IPsec AH (RFC 2338 section 5.3.6.2) is not
+			// modelled: refuse it rather than run it as PASS.
+			o.bad("auth_type", "AH authentication is not modelled; valid: PASS")
+		default:
+			o.bad("auth_type", "unknown type %q; valid: PASS", v)
 		}
 	}
 	if v, ok := o.str("auth_pass"); ok {
