@@ -49,6 +49,28 @@ func TestEvaluateExpectations(t *testing.T) {
 			detail: "VI_1 master at 13.023437 was r2",
 		},
 		{
+			name:   "master at: none while nobody is master",
+			exp:    Expectation{Kind: ExpectMasterAt, At: sec(12), Master: map[string]string{"VI_1": NoMaster}},
+			ok:     true,
+			detail: "VI_1 master at 12.000000 was none",
+		},
+		{
+			name:   "master at: none while r1 is master",
+			exp:    Expectation{Kind: ExpectMasterAt, At: sec(9), Master: map[string]string{"VI_1": NoMaster}},
+			detail: "VI_1 master at 9.000000 was r1, want none",
+		},
+		{
+			name:   "master after: none, but r2 took over",
+			exp:    Expectation{Kind: ExpectMasterAfter, After: "crash r1", Within: 3700 * time.Millisecond, Master: map[string]string{"VI_1": NoMaster}},
+			detail: "VI_1 master at 13.700000 (3.7s after crash r1) was r2, want none",
+		},
+		{
+			name:   "master after: none during the failover",
+			exp:    Expectation{Kind: ExpectMasterAfter, After: "crash r1", Within: time.Second, Master: map[string]string{"VI_1": NoMaster}},
+			ok:     true,
+			detail: "VI_1 had no master at 11.000000 (1s after crash r1)",
+		},
+		{
 			name:   "master at: unknown instance has no master",
 			exp:    Expectation{Kind: ExpectMasterAt, At: sec(9), Master: map[string]string{"VI_9": "r1"}},
 			detail: "VI_9 master at 9.000000 was none, want r1",
