@@ -61,7 +61,7 @@ func short(s Seconds) string {
 }
 
 // WriteText writes the human summary: header, transitions, convergence,
-// flows, split brain, ARP convergence, drops and expectations.
+// flows, split brain, ARP convergence, switch FDB, drops and expectations.
 func (r *Report) WriteText(w io.Writer) error {
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -169,6 +169,27 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			p("\n")
 		}
+	}
+
+	// Where each switch sends frames for the virtual and router MACs: a
+	// move is what a GARP (or any frame from the new port) does.
+	p("\nSwitch FDB\n")
+	moves := 0
+	for _, sg := range r.FDB {
+		for _, c := range sg.Changes {
+			if c.Reason == "learn" && c.From == "" && c.At == 0 {
+				continue
+			}
+			moves++
+			p("  %12s  %s %s (%s): %s", c.At.text(), sg.Segment, c.MAC, c.Owner, c.Reason)
+			if c.From != "" {
+				p(" %s ->", c.From)
+			}
+			p(" %s\n", orNone(c.Port))
+		}
+	}
+	if moves == 0 {
+		p("  no entry moved\n")
 	}
 
 	if len(r.Drops) > 0 {
