@@ -64,6 +64,16 @@ func BuiltinDescription(name string) string {
 	if err != nil {
 		return ""
 	}
-	first, _, _ := strings.Cut(strings.TrimSpace(s.Description), "\n")
-	return strings.TrimSpace(first)
+	return Summary(s.Description)
+}
+
+// Summary returns the first sentence of a description's first paragraph on
+// one line: what `vrrpsim list` and report headers show.
+func Summary(description string) string {
+	para, _, _ := strings.Cut(strings.TrimSpace(description), "\n\n")
+	line := strings.Join(strings.Fields(para), " ")
+	if i := strings.Index(line, ". "); i >= 0 {
+		line = line[:i+1]
+	}
+	return line
 }
