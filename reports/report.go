@@ -14,6 +14,7 @@ import (
 type Meta struct {
 	Scenario    string
 	Description string
+	Summary     string // one line: the description's first sentence
 	File        string
 	Seed        uint64
 	Duration    sim.Time
@@ -60,6 +61,7 @@ func secPtr(t sim.Time) *Seconds { s := Seconds(t); return &s }
 // Report is the metrics of one run. Field order is the JSON key order.
 type Report struct {
 	Scenario        string            `json:"scenario"`
+	Summary         string            `json:"summary,omitempty"`
 	Description     string            `json:"description,omitempty"`
 	File            string            `json:"file,omitempty"`
 	Seed            uint64            `json:"seed"`
@@ -270,6 +272,7 @@ func (c *Collector) Report(m Meta) *Report {
 	a := &analysis{c: c, end: end}
 	r := &Report{
 		Scenario:     m.Scenario,
+		Summary:      m.Summary,
 		Description:  m.Description,
 		File:         m.File,
 		Seed:         m.Seed,

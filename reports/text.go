@@ -71,8 +71,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		p(" (%s)", r.File)
 	}
 	p("\n")
-	if line, _, _ := strings.Cut(strings.TrimSpace(r.Description), "\n"); line != "" {
-		p("  %s\n", strings.TrimSpace(line))
+	line := r.Summary
+	if line == "" {
+		line, _, _ = strings.Cut(strings.TrimSpace(r.Description), "\n")
+	}
+	if line = strings.TrimSpace(line); line != "" {
+		p("  %s\n", line)
 	}
 	p("seed %d, duration %s s\n", r.Seed, Seconds(r.Duration).text())
 

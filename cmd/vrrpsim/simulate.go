@@ -67,7 +67,7 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 		}
 	}
 	rep := col.Report(reports.Meta{
-		Scenario: sc.Name, Description: sc.Description, File: sc.Pos.File,
+		Scenario: sc.Name, Summary: scenarios.Summary(sc.Description), Description: sc.Description, File: sc.Pos.File,
 		Seed: seed, Duration: end, Disruptive: w.ActionTexts(),
 	})
 	rep.Evaluate(expectations(sc))
