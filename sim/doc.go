@@ -22,8 +22,8 @@
 //     of buckets of one power-of-two width (an index is a subtraction and a
 //     shift). A bucket holding more than a few dozen events, when its turn
 //     comes, is spread over a finer rung, and so on up to 8 rungs.
-//   - Bottom: the next bucket, sorted (insertion sort: it holds a handful
-//     of events), from which events are popped in order. Pushes that fall
+//   - Bottom: the next bucket, sorted (insertion sort: a few dozen events
+//     at most), from which events are popped in order. Pushes that fall
 //     before the current bucket are inserted there directly; a push at
 //     "now" appends at its end without moving anything.
 //
@@ -41,7 +41,9 @@
 //
 // Entries are small (time, seq, callback: 24 bytes, no cancel bookkeeping).
 // Bucket arrays are recycled by size class, so once the queue has reached
-// its working size, At, After, Reset and Stop allocate nothing.
+// its working size, At, After, Reset and Stop allocate nothing (the price:
+// the queue keeps the memory of its largest population until the Kernel
+// is dropped).
 //
 // # Timers
 //
