@@ -227,20 +227,38 @@ func (r *Report) checkSplitBrain(e *Expectation) (bool, string) {
 	var total, longest Seconds
 	var worst *SplitBrain
 	n := 0
+	// With after: only split brain after that action counts, clipped to it.
+	var from Seconds
+	if e.After != "" {
+		ac, ok := r.a.actionAt(e.After)
+		if !ok {
+			return false, fmt.Sprintf("action %q never happened", e.After)
+		}
+		from = Seconds(ac.at)
+	}
 	for i := range r.SplitBrain {
-		sb := &r.SplitBrain[i]
+		sb := r.SplitBrain[i]
 		if e.Instance != "" && sb.Instance != e.Instance {
 			continue
+		}
+		if sb.End <= from {
+			continue
+		}
+		if sb.Start < from {
+			sb.Start, sb.Duration = from, sb.End-from
 		}
 		n++
 		total += sb.Duration
 		if worst == nil || sb.Duration > longest {
-			worst, longest = sb, sb.Duration
+			worst, longest = &sb, sb.Duration
 		}
 	}
 	scope := "any instance"
 	if e.Instance != "" {
 		scope = e.Instance
+	}
+	if e.After != "" {
+		scope += " after " + e.After
 	}
 	if worst == nil {
 		return true, "no split brain of " + scope

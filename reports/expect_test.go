@@ -211,6 +211,7 @@ func TestEvaluateSplitBrain(t *testing.T) {
 	s := &story{}
 	s.state(sec(3), "r1", "VI_1", "BACKUP", "MASTER", "master_down_expired", 150)
 	s.state(sec(30), "r2", "VI_1", "BACKUP", "MASTER", "master_down_expired", 100)
+	s.action(sec(35), "heal", "", "heal lan")
 	s.state(sec(40), "r2", "VI_1", "MASTER", "BACKUP", "higher_prio", 100)
 	s.state(sec(45), "r2", "VI_1", "BACKUP", "MASTER", "master_down_expired", 100)
 	s.state(sec(46), "r2", "VI_1", "MASTER", "BACKUP", "higher_prio", 100)
@@ -227,6 +228,12 @@ func TestEvaluateSplitBrain(t *testing.T) {
 			"2 split-brain interval(s) of any instance, 11.000000 s in total; longest 10.000000 s from 30.000000 to 40.000000 between r1, r2, at most 10s"},
 		{Expectation{Kind: ExpectSplitBrainAtMost, Instance: "VI_1", D: 5 * time.Second}, false,
 			"2 split-brain interval(s) of VI_1, 11.000000 s in total; longest 10.000000 s from 30.000000 to 40.000000 between r1, r2, longer than 5s"},
+		// after: only what follows the action counts, clipped to it.
+		{Expectation{Kind: ExpectSplitBrainAtMost, After: "heal lan", D: 5 * time.Second}, true,
+			"2 split-brain interval(s) of any instance after heal lan, 6.000000 s in total; longest 5.000000 s from 35.000000 to 40.000000 between r1, r2, at most 5s"},
+		{Expectation{Kind: ExpectNoSplitBrain, After: "heal lan"}, false,
+			"2 split-brain interval(s) of any instance after heal lan, 6.000000 s in total; longest 5.000000 s from 35.000000 to 40.000000 between r1, r2"},
+		{Expectation{Kind: ExpectNoSplitBrain, After: "crash r9"}, false, `action "crash r9" never happened`},
 	}
 	for _, tt := range tests {
 		r.Evaluate([]Expectation{tt.exp})
