@@ -51,16 +51,9 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := simOptions{}
-	if fs.Changed("seed") {
-		opts.seed, opts.seedSet = *seed, true
-	}
-	if *until != "" {
-		d, err := scenarios.ParseDuration(*until)
-		if err != nil || d <= 0 {
-			return usagef("--until %q: want a positive duration such as 20s or 1m30s", *until)
-		}
-		opts.until = d
+	opts, err := runFlags(fs, *seed, *until)
+	if err != nil {
+		return err
 	}
 	res, err := simulate(sc, opts)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -106,16 +107,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := simOptions{}
-	if fs.Changed("seed") {
-		opts.seed, opts.seedSet = *seed, true
-	}
-	if *until != "" {
-		d, err := scenarios.ParseDuration(*until)
-		if err != nil || d <= 0 {
-			return usagef("--until %q: want a positive duration such as 20s or 1m30s", *until)
-		}
-		opts.until = d
+	opts, err := runFlags(fs, *seed, *until)
+	if err != nil {
+		return err
 	}
 	if *runs < 1 {
 		return usagef("--runs %d: want 1 or more", *runs)
@@ -170,6 +164,32 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return &failedError{n}
 	}
 	return nil
+}
+
+// runFlags turns the --seed and --until flags shared by run, plot and
+// sweep into simulation options.
+func runFlags(fs *pflag.FlagSet, seed uint64, until string) (simOptions, error) {
+	var o simOptions
+	if fs.Changed("seed") {
+		o.seed, o.seedSet = seed, true
+	}
+	if until != "" {
+		d, err := parseUntil(until)
+		if err != nil {
+			return o, err
+		}
+		o.until = d
+	}
+	return o, nil
+}
+
+// parseUntil parses --until: a positive virtual time.
+func parseUntil(s string) (time.Duration, error) {
+	d, err := scenarios.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usagef("--until %q: want a positive duration such as 20s or 1m30s", s)
+	}
+	return d, nil
 }
 
 func cmdList(args []string, stdout io.Writer) error {

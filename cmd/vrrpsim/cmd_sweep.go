@@ -93,9 +93,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		cfg.workers = runtime.NumCPU()
 	}
 	if *until != "" {
-		d, err := scenarios.ParseDuration(*until)
-		if err != nil || d <= 0 {
-			return usagef("--until %q: want a positive duration such as 20s or 1m30s", *until)
+		d, err := parseUntil(*until)
+		if err != nil {
+			return err
 		}
 		cfg.until = d
 	}
