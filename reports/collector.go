@@ -21,6 +21,7 @@ import (
 // State names as emitted by the VRRP speaker (keepalived's names).
 const (
 	stateMaster = "MASTER"
+	stateBackup = "BACKUP"
 )
 
 // Options tunes what a Collector keeps.

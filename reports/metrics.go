@@ -162,7 +162,10 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 }
 
 // lastHeard returns when node last accepted an advertisement of inst
-// before record seq.
+// before record seq, provided it stayed in BACKUP since: entering BACKUP
+// (at startup, after a reboot, on yielding to a higher priority) starts
+// the Master_Down_Timer afresh (RFC 3768 section 6.4.1), so an advert heard
+// before that no longer times the takeover.
 func (a *analysis) lastHeard(inst, node string, seq uint64) (sim.Time, bool) {
 	l := a.c.heard[nodeInst{node, inst}]
 	if l == nil {
@@ -172,7 +175,25 @@ func (a *analysis) lastHeard(inst, node string, seq uint64) (sim.Time, bool) {
 	if i == 0 {
 		return 0, false
 	}
+	if l.seq[i-1] < a.enteredBackup(inst, node, seq) {
+		return 0, false
+	}
 	return l.at[i-1], true
+}
+
+// enteredBackup returns the record number of node's latest transition of
+// inst to BACKUP before record seq (0 if none).
+func (a *analysis) enteredBackup(inst, node string, seq uint64) uint64 {
+	var last uint64
+	for _, t := range a.c.trans {
+		if t.seq >= seq {
+			break
+		}
+		if t.inst == inst && t.node == node && t.to == stateBackup {
+			last = t.seq
+		}
+	}
+	return last
 }
 
 // lastAdvert returns the latest advertisement of inst sent by any of nodes

@@ -140,6 +140,45 @@ func TestReportConvergenceWithoutNewMasterIsNull(t *testing.T) {
 	}
 }
 
+// TestReportSinceLastAdvertIgnoresAdvertsHeardBeforeLastBackupEntry: a
+// backup's Master_Down_Timer is started afresh when it enters BACKUP (RFC
+// 3768 section 6.4.1), so an advert it accepted before it crashed and
+// rebooted says nothing about when it took over. Here r1 heard r2 until
+// its crash at 15 s, rebooted at 20 s, discarded r2's lower-priority
+// adverts and took over 3.21875 s later: since_last_advert_s must not be
+// measured from 14.8 s.
+func TestReportSinceLastAdvertIgnoresAdvertsHeardBeforeLastBackupEntry(t *testing.T) {
+	s := &story{}
+	s.state(0, "r1", "VI_1", "INIT", "BACKUP", "startup", 50)
+	s.state(0, "r2", "VI_1", "INIT", "BACKUP", "startup", 100)
+	s.state(sec(3.609375), "r2", "VI_1", "BACKUP", "MASTER", "master_down_expired", 100)
+	s.adverts(sec(3.609375), sec(30), "r2", "VI_1", 100)
+	for at := sec(4.609395); at < sec(15); at += sim.Second {
+		s.add(sim.Record{At: at, Kind: sim.KindAdvert, Event: "rx", Node: "r1", Comp: "VI_1", Value: 100, Value2: 51, Addr: netip.MustParseAddr("10.0.0.2")})
+	}
+	s.action(sec(15), "crash", "r1", "crash r1")
+	s.state(sec(15), "r1", "VI_1", "BACKUP", "INIT", "crash", 50)
+	s.action(sec(20), "restart", "r1", "restart r1")
+	s.state(sec(20), "r1", "VI_1", "INIT", "BACKUP", "startup", 200)
+	s.state(sec(23.21875), "r1", "VI_1", "BACKUP", "MASTER", "lower_priority_master", 200)
+	s.state(sec(23.21877), "r2", "VI_1", "MASTER", "BACKUP", "higher_priority_advert", 100)
+	m := crashMeta
+	m.Disruptive = []string{"crash r1", "restart r1"}
+	r := s.collect().Report(m)
+	cv := r.Convergence[1]
+	if cv.Action != "restart r1" || cv.DetectNode != "r1" || secs(cv.Detect) != "3.21875" {
+		t.Fatalf("got %s: %s master after %s, want restart r1: r1 after 3.21875", cv.Action, cv.DetectNode, secs(cv.Detect))
+	}
+	if cv.LastHeard != nil {
+		t.Errorf("last_heard_s: got %s, want null (r1 heard nothing since it rebooted at 20)", secs(cv.LastHeard))
+	}
+	// Nothing heard: measured from r2's last advert, as when r1 never
+	// heard one (r2 advertises at 23.609375 - 1 s = 22.609375).
+	if secs(cv.LastAdvert) != "22.609375" || secs(cv.SinceLastAdvert) != "0.609375" {
+		t.Errorf("since_last_advert_s: got %s after %s, want 0.609375 after 22.609375", secs(cv.SinceLastAdvert), secs(cv.LastAdvert))
+	}
+}
+
 func TestReportFlowLossAndOutage(t *testing.T) {
 	r := masterCrash().collect().Report(crashMeta)
 	if len(r.Flows) != 1 {
