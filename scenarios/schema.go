@@ -97,7 +97,8 @@ type Node struct {
 	// otherwise.
 	Forwarding bool
 	// ClockDrift is this node's clock error in parts per million (+ runs
-	// fast): its timers fire at d*(1-ClockDrift/1e6) of virtual time.
+	// fast): its daemons read local time v*(1+ClockDrift/1e6), so each
+	// protocol timer span d takes d/(1+ClockDrift/1e6) of virtual time.
 	ClockDrift float64
 	// TimerJitter adds a uniform 0..TimerJitter delay to each timer, as
 	// scheduling latency does on a real box.

@@ -2,59 +2,140 @@ package node
 
 import (
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
+// A node's protocol daemons (VRRP speakers, neighbour caches) read the
+// node's own clock, not virtual time. A box whose crystal runs ClockDrift
+// ppm fast sees local time L(v) = v * (1 + ClockDrift/1e6) when virtual
+// (true) time is v. Everything a speaker measures is in local time: the
+// deadlines it computes from Env.Now() (Master_Down_Interval, GARP delays,
+// preempt_delay, neighbour reachable time) and the spans it passes to
+// Timer.Reset. Because the whole daemon lives on one clock, every timer
+// scales by 1/(1 + drift) in true time, whether it is armed for a span or
+// re-armed towards a deadline.
+//
+// Trace records stay in virtual time (the kernel stamps them), so reports
+// compare nodes on one time line.
+
+// minDriftPPM keeps the local clock moving forward at a tenth of true
+// speed at least: a drift of -1e6 ppm would stop it, and float rounding
+// could make it step back near that. The scenario loader allows
+// -10000..10000; the clamp only protects direct users of Config.
+const minDriftPPM = -900000
+
+// clock is a node's local clock and its timer scheduler's jitter.
+type clock struct {
+	k      *sim.Kernel
+	ppm    float64 // drift: local time gains ppm/1e6 s per true second
+	jitter time.Duration
+	name   string
+	rnd    *rand.Rand // draws timer jitter; nil until first needed
+}
+
+func newClock(k *sim.Kernel, cfg Config) clock {
+	return clock{k: k, ppm: max(cfg.ClockDrift, minDriftPPM), jitter: cfg.TimerJitter, name: cfg.Name}
+}
+
+// ideal reports whether the clock is virtual time itself.
+func (c *clock) ideal() bool { return c.ppm == 0 && c.jitter <= 0 }
+
+// now is the node's local time.
+func (c *clock) now() sim.Time { return c.local(c.k.Now()) }
+
+// local maps virtual time v to local time: v + floor(v * drift/1e6).
+// Computing the offset apart keeps whole-ppm drifts exact (10 s at
+// +1000 ppm is 10.010 s, not a nanosecond less). It is monotone (v grows
+// by one where the offset shrinks by less than one, as drift > -1e6),
+// which is all virtualAt needs to be exact.
+func (c *clock) local(v sim.Time) sim.Time {
+	if c.ppm == 0 {
+		return v
+	}
+	l := float64(v) + math.Floor(float64(v)*c.ppm/1e6)
+	if l >= float64(sim.Forever) {
+		return sim.Forever
+	}
+	return sim.Time(l)
+}
+
+// virtualAt returns the first virtual time whose local time is at least
+// l: when a timer armed for local deadline l fires, the daemon's own
+// Now() has reached l. Rounding is thus always up, so a positive span
+// never becomes zero and no timer fires early by its own clock (a
+// speaker that re-arms for "the rest" never loops at one instant).
+func (c *clock) virtualAt(l sim.Time) sim.Time {
+	if c.ppm == 0 {
+		return l
+	}
+	q := float64(l) / (1 + c.ppm/1e6)
+	if q >= float64(sim.Forever) {
+		return sim.Forever
+	}
+	v := sim.Time(math.Ceil(q))
+	// The float estimate is within a nanosecond or two; settle it
+	// against local itself.
+	for v > 0 && c.local(v-1) >= l {
+		v--
+	}
+	for v < sim.Forever && c.local(v) < l {
+		v++
+	}
+	return v
+}
+
+// deadline returns the virtual time at which a timer armed now for the
+// local span d expires: the local deadline converted to virtual time,
+// plus a uniform 0..jitter scheduling delay drawn from the node's own
+// stream "clock/NODE" (jitter is additive, in true time).
+func (c *clock) deadline(d time.Duration) sim.Time {
+	vnow := c.k.Now()
+	at := vnow
+	if d > 0 {
+		lnow := c.now()
+		if d >= time.Duration(sim.Forever-lnow) {
+			at = sim.Forever
+		} else {
+			at = c.virtualAt(lnow.Add(d))
+		}
+	}
+	if c.jitter > 0 {
+		if c.rnd == nil {
+			c.rnd = c.k.Stream("clock/" + c.name)
+		}
+		j := sim.Time(c.rnd.Int64N(int64(c.jitter) + 1))
+		if at < sim.Forever-j {
+			at += j
+		}
+	}
+	return at
+}
+
 // timer is the timer interface the speakers (vrrp, arp) use; *sim.Timer
-// and *skewTimer satisfy it.
+// and *localTimer satisfy it.
 type timer interface {
 	Reset(d time.Duration)
 	Stop() bool
 }
 
-// newTimer returns a timer for the node's protocol daemons. On a node with
-// clock drift or timer jitter every span is skewed the way a real box's
-// clock and scheduler would skew it.
+// newTimer returns a timer for the node's protocol daemons: a span passed
+// to Reset is measured by the node's clock.
 func (n *Node) newTimer(fn func()) timer {
 	t := n.k.NewTimer(fn)
-	if n.cfg.ClockDrift == 0 && n.cfg.TimerJitter == 0 {
+	if n.clock.ideal() {
 		return t
 	}
-	return &skewTimer{t: t, n: n}
+	return &localTimer{t: t, c: &n.clock}
 }
 
-type skewTimer struct {
+// localTimer is a kernel timer armed in the node's local time.
+type localTimer struct {
 	t *sim.Timer
-	n *Node
+	c *clock
 }
 
-func (s *skewTimer) Reset(d time.Duration) { s.t.Reset(s.n.skew(d)) }
-func (s *skewTimer) Stop() bool            { return s.t.Stop() }
-
-// skew maps a span measured by the node's clock to virtual time: a clock
-// running ClockDrift ppm fast measures d in d/(1+drift) of true time; the
-// scheduler adds a uniform 0..TimerJitter delay.
-//
-// The span is rounded up, never down: speakers re-arm a timer for the time
-// left until a deadline they computed in virtual time (GARP delays, the
-// neighbour timer), so on a fast clock each firing comes a little early and
-// the rest is re-armed. Truncating a 1 ns rest to 0 would fire the timer
-// again at the same instant forever; rounding up makes the chain reach the
-// deadline in a few steps.
-func (n *Node) skew(d time.Duration) time.Duration {
-	if n.cfg.ClockDrift != 0 && d > 0 {
-		q := float64(d) / (1 + n.cfg.ClockDrift/1e6)
-		// The small tolerance keeps an exact quotient that float division
-		// left a hair above an integer from gaining a nanosecond.
-		d = max(time.Duration(math.Ceil(q-1e-6)), 1)
-	}
-	if j := n.cfg.TimerJitter; j > 0 {
-		if n.clock == nil {
-			n.clock = n.k.Stream("clock/" + n.cfg.Name)
-		}
-		d += time.Duration(n.clock.Int64N(int64(j) + 1))
-	}
-	return d
-}
+func (l *localTimer) Reset(d time.Duration) { l.t.ResetAt(l.c.deadline(d)) }
+func (l *localTimer) Stop() bool            { return l.t.Stop() }

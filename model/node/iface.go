@@ -193,7 +193,7 @@ type arpEnv struct {
 	rnd *rand.Rand
 }
 
-func (e *arpEnv) Now() sim.Time                       { return e.i.node.k.Now() }
+func (e *arpEnv) Now() sim.Time                       { return e.i.node.clock.now() }
 func (e *arpEnv) NewTimer(fn func()) arp.Timer        { return e.i.node.newTimer(fn) }
 func (e *arpEnv) Rand() *rand.Rand                    { return e.rnd }
 func (e *arpEnv) Trace(r sim.Record)                  { r.Comp = e.i.name; e.i.node.trace(r) }

@@ -7,7 +7,6 @@ package node
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -56,7 +55,10 @@ type Config struct {
 	// which source address its own ARP requests carry.
 	ArpAnnounce int
 	// ClockDrift is the node's clock error in parts per million (positive:
-	// runs fast, so its timers expire early in true time).
+	// runs fast). The node's daemons read local time
+	// v*(1+ClockDrift/1e6) and arm their timers in it, so every protocol
+	// timer takes 1/(1+ClockDrift/1e6) of its span in true time
+	// (clock.go). Values below -900000 ppm count as -900000.
 	ClockDrift float64
 	// TimerJitter adds a uniform 0..TimerJitter delay to each timer.
 	TimerJitter time.Duration
@@ -85,7 +87,7 @@ type Node struct {
 	// uses the queued packet's source if it is local).
 	arpSrc map[netip.Addr]netip.Addr
 
-	clock *rand.Rand // draws timer jitter; nil until first needed
+	clock clock // the node's own clock (drift, jitter), read by its daemons
 }
 
 // instance is a VRRP speaker and the interface it runs on.
@@ -102,6 +104,7 @@ func New(k *sim.Kernel, cfg Config) *Node {
 		k: k, cfg: cfg, up: true,
 		enc: wire.NewEncoder(), framer: wire.NewEncoder(), dec: wire.NewDecoder(),
 		arpSrc: make(map[netip.Addr]netip.Addr),
+		clock:  newClock(k, cfg),
 	}
 }
 

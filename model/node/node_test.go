@@ -7,46 +7,86 @@ import (
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
-// TestSkewNeverTurnsAPositiveSpanIntoZero: speakers re-arm a timer for the
-// time left until a deadline they computed in virtual time (GARP delays,
-// the neighbour timer). On a fast clock the skewed span fires a little
-// early, the speaker re-arms for the rest, and so on; if a span of 1 ns
-// were skewed to 0 the timer would fire again at the same instant forever
-// and the run would never end. A positive span must stay positive.
-func TestSkewNeverTurnsAPositiveSpanIntoZero(t *testing.T) {
-	for _, drift := range []float64{1, 1000, 100000, 1e6} {
-		n := New(sim.New(1), Config{Name: "r1", ClockDrift: drift})
-		for _, d := range []time.Duration{1, 2, 3, 999, time.Second} {
-			if got := n.skew(d); got <= 0 {
-				t.Errorf("drift %g ppm: skew(%v) = %v, want > 0", drift, d, got)
+// TestClockVirtualAtIsFirstInstantLocalReachesDeadline: a timer armed for
+// a local deadline fires at the first virtual instant whose local time has
+// reached it, never earlier (the speaker would find its deadline not yet
+// reached and re-arm) and never later.
+func TestClockVirtualAtIsFirstInstantLocalReachesDeadline(t *testing.T) {
+	for _, drift := range []float64{1, -1, 333.3, 1000, -1000, 10000, -10000, 1e5, 1e6, -900000} {
+		c := newClock(sim.New(1), Config{Name: "r1", ClockDrift: drift})
+		for _, l := range []sim.Time{0, 1, 2, 3, 999, 1001, sim.Second, 3414062 * sim.Microsecond, 3600 * sim.Second, 86400*sim.Second + 7} {
+			v := c.virtualAt(l)
+			if got := c.local(v); got < l {
+				t.Errorf("drift %g ppm: local(virtualAt(%d)) = %d, want >= %d", drift, l, got, l)
+			}
+			if v > 0 {
+				if got := c.local(v - 1); got >= l {
+					t.Errorf("drift %g ppm: local(virtualAt(%d)-1) = %d, want < %d (not the first instant)", drift, l, got, l)
+				}
 			}
 		}
 	}
 }
 
-// TestSkewFollowsDrift: a clock D ppm fast measures d in d/(1+D/1e6) of
-// true time (rounded up to the nanosecond); jitter adds 0..TimerJitter.
-func TestSkewFollowsDrift(t *testing.T) {
+// TestClockPositiveSpanNeverFiresAtOnce: a positive local span always
+// becomes a positive virtual span, whatever the drift and the current
+// time (a span of 0 would let a speaker re-arm at one instant forever).
+func TestClockPositiveSpanNeverFiresAtOnce(t *testing.T) {
+	for _, drift := range []float64{1, 1000, 100000, 1e6, -1000} {
+		k := sim.New(1)
+		n := New(k, Config{Name: "r1", ClockDrift: drift})
+		for _, now := range []sim.Time{0, 1, 7, sim.Second + 3, 1000 * sim.Second} {
+			k.At(now, func() {
+				for _, d := range []time.Duration{1, 2, 3, 999, time.Second} {
+					if got := n.clock.deadline(d); got <= now {
+						t.Errorf("drift %g ppm at %d: deadline(%v) = %d, want > %d", drift, now, d, got, now)
+					}
+				}
+			})
+		}
+		k.Run(sim.Forever)
+	}
+}
+
+// TestClockDeadlineFollowsDrift: a clock D ppm fast measures d in
+// d/(1+D/1e6) of true time (rounded up to the nanosecond); jitter adds
+// 0..TimerJitter in true time.
+func TestClockDeadlineFollowsDrift(t *testing.T) {
 	for _, tc := range []struct {
 		drift float64
 		d     time.Duration
-		want  time.Duration
+		want  sim.Time
 	}{
-		{0, time.Second, time.Second},
-		{1000, 1001 * time.Millisecond, time.Second},
-		{-1000, 999 * time.Millisecond, time.Second},
-		{1e6, time.Second, 500 * time.Millisecond},
+		{0, time.Second, sim.Second},
+		{1000, 1001 * time.Millisecond, sim.Second},
+		{-1000, 999 * time.Millisecond, sim.Second},
+		{1e6, time.Second, 500 * sim.Millisecond},
 		{1000, 3, 3}, // 2.997 ns rounds up
+		{0, -time.Second, 0},
 	} {
 		n := New(sim.New(1), Config{Name: "r1", ClockDrift: tc.drift})
-		if got := n.skew(tc.d); got != tc.want {
-			t.Errorf("drift %g ppm: skew(%v) = %v, want %v", tc.drift, tc.d, got, tc.want)
+		if got := n.clock.deadline(tc.d); got != tc.want {
+			t.Errorf("drift %g ppm: deadline(%v) = %d, want %d", tc.drift, tc.d, got, tc.want)
 		}
 	}
 	n := New(sim.New(1), Config{Name: "r1", TimerJitter: 10 * time.Millisecond})
 	for range 100 {
-		if got := n.skew(time.Second); got < time.Second || got > time.Second+10*time.Millisecond {
-			t.Fatalf("jitter 10ms: skew(1s) = %v, want within [1s, 1.01s]", got)
+		if got := n.clock.deadline(time.Second); got < sim.Second || got > sim.Second+10*sim.Millisecond {
+			t.Fatalf("jitter 10ms: deadline(1s) = %v, want within [1s, 1.01s]", got)
 		}
 	}
+}
+
+// TestClockNowIsLocalTime: the speakers' Env.Now() is virtual time
+// scaled by 1+drift, so deadlines they compute are on the node's clock.
+func TestClockNowIsLocalTime(t *testing.T) {
+	k := sim.New(1)
+	n := New(k, Config{Name: "r1", ClockDrift: 1000})
+	env := &vrrpEnv{n: n}
+	k.At(10*sim.Second, func() {
+		if got, want := env.Now(), 10010*sim.Millisecond; got != want {
+			t.Errorf("Now() at virtual 10 s = %v, want %v", got, want)
+		}
+	})
+	k.Run(sim.Forever)
 }

@@ -36,7 +36,7 @@ type vrrpEnv struct {
 	in *instance
 }
 
-func (e *vrrpEnv) Now() sim.Time                 { return e.n.k.Now() }
+func (e *vrrpEnv) Now() sim.Time                 { return e.n.clock.now() }
 func (e *vrrpEnv) NewTimer(fn func()) vrrp.Timer { return e.n.newTimer(fn) }
 func (e *vrrpEnv) Trace(r sim.Record)            { e.n.trace(r) }
 
