@@ -674,3 +674,143 @@ func BenchmarkCacheResolve(b *testing.B) {
 		env.tx, env.requests, env.trace = env.tx[:0], env.requests[:0], env.trace[:0]
 	}
 }
+
+// neigh_timer_handler, REACHABLE branch: once confirmed + reachable_time
+// has passed, an entry used within delay_first_probe_time goes to DELAY
+// (and later PROBE), not STALE. neigh_update arms the REACHABLE timer with
+// neigh_add_timer, which sets used = confirmed, so an entry confirmed by a
+// unicast reply counts as used at that instant. With the default timers
+// (reachable_time >= 15 s > 5 s) this never shows; with a short
+// base_reachable_time it does.
+func TestCacheReachableToDelayWhenUsedWithinDelayFirstProbeTime(t *testing.T) {
+	c, env := newCache(t, Config{BaseReachableTime: 2 * time.Second}) // reachable_time in [1 s, 3 s)
+	makeStale(t, c, env, macA)                                        // created (used) at 0
+	env.runUntil(10 * time.Second)
+	c.HandleARP(reply(gw, macA), true, true) // e.g. an answer to someone else's probe, unicast to us
+	mustState(t, c, gw, StateReachable)
+	rt := c.ReachableTime()
+	env.runUntil(10*time.Second + rt + minRetrans)
+	mustState(t, c, gw, StateDelay)
+	env.runUntil(10*time.Second + rt + minRetrans + 5*time.Second)
+	mustState(t, c, gw, StateProbe)
+	if len(env.requests) != 1 || env.requests[0].dst != macA {
+		t.Errorf("requests: got %+v, want one unicast probe to %v", env.requests, macA)
+	}
+	if got, want := env.transitions(), []string{"STALE>REACHABLE:reply", "REACHABLE>DELAY:timeout", "DELAY>PROBE:timeout"}; !slices.Equal(got, want) {
+		t.Errorf("trace: got %v, want %v", got, want)
+	}
+}
+
+// arp_process, "Update our ARP tables": what each kind of unsolicited ARP
+// does to an existing entry and to an unknown sender, for arp_accept 0, 1
+// and 2 (2 is treated as 1: the cache does not know the subnets). An
+// existing entry is REACHABLE with macA, last changed 100 ms ago (within
+// locktime); every packet carries macB.
+func TestCacheArpAcceptTable(t *testing.T) {
+	other := ip(77) // an address that is neither ours nor the sender's
+	kinds := []struct {
+		name string
+		arp  *wire.ARP
+		toUs bool
+		// existing entry afterwards (whatever arp_accept is)
+		existState State
+		existMAC   wire.MAC
+		// unknown sender: created with arp_accept != 0?, state
+		create      bool
+		createState State
+	}{
+		{"garp request broadcast", garp(gw, macB), false,
+			StateStale, macB, true, StateStale},
+		{"garp reply broadcast (tha == sha)", &wire.ARP{Op: wire.ARPReply, SenderIP: gw, SenderMAC: macB, TargetIP: gw, TargetMAC: macB}, false,
+			StateStale, macB, true, StateStale},
+		{"garp reply unicast to us", &wire.ARP{Op: wire.ARPReply, SenderIP: gw, SenderMAC: macB, TargetIP: gw, TargetMAC: macB}, true,
+			StateReachable, macB, true, StateReachable},
+		{"reply sip == tip, tha != sha: not gratuitous", &wire.ARP{Op: wire.ARPReply, SenderIP: gw, SenderMAC: macB, TargetIP: gw, TargetMAC: wire.Broadcast}, false,
+			StateReachable, macA, true, StateStale}, // locked out; created as an ordinary reply
+		{"reply unicast to us", reply(gw, macB), true,
+			StateReachable, macA, true, StateReachable}, // locked out
+		{"reply broadcast", reply(gw, macB), false,
+			StateReachable, macA, true, StateStale}, // locked out
+		{"request not for us", requestFor(gw, macB, other), false,
+			StateReachable, macA, false, 0}, // locked out; requests never create
+	}
+	for _, k := range kinds {
+		for _, accept := range []int{0, 1, 2} {
+			t.Run(fmt.Sprintf("%s/arp_accept=%d/existing", k.name, accept), func(t *testing.T) {
+				c, env := newCache(t, Config{ArpAccept: accept})
+				resolve(t, c, env, macA)
+				env.run(100 * time.Millisecond)
+				c.HandleARP(k.arp, k.toUs, false)
+				e := mustState(t, c, gw, k.existState)
+				if e.MAC != k.existMAC {
+					t.Errorf("MAC: got %v, want %v", e.MAC, k.existMAC)
+				}
+			})
+			t.Run(fmt.Sprintf("%s/arp_accept=%d/unknown", k.name, accept), func(t *testing.T) {
+				c, _ := newCache(t, Config{ArpAccept: accept})
+				c.HandleARP(k.arp, k.toUs, false)
+				e, ok := c.Lookup(gw)
+				if want := k.create && accept != 0; ok != want {
+					t.Fatalf("entry created: got %v, want %v", ok, want)
+				}
+				if ok && (e.State != k.createState || e.MAC != macB) {
+					t.Errorf("created entry: got %v %v, want %v %v", e.State, e.MAC, k.createState, macB)
+				}
+			})
+		}
+	}
+}
+
+// neigh_periodic_work with at least gc_thresh1 entries: an entry not in a
+// timer state goes once jiffies is outside [used, used + gc_stale_time),
+// so one created at 0 survives the runs at 15, 30 and 45 s and is
+// collected by the run at 60 s; one that was used more recently survives.
+func TestCacheGCStaleTime(t *testing.T) {
+	c, env := newCache(t, Config{})
+	for i := 0; i < GCThresh1; i++ {
+		a := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+		c.HandleARP(requestFor(a, macA, us), false, true)
+	}
+	env.runUntil(20 * time.Second)
+	c.HandleARP(requestFor(gw, macA, us), false, true) // created (used) at 20 s
+	env.runUntil(60*time.Second - 1)
+	if n := len(c.Entries()); n != GCThresh1+1 {
+		t.Fatalf("entries before gc_stale_time: got %d, want %d", n, GCThresh1+1)
+	}
+	env.runUntil(60 * time.Second)
+	if n := len(c.Entries()); n != 1 {
+		t.Fatalf("entries at 60 s: got %d, want 1 (the one used at 20 s)", n)
+	}
+	mustState(t, c, gw, StateStale)
+	if got := c.Counters().GC; got != GCThresh1 {
+		t.Errorf("GC: got %d, want %d", got, GCThresh1)
+	}
+	// Below gc_thresh1 now: the last one stays whatever its age.
+	env.run(time.Hour)
+	mustState(t, c, gw, StateStale)
+	if r := env.trace[len(env.trace)-1]; r.Reason != ReasonGC || r.To != "NONE" {
+		t.Errorf("last trace: got %+v, want a gc removal", r)
+	}
+}
+
+// neigh_periodic_work never collects an entry whose timer runs
+// (NUD_IN_TIMER), however long unused. Here gw is REACHABLE from 0 s for
+// reachable_time (100..300 s) and unused since; at the first run (100 s,
+// base_reachable_time/2) the STALE entries older than gc_stale_time go,
+// gw stays.
+func TestCacheGCSkipsEntriesInTimer(t *testing.T) {
+	c, env := newCache(t, Config{BaseReachableTime: 200 * time.Second, GCStaleTime: 10 * time.Second})
+	resolve(t, c, env, macA)
+	for i := 0; i < GCThresh1; i++ {
+		a := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+		c.HandleARP(requestFor(a, macA, us), false, true)
+	}
+	if rt := c.ReachableTime(); rt <= 100*time.Second {
+		t.Skipf("reachable_time %v does not outlast the first run", rt)
+	}
+	env.runUntil(100 * time.Second)
+	if n := len(c.Entries()); n != 1 {
+		t.Fatalf("entries after the run at 100 s: got %d, want 1", n)
+	}
+	mustState(t, c, gw, StateReachable)
+}

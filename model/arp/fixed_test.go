@@ -1,6 +1,7 @@
 package arp
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -101,5 +102,41 @@ func TestFixedConfirmIsIgnored(t *testing.T) {
 	env.run(30 * time.Second)
 	if _, ok := c.Lookup(gw); ok {
 		t.Errorf("Confirm extended a Fixed entry")
+	}
+}
+
+// The same table for the fixed profile: any ARP from a known sender
+// refreshes it (REACHABLE, new MAC, no locktime); unknown senders are
+// created only from a request for us, or with arp_accept from a
+// gratuitous ARP or a reply.
+func TestFixedArpAcceptTable(t *testing.T) {
+	for _, accept := range []int{0, 1} {
+		for _, tt := range []struct {
+			name   string
+			arp    *wire.ARP
+			local  bool
+			create bool // with arp_accept 1 (a request for us creates whatever arp_accept is)
+		}{
+			{"garp request", garp(gw, macB), false, true},
+			{"reply", reply(gw, macB), false, true},
+			{"request for us", requestFor(gw, macB, us), true, true},
+			{"request not for us", requestFor(gw, macB, ip(77)), false, false},
+		} {
+			t.Run(fmt.Sprintf("%s/arp_accept=%d", tt.name, accept), func(t *testing.T) {
+				c, _ := newCache(t, Config{Profile: ProfileFixed, ArpAccept: accept})
+				c.HandleARP(tt.arp, false, tt.local)
+				_, ok := c.Lookup(gw)
+				if want := tt.local || (tt.create && accept != 0); ok != want {
+					t.Errorf("unknown sender: entry created %v, want %v", ok, want)
+				}
+				c2, env2 := newCache(t, Config{Profile: ProfileFixed, ArpAccept: accept})
+				resolve(t, c2, env2, macA)
+				env2.run(100 * time.Millisecond)
+				c2.HandleARP(tt.arp, false, tt.local)
+				if e := mustState(t, c2, gw, StateReachable); e.MAC != macB {
+					t.Errorf("existing entry MAC: got %v, want %v (no locktime)", e.MAC, macB)
+				}
+			})
+		}
 	}
 }

@@ -142,6 +142,15 @@ func (c *Cache) update(e *entry, mac wire.MAC, state State, override bool, reaso
 	if state != old {
 		e.timer.Stop()
 		if state == StateReachable {
+			// neigh_add_timer (Linux 5.15+, "neigh: make sure used and
+			// confirmed times are valid"): used is never older than
+			// confirmed when a timer is armed, so an entry confirmed
+			// now counts as used now. With reachable_time <=
+			// delay_first_probe_time this sends REACHABLE to DELAY, not
+			// STALE, at the timer.
+			if e.used < e.confirmed {
+				e.used = e.confirmed
+			}
 			e.timer.Reset(c.reachableTime)
 		}
 		e.state = state
