@@ -11,6 +11,12 @@ const (
 	ReasonMove  = "move"  // a known MAC was seen on another port (e.g. after a VRRP failover GARP)
 	ReasonAged  = "aged"  // the entry was not refreshed for FDBAging
 	ReasonFlush = "flush" // the entry's port went link down
+	// ReasonMerge: a partition ended or changed and the entries two groups
+	// held for one MAC became one; From is the dropped entry's port, To
+	// the surviving (most recently refreshed) one. Emitted only when the
+	// ports differ, so the last record of a MAC always names the port the
+	// segment forwards it to.
+	ReasonMerge = "merge"
 )
 
 // fdbKey is one MAC in one partition island. While the segment is
@@ -134,14 +140,17 @@ func (f *fdb) flushPort(p *Port) {
 // rekey moves every entry to the island of its port, after the islands
 // changed (Partition or Heal). Walking the list oldest first, a later
 // entry for the same MAC in the same island replaces an older one, so the
-// most recently refreshed entry wins. No trace records: the port of the
-// surviving entries does not change.
+// most recently refreshed entry wins. The port of a surviving entry does
+// not change; a dropped entry on another port gets a "merge" record.
 func (f *fdb) rekey() {
 	clear(f.m)
 	for e := f.head; e != nil; {
 		next := e.next
 		e.key.island = e.port.island
 		if old := f.m[e.key]; old != nil {
+			if old.port != e.port {
+				f.trace(e.key.mac, old.port.name, e.port.name, ReasonMerge)
+			}
 			f.remove(old)
 			f.recycle(old)
 		}

@@ -78,6 +78,7 @@ type Counters struct {
 	DropPartition uint64 // ingress and egress in different partition groups
 	DropBlocked   uint64 // matched a Block rule
 	DropRunt      uint64 // shorter than an Ethernet header
+	DropBadSource uint64 // source MAC multicast, broadcast or all zeros
 
 	Learned uint64 // FDB entries created
 	Moved   uint64 // FDB entries moved to another port
@@ -92,6 +93,7 @@ const (
 	ReasonPartition = "partition"
 	ReasonBlocked   = "blocked"
 	ReasonRunt      = "runt"
+	ReasonBadSource = "bad_source"
 )
 
 // ethHeaderLen is dst(6) + src(6) + EtherType(2).
@@ -157,13 +159,18 @@ func (s *Segment) Ports() []string {
 
 // Port is one switch port, the attachment of one node interface.
 type Port struct {
-	s      *Segment
-	index  int
-	node   string
-	iface  string
-	name   string
-	r      Receiver
-	up     bool
+	s     *Segment
+	index int
+	node  string
+	iface string
+	name  string
+	r     Receiver
+	up    bool
+	// epoch counts the times the link went down: a frame in flight
+	// carries the epoch it started in, so one that was on the wire while
+	// the link was down is lost even if the link is up again when it
+	// arrives.
+	epoch  uint64
 	im     Impairment
 	island int // partition island; all 0 when the segment is not partitioned
 }
@@ -203,6 +210,7 @@ func (p *Port) SetLink(up bool) {
 	}
 	p.up = up
 	if !up {
+		p.epoch++
 		p.s.fdb.flushPort(p)
 	}
 }
@@ -234,16 +242,18 @@ type packet struct {
 	s      *Segment
 	buf    []byte
 	in     *Port
+	epoch  uint64 // in.epoch when the frame left the sender
 	refs   int
 	arrive func() // prebuilt closure: scheduling it allocates nothing
 }
 
 // delivery is one frame on its way from the switch to an egress port.
 type delivery struct {
-	s    *Segment
-	pkt  *packet
-	out  *Port
-	fire func()
+	s     *Segment
+	pkt   *packet
+	out   *Port
+	epoch uint64 // out.epoch when the switch sent the frame to out
+	fire  func()
 }
 
 func (s *Segment) getPacket() *packet {
@@ -293,6 +303,7 @@ func (p *Port) Send(frame []byte) {
 	pkt := s.getPacket()
 	pkt.buf = append(pkt.buf[:0], frame...)
 	pkt.in = p
+	pkt.epoch = p.epoch
 	pkt.refs = 1
 	if s.k.Tracing() {
 		s.k.Trace(sim.Record{Kind: sim.KindFrame, Node: s.name, Comp: p.name, Frame: pkt.buf})
@@ -304,7 +315,7 @@ func (p *Port) Send(frame []byte) {
 func (s *Segment) forward(pkt *packet) {
 	defer s.release(pkt)
 	in := pkt.in
-	if !in.up {
+	if !in.up || in.epoch != pkt.epoch {
 		// The link went down while the frame was on it.
 		s.drop(in, ReasonLinkDown, &s.cnt.DropLinkDown)
 		return
@@ -313,11 +324,17 @@ func (s *Segment) forward(pkt *packet) {
 	copy(dst[:], pkt.buf[0:6])
 	copy(src[:], pkt.buf[6:12])
 
-	// IEEE 802.1D 8.7 / Linux br_fdb_update: learn every valid unicast
-	// source address on the port it arrived on.
-	if !src.IsGroup() && !src.IsZero() {
-		s.fdb.learn(src, in)
+	// Linux br_handle_frame drops a frame whose source is not a valid
+	// unicast address (is_valid_ether_addr: not multicast, not broadcast,
+	// not all zeros) before learning or forwarding it.
+	if src.IsGroup() || src.IsZero() {
+		s.drop(in, ReasonBadSource, &s.cnt.DropBadSource)
+		return
 	}
+
+	// IEEE 802.1D 8.7 / Linux br_fdb_update: learn the source address on
+	// the port it arrived on.
+	s.fdb.learn(src, in)
 
 	cls := classUnknown
 	if !dst.IsGroup() {
@@ -362,7 +379,7 @@ func (s *Segment) offer(pkt *packet, out *Port, cls *classSet) {
 		return
 	}
 	d := s.getDelivery()
-	d.pkt, d.out = pkt, out
+	d.pkt, d.out, d.epoch = pkt, out, out.epoch
 	pkt.refs++
 	s.k.At(s.k.Now().Add(s.portDelay(out, s.im.Latency, s.im.Jitter)), d.fire)
 }
@@ -373,7 +390,9 @@ func (s *Segment) deliver(d *delivery) {
 	d.pkt, d.out = nil, nil
 	s.freeDels = append(s.freeDels, d)
 	defer s.release(pkt)
-	if !out.up {
+	if !out.up || out.epoch != d.epoch {
+		// The link is down, or went down (and maybe up again) while
+		// the frame was on it.
 		s.drop(out, ReasonLinkDown, &s.cnt.DropLinkDown)
 		return
 	}

@@ -182,13 +182,54 @@ func TestSegmentLearnsSourceMACOnIngressPort(t *testing.T) {
 	}
 }
 
-func TestSegmentDoesNotLearnGroupOrZeroSource(t *testing.T) {
+// Linux br_handle_frame: a frame whose source MAC is multicast, broadcast
+// or all zeros (!is_valid_ether_addr) is dropped on ingress: neither
+// learned nor forwarded.
+func TestSegmentDropsGroupOrZeroSource(t *testing.T) {
 	r := newRig(t, 1, Config{}, "a", "b")
 	r.send("a", eth(wire.Broadcast, wire.MAC{0x01, 0, 0x5e, 0, 0, 1}, wire.EtherTypeIPv4, nil))
-	r.send("a", eth(wire.Broadcast, wire.MAC{}, wire.EtherTypeIPv4, nil))
+	r.send("a", eth(wire.Broadcast, wire.Broadcast, wire.EtherTypeIPv4, nil))
+	r.send("a", eth(mac(2), wire.MAC{}, wire.EtherTypeIPv4, nil))
 	r.run(time.Millisecond)
-	if got := r.seg.Counters().Learned; got != 0 {
-		t.Errorf("Learned: got %d, want 0 (br_fdb_update ignores invalid source addresses)", got)
+	c := r.seg.Counters()
+	if c.Learned != 0 || c.Delivered != 0 || c.DropBadSource != 3 {
+		t.Errorf("Learned, Delivered, DropBadSource: got %d %d %d, want 0 0 3", c.Learned, c.Delivered, c.DropBadSource)
+	}
+	drops := r.records(sim.KindDrop)
+	if len(drops) != 3 || drops[0].Reason != ReasonBadSource || drops[0].Comp != "a/eth0" {
+		t.Errorf("drop records: got %+v, want 3 bad_source on a/eth0", drops)
+	}
+}
+
+// A link that goes down and up again while a frame is on it loses the
+// frame, on the way into the switch and on the way out.
+func TestSegmentLinkFlapLosesFramesInFlight(t *testing.T) {
+	r := newRig(t, 1, Config{}, "a", "b")
+	// Ingress: a's link flaps between Send (0) and arrival (10 us).
+	r.send("a", eth(wire.Broadcast, mac(1), wire.EtherTypeARP, nil))
+	r.k.At(sim.D(3*time.Microsecond), func() { r.ports["a"].SetLink(false) })
+	r.k.At(sim.D(6*time.Microsecond), func() { r.ports["a"].SetLink(true) })
+	r.run(time.Millisecond)
+	if got := r.counts("b"); got[0] != 0 {
+		t.Errorf("ingress flap: b got %d frames, want 0", got[0])
+	}
+	// Egress: b's link flaps between the switch (10 us) and delivery (20 us).
+	start := r.k.Now()
+	r.send("a", eth(wire.Broadcast, mac(1), wire.EtherTypeARP, nil))
+	r.k.At(start.Add(13*time.Microsecond), func() { r.ports["b"].SetLink(false) })
+	r.k.At(start.Add(16*time.Microsecond), func() { r.ports["b"].SetLink(true) })
+	r.run(time.Millisecond)
+	if got := r.counts("b"); got[0] != 0 {
+		t.Errorf("egress flap: b got %d frames, want 0", got[0])
+	}
+	if got := r.seg.Counters().DropLinkDown; got != 2 {
+		t.Errorf("DropLinkDown: got %d, want 2", got)
+	}
+	// A frame sent after the flap goes through.
+	r.send("a", eth(wire.Broadcast, mac(1), wire.EtherTypeARP, nil))
+	r.run(time.Millisecond)
+	if got := r.counts("b"); got[0] != 1 {
+		t.Errorf("after the flap: b got %d frames, want 1", got[0])
 	}
 }
 
@@ -443,9 +484,48 @@ func TestSegmentPartitionKeepsOneFDBPerGroup(t *testing.T) {
 		t.Errorf("DropPartition, Unicast: got %d %d, want 0 2", drops, uni)
 	}
 	// After healing, the most recent (r2's) entry wins.
+	r.reset()
 	r.seg.Heal()
 	if port, _ := r.seg.Lookup(vmac); port != "r2/eth0" {
 		t.Errorf("Lookup after heal: got %q, want r2/eth0", port)
+	}
+	// The merge is traced, so the last record for the MAC names the
+	// port the switch now uses.
+	fdb := r.records(sim.KindFDB)
+	if len(fdb) != 1 || fdb[0].Reason != ReasonMerge || fdb[0].From != "r1/eth0" || fdb[0].To != "r2/eth0" || fdb[0].MAC != vmac {
+		t.Errorf("FDB records at heal: got %+v, want one merge r1/eth0 -> r2/eth0", fdb)
+	}
+}
+
+// The merge goes to the most recently refreshed entry, whichever group
+// learned the MAC last: here r1 refreshes the virtual MAC after r2 first
+// learned it, so r1 wins, and the records end on r1 although the last
+// learn record named r2.
+func TestSegmentHealMergeKeepsMostRecentlyRefreshed(t *testing.T) {
+	r := newRig(t, 1, Config{}, "r1", "h1", "r2", "h2")
+	vmac := wire.VirtualMAC(7)
+	if err := r.seg.Partition([][]string{{"r1", "h1"}, {"r2", "h2"}}); err != nil {
+		t.Fatal(err)
+	}
+	r.send("r1", eth(wire.Broadcast, vmac, wire.EtherTypeARP, nil))
+	r.run(time.Millisecond)
+	r.send("r2", eth(wire.Broadcast, vmac, wire.EtherTypeARP, nil))
+	r.run(time.Millisecond)
+	r.send("r1", eth(wire.Broadcast, vmac, wire.EtherTypeARP, nil)) // refresh, no record
+	r.run(time.Millisecond)
+	r.seg.Heal()
+	if port, _ := r.seg.Lookup(vmac); port != "r1/eth0" {
+		t.Errorf("Lookup after heal: got %q, want r1/eth0", port)
+	}
+	fdb := r.records(sim.KindFDB)
+	if last := fdb[len(fdb)-1]; last.Reason != ReasonMerge || last.From != "r2/eth0" || last.To != "r1/eth0" {
+		t.Errorf("last FDB record: got %+v, want merge r2/eth0 -> r1/eth0", last)
+	}
+	r.reset()
+	r.send("h2", eth(vmac, mac(2), wire.EtherTypeIPv4, nil))
+	r.run(time.Millisecond)
+	if got, want := r.counts("r1", "r2"), []int{1, 0}; !slices.Equal(got, want) {
+		t.Errorf("after heal h2 -> vmac reaches r1,r2: got %v, want %v", got, want)
 	}
 }
 
