@@ -46,7 +46,7 @@ func (d *decoder) scenario(root ast.Node) *Scenario {
 	if v, ok := o.str("name"); ok {
 		s.Name = v
 	} else if !o.has("name") {
-		d.add(s.Pos, "missing key \"name\" in the scenario; valid: name: my-scenario")
+		o.missing(s.Pos, "missing key \"name\" in the scenario; valid: name: my-scenario")
 	}
 	if v, ok := o.str("description"); ok {
 		s.Description = v
@@ -61,13 +61,13 @@ func (d *decoder) scenario(root ast.Node) *Scenario {
 	if v, ok := o.uint64Value("seed"); ok {
 		s.Seed = v
 	}
-	for _, e := range d.named(o.node("segments"), "segments", "segments") {
+	for _, e := range d.defined(d.named(o.node("segments"), "segments", "segments"), "segment") {
 		s.Segments = append(s.Segments, d.segment(e))
 	}
-	for _, e := range d.named(o.node("scripts"), "scripts", "scripts") {
+	for _, e := range d.defined(d.named(o.node("scripts"), "scripts", "scripts"), "script") {
 		s.Scripts = append(s.Scripts, d.script(e))
 	}
-	for _, e := range d.named(o.node("nodes"), "nodes", "nodes") {
+	for _, e := range d.defined(d.named(o.node("nodes"), "nodes", "nodes"), "node") {
 		s.Nodes = append(s.Nodes, d.node(e))
 	}
 	for i, n := range d.items(o.node("timeline"), "timeline", "timeline") {
@@ -139,13 +139,13 @@ func (d *decoder) node(e entry) *Node {
 			o.bad("kind", "unknown kind %q; valid: %s", v, quoteList(nodeKinds))
 		}
 	} else if !o.has("kind") {
-		d.add(e.keyPos, "missing key \"kind\" in node %s; valid: kind: %s", e.key, strings.Join(nodeKinds, " | "))
+		o.missing(e.keyPos, "missing key \"kind\" in node %s; valid: kind: %s", e.key, strings.Join(nodeKinds, " | "))
 	}
 	nd.Forwarding = nd.Kind == KindRouter
 	if v, ok := o.boolean("forwarding"); ok {
 		nd.Forwarding = v
 	}
-	for _, ie := range d.named(o.node("interfaces"), path+".interfaces", "interfaces of "+e.key) {
+	for _, ie := range d.defined(d.named(o.node("interfaces"), path+".interfaces", "interfaces of "+e.key), "interface") {
 		nd.Interfaces = append(nd.Interfaces, d.iface(ie, nd, path+".interfaces."+ie.key))
 	}
 	for i, rn := range d.items(o.node("routes"), path+".routes", "routes of "+e.key) {
@@ -156,14 +156,14 @@ func (d *decoder) node(e entry) *Node {
 	if o.has("vrrp") && nd.Kind != KindRouter && nd.Kind != "" {
 		d.add(o.keyAt("vrrp"), "vrrp in node %s of kind %s; valid: vrrp instances only on kind router", e.key, nd.Kind)
 	}
-	for _, ve := range d.named(o.node("vrrp"), path+".vrrp", "vrrp instances of "+e.key) {
+	for _, ve := range d.defined(d.named(o.node("vrrp"), path+".vrrp", "vrrp instances of "+e.key), "vrrp instance") {
 		nd.VRRP = append(nd.VRRP, d.instance(ve, nd, path+".vrrp."+ve.key))
 	}
-	for _, ge := range d.named(o.node("sync_groups"), path+".sync_groups", "sync_groups of "+e.key) {
+	for _, ge := range d.defined(d.named(o.node("sync_groups"), path+".sync_groups", "sync_groups of "+e.key), "sync group") {
 		g := &SyncGroup{Pos: ge.keyPos, Name: ge.key}
 		gobj := d.object(ge.val, path+".sync_groups."+ge.key, "sync group "+ge.key+" of "+e.key, []string{"group"})
 		if !gobj.has("group") {
-			d.add(ge.keyPos, "missing key \"group\" in sync group %s; valid: group: [VI_1, VI_2]", ge.key)
+			gobj.missing(ge.keyPos, "missing key \"group\" in sync group %s; valid: group: [VI_1, VI_2]", ge.key)
 		}
 		for _, m := range d.names(gobj.node("group"), "group of sync group "+ge.key) {
 			g.Instances = append(g.Instances, m.Name)
@@ -207,7 +207,7 @@ func (d *decoder) iface(e entry, nd *Node, path string) *Interface {
 		ifc.Segment = v
 		d.ref(o.at("segment"), refSegment, v, "", what)
 	} else if !o.has("segment") {
-		d.add(e.keyPos, "missing key \"segment\" in %s; valid: segment: NAME of a segment", what)
+		o.missing(e.keyPos, "missing key \"segment\" in %s; valid: segment: NAME of a segment", what)
 	}
 	if n, ok := o.lookup("address"); ok {
 		if p, ok := d.prefix(n, "address of "+what, -1); ok {
@@ -244,12 +244,12 @@ func (d *decoder) route(n ast.Node, path, node string) *Route {
 			r.To = p.Masked()
 		}
 	} else if !o.has("to") {
-		d.add(o.pos, "missing key \"to\" in %s; valid: to: 0.0.0.0/0 (or default)", what)
+		o.missing(o.pos, "missing key \"to\" in %s; valid: to: 0.0.0.0/0 (or default)", what)
 	}
 	if v, ok := o.addr("via"); ok {
 		r.Via = v
 	} else if !o.has("via") {
-		d.add(o.pos, "missing key \"via\" in %s; valid: via: NEXT-HOP ADDRESS", what)
+		o.missing(o.pos, "missing key \"via\" in %s; valid: via: NEXT-HOP ADDRESS", what)
 	}
 	return r
 }
@@ -281,13 +281,13 @@ func (d *decoder) instance(e entry, nd *Node, path string) *Instance {
 		in.Interface = v
 		d.ref(o.at("interface"), refInterface, v, nd.Name, what)
 	} else if !o.has("interface") {
-		d.add(e.keyPos, "missing key \"interface\" in %s; valid: interface: NAME of one of %s's interfaces", what, nd.Name)
+		o.missing(e.keyPos, "missing key \"interface\" in %s; valid: interface: NAME of one of %s's interfaces", what, nd.Name)
 	}
 	// RFC 3768 section 5.3.3 / RFC 5798 section 5.2.3: VRID is 1..255.
 	if v, ok := o.intIn("virtual_router_id", 1, 255); ok {
 		in.VRID = int(v)
 	} else if !o.has("virtual_router_id") {
-		d.add(e.keyPos, "missing key \"virtual_router_id\" in %s; valid: virtual_router_id: 1..255", what)
+		o.missing(e.keyPos, "missing key \"virtual_router_id\" in %s; valid: virtual_router_id: 1..255", what)
 	}
 	// RFC 3768 section 5.3.4: 255 is the address owner, 0 is only sent on
 	// shutdown, so a configured priority is 1..255.
@@ -388,7 +388,7 @@ func (d *decoder) auth(n ast.Node, path, what string) *Auth {
 			a.Pass = v
 		}
 	} else if !o.has("auth_pass") {
-		d.add(o.pos, "missing key \"auth_pass\" in %s; valid: auth_pass: up to 8 characters", what)
+		o.missing(o.pos, "missing key \"auth_pass\" in %s; valid: auth_pass: up to 8 characters", what)
 	}
 	return a
 }
@@ -440,7 +440,7 @@ func (d *decoder) vendorTrack(n ast.Node, path, what, node string, in *Instance)
 	o := d.object(n, path, what, []string{"interface", "script", "decrement"})
 	dec, ok := o.intIn("decrement", 1, 253)
 	if !ok && !o.has("decrement") {
-		d.add(o.pos, "missing key \"decrement\" in %s; valid: decrement: 1..253", what)
+		o.missing(o.pos, "missing key \"decrement\" in %s; valid: decrement: 1..253", what)
 	}
 	ifn, hasIf := o.str("interface")
 	scn, hasSc := o.str("script")
@@ -536,7 +536,7 @@ func (d *decoder) flow(n ast.Node, path, node string, counts map[FlowKind]int) *
 	if v, ok := o.addr("to"); ok {
 		f.To = v
 	} else if !o.has("to") {
-		d.add(o.pos, "missing key \"to\" in %s; valid: to: IPv4 ADDRESS", what)
+		o.missing(o.pos, "missing key \"to\" in %s; valid: to: IPv4 ADDRESS", what)
 	}
 	if v, ok := o.time("start"); ok {
 		f.Start = v
@@ -571,7 +571,7 @@ func (d *decoder) flow(n ast.Node, path, node string, counts map[FlowKind]int) *
 			}
 			f.Rate = v
 		} else if !o.has("rate") {
-			d.add(o.pos, "missing key \"rate\" in %s; valid: rate: packets per second", what)
+			o.missing(o.pos, "missing key \"rate\" in %s; valid: rate: packets per second", what)
 		}
 		// 1500-byte MTU minus IPv4 (20) and UDP (8) headers.
 		if v, ok := o.intIn("size", 0, 1472); ok {
@@ -638,7 +638,7 @@ func (d *decoder) args(n ast.Node, path, what string, keys, optional []string) (
 	o := d.object(n, path, what, append(append([]string{}, keys...), optional...))
 	for _, k := range keys {
 		if !o.has(k) {
-			d.add(o.pos, "missing key %q in %s; valid: {%s}", k, what, strings.Join(keys, ", "))
+			o.missing(o.pos, "missing key %q in %s; valid: {%s}", k, what, strings.Join(keys, ", "))
 			return o, false
 		}
 	}
@@ -757,7 +757,7 @@ func (d *decoder) action(k ActionKind, n ast.Node, path string, p Pos) Action {
 			a.Segment = v
 			d.ref(o.at("segment"), refSegment, v, "", what)
 		} else if !o.has("segment") {
-			d.add(a.Pos, "missing key \"segment\" in %s; valid: segment: NAME", what)
+			o.missing(a.Pos, "missing key \"segment\" in %s; valid: segment: NAME", what)
 		}
 		if v, ok := o.str("from"); ok {
 			a.From = v
@@ -765,7 +765,7 @@ func (d *decoder) action(k ActionKind, n ast.Node, path string, p Pos) Action {
 			d.ports = append(d.ports, portCheck{pos: o.at("from"), segment: a.Segment, node: v, what: what})
 		}
 		if !o.has("frame") {
-			d.add(a.Pos, "missing key \"frame\" in %s; valid: frame: {vrrp: {...}} | {arp: {...}} | {raw: HEX}", what)
+			o.missing(a.Pos, "missing key \"frame\" in %s; valid: frame: {vrrp: {...}} | {arp: {...}} | {raw: HEX}", what)
 		} else {
 			a.Frame = d.frame(o.node("frame"), path+".frame", what)
 		}
@@ -829,7 +829,7 @@ func (d *decoder) frame(n ast.Node, path, what string) *Frame {
 		if x, ok := vo.intIn("vrid", 0, 255); ok {
 			v.VRID = int(x)
 		} else if !vo.has("vrid") {
-			d.add(vo.pos, "missing key \"vrid\" in vrrp %s; valid: vrid: 1..255", what)
+			vo.missing(vo.pos, "missing key \"vrid\" in vrrp %s; valid: vrid: 1..255", what)
 		}
 		if x, ok := vo.intIn("priority", 0, 255); ok {
 			v.Priority = int(x)
@@ -837,7 +837,7 @@ func (d *decoder) frame(n ast.Node, path, what string) *Frame {
 		if x, ok := vo.addr("src"); ok {
 			v.Src = x
 		} else if !vo.has("src") {
-			d.add(vo.pos, "missing key \"src\" in vrrp %s; valid: src: IPv4 ADDRESS", what)
+			vo.missing(vo.pos, "missing key \"src\" in vrrp %s; valid: src: IPv4 ADDRESS", what)
 		}
 		if x, ok := vo.intIn("version", 2, 3); ok {
 			v.Version = int(x)
@@ -876,7 +876,7 @@ func (d *decoder) frame(n ast.Node, path, what string) *Frame {
 		}
 		for _, k := range []string{"sender_ip", "sender_mac", "target_ip"} {
 			if !ao.has(k) {
-				d.add(ao.pos, "missing key %q in arp %s; valid: op, sender_ip, sender_mac, target_ip, target_mac (optional)", k, what)
+				ao.missing(ao.pos, "missing key %q in arp %s; valid: op, sender_ip, sender_mac, target_ip, target_mac (optional)", k, what)
 			}
 		}
 		a.SenderIP, _ = ao.addr("sender_ip")
@@ -901,4 +901,35 @@ func (d *decoder) frame(n ast.Node, path, what string) *Frame {
 		}
 	}
 	return f
+}
+
+// defined checks the names of the things a mapping defines (nodes,
+// segments, interfaces, instances...). Names are written in references as
+// "node/interface", in `after: crash r1 @10s`, in trace lines and file
+// names, so they are kept to what Linux and keepalived names use: letters,
+// digits, '_', '-' and '.', starting with a letter, digit or '_'. The
+// entries are returned whatever their names, so references to them do not
+// cascade into more errors.
+func (d *decoder) defined(es []entry, what string) []entry {
+	for _, e := range es {
+		if !validName(e.key) {
+			d.add(e.keyPos, "bad %s name %q; valid: letters, digits, '_', '-' and '.', starting with a letter, digit or '_' (like r1, eth0.100, VI_1)", what, e.key)
+		}
+	}
+	return es
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case (c == '-' || c == '.') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -52,7 +52,45 @@ func (l *errorList) add(p Pos, format string, args ...any) {
 	if len(l.errs) >= maxErrors {
 		return
 	}
-	l.errs = append(l.errs, &Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
+	l.errs = append(l.errs, &Error{Pos: p, Msg: oneLineMsg(fmt.Sprintf(format, shortenQuoted(format, args)...))})
+}
+
+// shortenQuoted cuts each string printed with %q to maxQuoted runes: a
+// value pasted from a binary file or a whole paragraph would otherwise
+// fill the screen and bury the "valid:" part. Lists of valid names are
+// printed with %s and stay whole.
+func shortenQuoted(format string, args []any) []any {
+	i, copied := 0, false
+	for k := 0; k < len(format); k++ {
+		if format[k] != '%' {
+			continue
+		}
+		k++
+		for k < len(format) && strings.IndexByte("+-# 0123456789.", format[k]) >= 0 {
+			k++
+		}
+		if k >= len(format) || format[k] == '%' {
+			continue
+		}
+		if i < len(args) && format[k] == 'q' {
+			if s, ok := args[i].(string); ok {
+				if r := []rune(s); len(r) > maxQuoted {
+					if !copied {
+						args, copied = append([]any(nil), args...), true
+					}
+					args[i] = string(r[:maxQuoted]) + "..."
+				}
+			}
+		}
+		i++
+	}
+	return args
+}
+
+// oneLineMsg keeps an error on one line even when a name in it holds a
+// line break (a quoted YAML key "a\nb").
+func oneLineMsg(s string) string {
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
 }
 
 // err returns nil or the collected errors sorted by position (stable, so

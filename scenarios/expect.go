@@ -134,7 +134,7 @@ var expectShapes = []struct {
 	{ExpectSplitBrainAtMost, "split_brain_at_most", []string{"split_brain_at_most", "after"}},
 	{ExpectLostAtMost, "lost_at_most", []string{"lost_at_most", "flow"}},
 	{ExpectOutageAtMost, "outage_at_most", []string{"outage_at_most", "flow"}},
-	{ExpectTransitionsAtMost, "transitions_at_most", []string{"transitions_at_most", "instance", "after"}},
+	{ExpectTransitionsAtMost, "transitions_at_most", []string{"transitions_at_most", "instance", "after", "within"}},
 	{ExpectARP, "arp", []string{"arp", "by", "after", "within"}},
 }
 
@@ -150,6 +150,9 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 		}
 	}
 	if len(selectors) != 1 {
+		if len(selectors) == 0 && o.unknown > 0 {
+			return nil // the unknown key is likely the misspelt kind: said once
+		}
 		var all []string
 		for _, sh := range expectShapes {
 			all = append(all, sh.key)
@@ -195,7 +198,7 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 		if v, ok := o.str("flow"); ok {
 			e.Flow = v
 		} else if !o.has("flow") {
-			d.add(o.pos, "missing key \"flow\" in expectation; valid: flow: NAME (e.g. h1/ping-1)")
+			o.missing(o.pos, "missing key \"flow\" in expectation; valid: flow: NAME (e.g. h1/ping-1)")
 		}
 		if e.Kind == ExpectLostAtMost {
 			if v, ok := o.intIn("lost_at_most", 0, 1<<40); ok {
@@ -211,7 +214,12 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 		if v, ok := o.str("instance"); ok {
 			e.Instance = v
 		} else if !o.has("instance") {
-			d.add(o.pos, "missing key \"instance\" in expectation; valid: instance: NAME of a vrrp instance")
+			o.missing(o.pos, "missing key \"instance\" in expectation; valid: instance: NAME of a vrrp instance")
+		}
+		// reports count the transitions from the action until within
+		// after it (to the end of the run without within).
+		if o.has("within") && !o.has("after") {
+			d.add(o.keyAt("within"), "expectation with within needs after; valid: after: ACTION TEXT like \"crash r1\"")
 		}
 	case ExpectARP:
 		if v, ok := o.time("by"); ok {
@@ -222,7 +230,7 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 		w := &ARPWant{Pos: ao.pos}
 		for _, k := range []string{"host", "ip", "points_to"} {
 			if !ao.has(k) {
-				d.add(ao.pos, "missing key %q in arp expectation; valid: {host: h1, ip: 10.0.0.254, points_to: r2}", k)
+				ao.missing(ao.pos, "missing key %q in arp expectation; valid: {host: h1, ip: 10.0.0.254, points_to: r2}", k)
 			}
 		}
 		w.Host, _ = ao.str("host")

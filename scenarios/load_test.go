@@ -55,18 +55,18 @@ func TestLoadErrors(t *testing.T) {
 		want     string
 	}{
 		{"unknown key names valid keys", "        priority: 150", "        prority: 150", "",
-			`t.yaml:14:9: unknown key "prority" in vrrp instance VI_1 of r1; valid keys: state, interface, virtual_router_id, priority,`},
-		{"unknown top key", "duration: 30s", "duraton: 30s", "", `t.yaml:2:1: unknown key "duraton" in the scenario; valid keys: name, description, duration`},
+			`t.yaml:14:9: unknown key "prority" in vrrp instance VI_1 of r1 (did you mean "priority"?); valid keys: state, interface, virtual_router_id, priority,`},
+		{"unknown top key", "duration: 30s", "duraton: 30s", "", `t.yaml:2:1: unknown key "duraton" in the scenario (did you mean "duration"?); valid keys: name, description, duration`},
 		{"unknown node key", "    kind: host", "    kind: host\n    colour: red", "", `t.yaml:18:5: unknown key "colour" in node h1; valid keys: kind, interfaces`},
-		{"unknown segment key", "  lan: {}", "  lan: {latncy: 1ms}", "", `t.yaml:4:9: unknown key "latncy" in segment lan; valid keys: latency, jitter, loss, fdb_aging`},
+		{"unknown segment key", "  lan: {}", "  lan: {latncy: 1ms}", "", `t.yaml:4:9: unknown key "latncy" in segment lan (did you mean "latency"?); valid keys: latency, jitter, loss, fdb_aging`},
 		{"duplicate key", "    kind: router", "    kind: router\n    kind: host", "", `t.yaml:8:5: YAML syntax error: mapping key "kind" already defined at [7:5]`},
 		{"missing name", "name: t\n", "", "", `t.yaml:1:1: missing key "name" in the scenario`},
-		{"wrong type priority", "priority: 150", "priority: high", "", `t.yaml:14:19: priority in vrrp instance VI_1 of r1: want an integer 1..255, got "high"`},
+		{"wrong type priority", "priority: 150", "priority: high", "", `t.yaml:14:19: priority in vrrp instance VI_1 of r1: want an integer, got "high"; valid: 1..255`},
 		{"wrong type interfaces", "    interfaces:\n      eth0: {segment: lan, address: 10.0.0.10/24, gateway: 10.0.0.254}", "    interfaces: [eth0]", "", `t.yaml:18:17: interfaces of h1 must be a mapping (key: value), got a list`},
-		{"bool wanted", "        priority: 150", "        priority: 150\n        nopreempt: 1", "", `t.yaml:15:20: nopreempt in vrrp instance VI_1 of r1: want true or false, got the integer 1`},
+		{"bool wanted", "        priority: 150", "        priority: 150\n        nopreempt: 1", "", `t.yaml:15:20: nopreempt in vrrp instance VI_1 of r1: want a boolean, got the integer 1; valid: true or false`},
 		{"bad duration with space", "duration: 30s", `duration: "10 s"`, "", `t.yaml:2:11: duration in the scenario: bad duration "10 s"; valid: a Go duration like "1s", "20ms", "3.5s", "100us", or a number of seconds like 1 or 0.1`},
 		{"bad duration unit", "duration: 30s", "duration: 30x", "", `t.yaml:2:11: duration in the scenario: bad duration "30x"; valid:`},
-		{"negative duration", "duration: 30s", "duration: -1s", "", `t.yaml:2:11: duration in the scenario: bad duration "-1s"`},
+		{"negative duration", "duration: 30s", "duration: -1s", "", `t.yaml:2:11: duration in the scenario: negative duration "-1s"; valid: 0 or more`},
 		{"zero duration", "duration: 30s", "duration: 0", "", `t.yaml:2:11: duration in the scenario: must be positive`},
 		{"vrid 0", "virtual_router_id: 51", "virtual_router_id: 0", "", `t.yaml:13:28: virtual_router_id in vrrp instance VI_1 of r1: 0 out of range; valid: 1..255`},
 		{"vrid 256", "virtual_router_id: 51", "virtual_router_id: 256", "", `t.yaml:13:28: virtual_router_id in vrrp instance VI_1 of r1: 256 out of range; valid: 1..255`},
@@ -129,6 +129,34 @@ func TestLoadErrors(t *testing.T) {
 		{"arp profile", "    kind: host", "    kind: host\n    arp: {profile: bsd}", "", `unknown profile "bsd"; valid: linux, fixed`},
 		{"arp_announce range", "    kind: router", "    kind: router\n    arp_announce: 3", "", `arp_announce in node r1: 3 out of range; valid: 0..2`},
 		{"unicast_src_ip not owned", "        priority: 150", "        priority: 150\n        unicast_src_ip: 10.0.0.77", "", `unicast_src_ip 10.0.0.77 of vrrp instance VI_1 is not an address of r1`},
+		// Found by feeding broken files to `vrrpsim run` (one line each,
+		// the first error being the one to fix, always with "; valid").
+		{"misspelt required key is not also missing", "    kind: router", "    kidn: router", "",
+			`t.yaml:7:5: unknown key "kidn" in node r1 (did you mean "kind"?); valid keys: kind,`},
+		{"misspelt segment in flow mapping", "{segment: lan, address: 10.0.0.1/24}", "{segmnt: lan, address: 10.0.0.1/24}", "",
+			`t.yaml:9:14: unknown key "segmnt" in interface eth0 of r1 (did you mean "segment"?)`},
+		{"misspelt ping to", "    kind: host", "    kind: host\n    traffic:\n      - ping: {too: 10.0.0.1}", "",
+			`t.yaml:19:16: unknown key "too" in ping of h1 (did you mean "to"?)`},
+		{"misspelt expectation kind", "", "", "expect:\n  - {at: 5s, mastr: {VI_1: r1}}\n",
+			`t.yaml:21:14: unknown key "mastr" in expectation (did you mean "master"?)`},
+		{"huge seed", "duration: 30s", "duration: 30s\nseed: 99999999999999999999999999", "",
+			`t.yaml:3:7: seed in the scenario: want a non-negative integer, got "99999999999999999999999999"; valid: 0..18446744073709551615`},
+		{"list for a name", "name: t", "name: [a, b]", "", `t.yaml:1:7: name in the scenario: want a single value, got a list; valid: a name or text`},
+		{"list for a mapping", "  lan: {}", "  lan: [a, b]", "", `t.yaml:4:8: segment lan must be a mapping (key: value), got a list; valid: one "key: value" per line`},
+		{"alias only said once", "duration: 30s", "duration: *d", "", `t.yaml:2:11: YAML aliases (*name) are not supported; valid: write the value out`},
+		{"negative ping interval", "    kind: host", "    kind: host\n    traffic:\n      - ping: {to: 10.0.0.1, interval: -20ms}", "",
+			`t.yaml:19:40: interval in ping of h1: negative duration "-20ms"; valid: 0 or more`},
+		{"duration overflow", "duration: 30s", "duration: 99999999h", "",
+			`t.yaml:2:11: duration in the scenario: duration "99999999h" is too long; valid: at most 2562047h0m0s`},
+		{"timeline at overflow", "", "", "timeline:\n  - {at: 9999999999999h, crash: r1}\n", `t.yaml:21:10: at in timeline entry: duration "9999999999999h" is too long`},
+		{"exponent number out of range", "    kind: router", "    kind: router\n    clock_drift: 1e9", "", `t.yaml:8:18: clock_drift in node r1: 1e+09 out of range; valid: -10000..10000`},
+		{"nan loss", "  lan: {}", "  lan: {loss: .nan}", "", `t.yaml:4:15: loss in segment lan: want a loss, got the number .nan; valid: a fraction`},
+		{"long bad value is cut", "  lan: {}", "  lan: {latency: \"" + strings.Repeat("x", 500) + "\"}", "",
+			`bad duration "` + strings.Repeat("x", 40) + `..."; valid:`},
+		{"line break in a name stays on one line", "  h1:", "  \"h\\n1\":", "", `t.yaml:16:3: bad node name "h\n1"; valid: letters, digits`},
+		{"slash in a name", "  lan: {}", "  lan/a: {}", "", `t.yaml:4:3: bad segment name "lan/a"; valid:`},
+		{"transitions within needs after", "", "", "expect:\n  - {transitions_at_most: 1, instance: VI_1, within: 5s}\n",
+			`t.yaml:21:46: expectation with within needs after; valid: after: ACTION TEXT`},
 		{"route via off-link", "    kind: router", "    kind: router\n    routes: [{to: default, via: 192.168.1.1}]", "", `route next hop 192.168.1.1 of r1 is not on a connected subnet`},
 	}
 	for _, c := range cases {
@@ -148,9 +176,16 @@ func TestLoadErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %q, want it to contain %q", err, c.want)
 			}
+			// The CLI prints the first error only: it must be the one.
+			if first, _, _ := strings.Cut(err.Error(), "\n"); !strings.Contains(first, c.want) {
+				t.Errorf("got first error %q, want it to contain %q", first, c.want)
+			}
 			for _, line := range strings.Split(err.Error(), "\n") {
 				if !strings.HasPrefix(line, "t.yaml:") {
 					t.Errorf("error line %q does not start with file:line:col", line)
+				}
+				if !strings.Contains(line, "; valid") {
+					t.Errorf("error line %q says nothing valid; want \"what; valid: ...\"", line)
 				}
 			}
 		})

@@ -51,6 +51,7 @@ expect:
   - {flow: web, outage_at_most: 4s}
   - {transitions_at_most: 2, instance: VI_1}
   - {transitions_at_most: 1, instance: VI_1, after: crash r1}
+  - {transitions_at_most: 1, instance: VI_1, after: crash r1, within: 5s}
   - {arp: {host: h1, ip: 10.0.0.254, points_to: r1}, by: 5s}
   - {arp: {host: h1, ip: 10.0.0.254, points_to: r1}, after: crash r1 @10s, within: 2s}
 `
@@ -67,6 +68,7 @@ expect:
 		"flow web outage at most 4s",
 		"VI_1 transitions at most 2",
 		"after crash r1: VI_1 transitions at most 1",
+		"within 5s after crash r1: VI_1 transitions at most 1",
 		"by 5s: h1 ARP 10.0.0.254 points to r1",
 		"within 2s after crash r1 @10s: h1 ARP 10.0.0.254 points to r1",
 	}
@@ -78,8 +80,11 @@ expect:
 			t.Errorf("expect %d: got %q, want %q", i, got, w)
 		}
 	}
-	if s.Expect[9].AfterEvent != 0 {
-		t.Errorf("got after event %d, want 0", s.Expect[9].AfterEvent)
+	if s.Expect[8].Within != 5*time.Second {
+		t.Errorf("transitions window: got within %v, want 5s", s.Expect[8].Within)
+	}
+	if s.Expect[10].AfterEvent != 0 {
+		t.Errorf("got after event %d, want 0", s.Expect[10].AfterEvent)
 	}
 	st := s.Nodes[1].Traffic[1]
 	if st.Kind != FlowStream || st.Rate != 100 || st.Port != 7 || st.Size != 100 || st.Name != "web" {

@@ -2,8 +2,10 @@ package scenarios
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -131,11 +133,18 @@ func describe(n ast.Node) string {
 		return "the boolean " + v.GetToken().Value
 	case *ast.StringNode, *ast.LiteralNode:
 		s, _ := scalarText(v)
+		// Keep the error on one readable line whatever was pasted.
+		if r := []rune(s); len(r) > maxQuoted {
+			return strconv.Quote(string(r[:maxQuoted])) + "..."
+		}
 		return strconv.Quote(s)
 	default:
 		return "a " + v.Type().String()
 	}
 }
+
+// maxQuoted bounds the text of a bad value quoted in an error.
+const maxQuoted = 40
 
 func isNull(n ast.Node) bool {
 	switch base(n).(type) {
@@ -179,7 +188,7 @@ func (d *decoder) entries(n ast.Node, what string) []entry {
 	case *ast.MappingValueNode:
 		pairs = []*ast.MappingValueNode{v}
 	default:
-		d.add(d.pos(n), "%s must be a mapping (key: value), got %s", what, describe(n))
+		d.add(d.pos(n), "%s must be a mapping (key: value), got %s; valid: one \"key: value\" per line, or {key: value, ...}", what, describe(n))
 		return nil
 	}
 	seen := make(map[string]bool, len(pairs))
@@ -199,7 +208,7 @@ func (d *decoder) entries(n ast.Node, what string) []entry {
 		k = d.unwrap(k)
 		key, ok := scalarText(k)
 		if !ok {
-			d.add(d.pos(mv), "a key in %s must be a plain name, got %s", what, describe(k))
+			d.add(d.pos(mv), "a key in %s must be a plain name, got %s; valid: a name like r1 or eth0", what, describe(k))
 			continue
 		}
 		kp := d.pos(k)
@@ -239,6 +248,19 @@ type object struct {
 	path string // dotted path, for overrides
 	pos  Pos
 	vals map[string]entry
+	// unknown counts keys not in the valid set. A misspelt key is also a
+	// missing one; saying both would put "missing key" (at the mapping)
+	// before the line that is really wrong.
+	unknown int
+}
+
+// missing reports a required key that is absent, unless the mapping has
+// an unknown key, which was reported and is most likely the misspelling.
+func (o *object) missing(p Pos, format string, args ...any) {
+	if o.unknown > 0 {
+		return
+	}
+	o.d.add(p, format, args...)
 }
 
 // object checks that n is a mapping whose keys are all in valid, applies
@@ -247,7 +269,8 @@ func (d *decoder) object(n ast.Node, path, what string, valid []string) *object 
 	o := &object{d: d, what: what, path: path, pos: d.pos(n), vals: map[string]entry{}}
 	for _, e := range d.entries(n, what) {
 		if !contains(valid, e.key) {
-			d.add(e.keyPos, "unknown key %q in %s; valid keys: %s", e.key, what, quoteList(valid))
+			o.unknown++
+			d.add(e.keyPos, "unknown key %q in %s%s; valid keys: %s", e.key, what, didYouMean(e.key, valid), quoteList(valid))
 			continue
 		}
 		o.vals[e.key] = e
@@ -328,7 +351,7 @@ func (o *object) str(key string) (string, bool) {
 	}
 	s, ok := scalarText(n)
 	if !ok {
-		o.bad(key, "want a string, got %s", describe(n))
+		o.bad(key, "want a single value, got %s; valid: a name or text like r1", describe(n))
 		return "", false
 	}
 	return s, true
@@ -340,7 +363,11 @@ func (o *object) lookup(key string) (ast.Node, bool) {
 	if !ok {
 		return nil, false
 	}
+	before := len(o.d.errs)
 	n := o.d.unwrap(e.val)
+	if len(o.d.errs) > before {
+		return nil, false // unwrap said what is wrong (an alias)
+	}
 	if isNull(n) {
 		o.d.add(e.keyPos, "%s in %s has no value; valid: remove the key or give a value", key, o.what)
 		return nil, false
@@ -356,7 +383,7 @@ func (o *object) intIn(key string, lo, hi int64) (int64, bool) {
 	}
 	v, ok := intValue(n)
 	if !ok {
-		o.bad(key, "want an integer %d..%d, got %s", lo, hi, describe(n))
+		o.bad(key, "want an integer, got %s; valid: %d..%d", describe(n), lo, hi)
 		return 0, false
 	}
 	if v < lo || v > hi {
@@ -400,7 +427,7 @@ func (o *object) uint64Value(key string) (uint64, bool) {
 			}
 		}
 	}
-	o.bad(key, "want a non-negative integer, got %s", describe(n))
+	o.bad(key, "want a non-negative integer, got %s; valid: 0..%d", describe(n), uint64(math.MaxUint64))
 	return 0, false
 }
 
@@ -411,7 +438,7 @@ func (o *object) boolean(key string) (bool, bool) {
 	}
 	b, ok := base(n).(*ast.BoolNode)
 	if !ok {
-		o.bad(key, "want true or false, got %s", describe(n))
+		o.bad(key, "want a boolean, got %s; valid: true or false", describe(n))
 		return false, false
 	}
 	return b.Value, true
@@ -430,12 +457,20 @@ func (o *object) number(key string, lo, hi float64) (float64, bool) {
 	case *ast.IntegerNode:
 		i, ok := intValue(v)
 		if !ok {
-			o.bad(key, "want a number %g..%g, got %s", lo, hi, describe(n))
+			o.bad(key, "want a number, got %s; valid: %g..%g", describe(n), lo, hi)
 			return 0, false
 		}
 		f = float64(i)
+	case *ast.StringNode:
+		// YAML 1.2 reads 1e9 as a number; goccy leaves it a string.
+		x, err := strconv.ParseFloat(v.Value, 64)
+		if err != nil {
+			o.bad(key, "want a number, got %s; valid: %g..%g", describe(n), lo, hi)
+			return 0, false
+		}
+		f = x
 	default:
-		o.bad(key, "want a number %g..%g, got %s", lo, hi, describe(n))
+		o.bad(key, "want a number, got %s; valid: %g..%g", describe(n), lo, hi)
 		return 0, false
 	}
 	if math.IsNaN(f) || f < lo || f > hi {
@@ -463,7 +498,7 @@ func (o *object) loss(key string) (float64, bool) {
 	case *ast.FloatNode, *ast.IntegerNode:
 		return o.number(key, 0, 1)
 	}
-	o.bad(key, "bad loss %s; valid: a fraction 0..1 like 0.05, or a percentage like \"5%%\"", describe(n))
+	o.bad(key, "want a loss, got %s; valid: a fraction 0..1 like 0.05, or a percentage like \"5%%\"", describe(n))
 	return 0, false
 }
 
@@ -472,35 +507,51 @@ const durationHint = `a Go duration like "1s", "20ms", "3.5s", "100us", or a num
 
 // ParseDuration parses a scenario duration: a Go duration string ("1s",
 // "20ms", "3.5s", "100us", "1m30s") or a bare number of seconds as keepalived
-// writes them ("1", "0.1", "5"). Negative durations are rejected.
+// writes them ("1", "0.1", "5"). Negative durations are rejected
+// (ErrNegativeDuration), and so are durations longer than Go's limit of
+// about 292 years (ErrDurationTooLong); the error wraps ErrBadDuration.
 func ParseDuration(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	if t != s || t == "" {
-		return 0, errBadDuration
+		return 0, ErrBadDuration
+	}
+	if strings.HasPrefix(t, "-") {
+		if _, err := ParseDuration(t[1:]); err == nil || errors.Is(err, ErrDurationTooLong) {
+			return 0, ErrNegativeDuration
+		}
+		return 0, ErrBadDuration
 	}
 	if d, err := time.ParseDuration(t); err == nil {
-		if d < 0 {
-			return 0, errBadDuration
-		}
 		return d, nil
+	}
+	if goDuration.MatchString(t) {
+		return 0, ErrDurationTooLong // well formed, so it overflowed
 	}
 	// A bare number: seconds. Reuse ParseDuration on "<number>s" so 0.1
 	// becomes exactly 100ms (no float rounding).
 	if d, err := time.ParseDuration(t + "s"); err == nil && t[len(t)-1] >= '0' && t[len(t)-1] <= '9' {
-		if d < 0 {
-			return 0, errBadDuration
-		}
 		return d, nil
 	}
 	// Forms like 1e-3 that time.ParseDuration does not take.
 	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f*1e9 > math.MaxInt64 {
-		return 0, errBadDuration
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange), math.IsNaN(f):
+		return 0, ErrBadDuration
+	case math.IsInf(f, 1) || f*1e9 > math.MaxInt64:
+		return 0, ErrDurationTooLong
 	}
 	return time.Duration(math.Round(f * 1e9)), nil
 }
 
-var errBadDuration = errors.New("bad duration; valid: " + durationHint)
+// goDuration matches what time.ParseDuration accepts, whatever the size.
+var goDuration = regexp.MustCompile(`^(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
+// Duration errors.
+var (
+	ErrBadDuration      = errors.New("bad duration")
+	ErrNegativeDuration = fmt.Errorf("%w: negative", ErrBadDuration)
+	ErrDurationTooLong  = fmt.Errorf("%w: longer than %v", ErrBadDuration, time.Duration(math.MaxInt64).Truncate(time.Hour))
+)
 
 // duration returns a non-negative duration.
 func (o *object) duration(key string) (time.Duration, bool) {
@@ -516,7 +567,14 @@ func (o *object) duration(key string) (time.Duration, bool) {
 	}
 	s, _ := scalarText(n)
 	d, err := ParseDuration(s)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNegativeDuration):
+		o.bad(key, "negative duration %q; valid: 0 or more, %s", s, durationHint)
+		return 0, false
+	case errors.Is(err, ErrDurationTooLong):
+		o.bad(key, "duration %q is too long; valid: at most %v (about 292 years)", s, time.Duration(math.MaxInt64).Truncate(time.Hour))
+		return 0, false
+	case err != nil:
 		o.bad(key, "bad duration %q; valid: %s", s, durationHint)
 		return 0, false
 	}
@@ -627,7 +685,7 @@ func (d *decoder) names(n ast.Node, what string) []Name {
 	for _, v := range d.list(n, what) {
 		s, ok := scalarText(v)
 		if !ok || s == "" {
-			d.add(d.pos(v), "%s must be a list of names, got %s", what, describe(v))
+			d.add(d.pos(v), "%s must be a list of names, got %s; valid: [a, b]", what, describe(v))
 			continue
 		}
 		out = append(out, Name{Pos: d.pos(v), Name: s})
@@ -640,4 +698,50 @@ func (d *decoder) names(n ast.Node, what string) []Name {
 type Name struct {
 	Pos  Pos
 	Name string
+}
+
+// didYouMean suggests the valid key closest to a misspelt one (at most two
+// edits away, or the same with case ignored), as " (did you mean "x"?)".
+func didYouMean(bad string, valid []string) string {
+	best, bestD := "", 3
+	for _, v := range valid {
+		d := editDistance(strings.ToLower(bad), strings.ToLower(v))
+		if d < bestD {
+			best, bestD = v, d
+		}
+	}
+	if best == "" || bestD >= len(bad) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Damerau-Levenshtein (optimal string alignment)
+// distance: "kidn" is one swap from "kind".
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 || len(rb) > 64 {
+		return 1 << 30 // a key this long is no misspelling of ours
+	}
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
