@@ -89,7 +89,10 @@ type Speaker struct {
 
 	authData [8]byte
 	sync     *SyncGroup
-	counters Counters
+	// syncFault: this member's fault is counted in sync.numMemberFault
+	// (it was running when it failed, or started with it).
+	syncFault bool
+	counters  Counters
 }
 
 type delayedBurst struct {
@@ -273,6 +276,9 @@ func (s *Speaker) Start() {
 		why = ReasonSyncGroup
 	}
 	s.setState(StateFault, why)
+	if s.sync != nil {
+		s.sync.faultStarted(s)
+	}
 }
 
 // Shutdown is a graceful stop (SIGTERM): a master sends one priority 0
@@ -287,6 +293,9 @@ func (s *Speaker) Shutdown() {
 	}
 	s.stopAll()
 	s.setState(StateInit, ReasonShutdown)
+	if s.sync != nil {
+		s.sync.releaseFault(s)
+	}
 }
 
 // Halt is a crash: all timers stop, nothing is sent, the state goes to INIT.
@@ -299,6 +308,9 @@ func (s *Speaker) Halt() {
 	}
 	s.stopAll()
 	s.setState(StateInit, ReasonCrash)
+	if s.sync != nil {
+		s.sync.releaseFault(s)
+	}
 }
 
 func (s *Speaker) stopAll() {

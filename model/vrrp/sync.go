@@ -14,8 +14,11 @@ package vrrp
 //     come back to BACKUP together.
 //
 // Members that are not running (INIT: never started, shut down or halted)
-// are left alone; keepalived runs every member in one process, so it never
-// meets that case.
+// are left alone, as if they were not in the group; keepalived runs every
+// member in one process, so it never meets that case. A member that stops
+// takes its fault out of the group's count (releasing the members it held
+// in FAULT), and one that starts with a fault puts it back (releaseFault,
+// startMember).
 type SyncGroup struct {
 	name           string
 	members        []*Speaker
@@ -75,7 +78,8 @@ func (g *SyncGroup) initState() {
 		if !(m.cfg.InitialState == StateMaster && m.base == OwnerPriority) {
 			g.state = StateBackup
 		}
-		if m.faults > 0 {
+		m.syncFault = m.faults > 0
+		if m.syncFault {
 			g.numMemberFault++
 		}
 	}
@@ -88,14 +92,60 @@ func (g *SyncGroup) initState() {
 }
 
 // startMember: the first member to start while all others are stopped
-// re-initialises the group (a daemon start).
+// re-initialises the group (a daemon start). A member starting alone into
+// a running group with a fault of its own adds it to the group's count;
+// Start then takes the group to FAULT (faultStarted).
 func (g *SyncGroup) startMember(s *Speaker) {
 	for _, m := range g.members {
 		if m != s && m.running() {
+			g.countFault(s, s.faults > 0)
 			return
 		}
 	}
 	g.initState()
+}
+
+// countFault sets whether s's fault is counted in numMemberFault.
+func (g *SyncGroup) countFault(s *Speaker, on bool) {
+	if s.syncFault == on {
+		return
+	}
+	s.syncFault = on
+	if on {
+		g.numMemberFault++
+	} else {
+		g.numMemberFault--
+	}
+}
+
+// faultStarted: s started in FAULT with the group's first counted fault
+// (keepalived down_instance from INIT: num_member_fault 0 -> 1 calls
+// vrrp_sync_fault).
+func (g *SyncGroup) faultStarted(s *Speaker) {
+	if s.syncFault && g.numMemberFault == 1 {
+		g.fault(s)
+	}
+}
+
+// releaseFault: s stopped (Halt, Shutdown), or its fault cleared while it
+// was stopped. Its fault no longer holds the group; if it was the last
+// one, the running members held in FAULT come back to BACKUP as they would
+// when the fault cleared (try_up_instance then vrrp_sync_backup). Without
+// this a member stopped in FAULT would leave the others in FAULT for good.
+func (g *SyncGroup) releaseFault(s *Speaker) {
+	if !s.syncFault {
+		return
+	}
+	g.countFault(s, false)
+	if g.numMemberFault > 0 || g.state != StateFault {
+		return
+	}
+	for _, m := range g.members {
+		if m.running() {
+			g.backup(s)
+			return
+		}
+	}
 }
 
 // canGotoMaster is vrrp_sync_can_goto_master.

@@ -65,6 +65,10 @@ func (s *Speaker) faultChanged(failed bool, why Reason) {
 	s.faults--
 	if s.faults == 0 && s.running() {
 		s.tryUpInstance()
+	} else if s.faults == 0 && s.sync != nil {
+		// Cleared while stopped: counted by the group's start (initState)
+		// for a member that has not started yet.
+		s.sync.releaseFault(s)
 	}
 }
 
@@ -126,7 +130,7 @@ func (s *Speaker) downInstance(why Reason) {
 		s.leaveFault(why)
 	}
 	if s.sync != nil {
-		s.sync.numMemberFault++
+		s.sync.countFault(s, true)
 		if s.sync.numMemberFault == 1 {
 			s.sync.fault(s)
 		}
@@ -145,7 +149,7 @@ func (s *Speaker) tryUpInstance() {
 		s.msDownTimer = s.MasterDownInterval()
 	}
 	if s.sync != nil {
-		s.sync.numMemberFault--
+		s.sync.countFault(s, false)
 		if s.sync.numMemberFault > 0 {
 			return
 		}
