@@ -562,3 +562,53 @@ func TestFlowsCountLossAcrossFailover(t *testing.T) {
 		t.Logf("%s: sent %d, lost %d (seq %d..%d)", tc.name, f.Sent, f.Lost, lost[0], lost[len(lost)-1])
 	}
 }
+
+// TestSecondAddressIsSourceOnItsSubnet: a node with two subnets on one
+// interface talks to the second subnet from its address there, as Linux
+// does (the connected route's preferred source, inet_select_addr for the
+// ARP sender). From the primary address the server, which only knows
+// 192.168.5.0/24, could not answer, and its ARP entry for the host would
+// be learned from an off-subnet sender.
+func TestSecondAddressIsSourceOnItsSubnet(t *testing.T) {
+	k := sim.New(1)
+	var recs []sim.Record
+	k.AddTracer(func(r *sim.Record) {
+		c := *r
+		c.Frame = append([]byte(nil), c.Frame...)
+		recs = append(recs, c)
+	})
+	seg := lan.New(k, "lan", lan.Config{})
+	h := node.New(k, node.Config{Name: "h", Kind: node.KindHost})
+	addrs := []netip.Prefix{netip.MustParsePrefix("10.0.0.10/24"), netip.MustParsePrefix("192.168.5.10/24")}
+	if _, err := h.AddInterface("eth0", dpMAC(10, 1), addrs, seg, arp.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	s := node.New(k, node.Config{Name: "s", Kind: node.KindServer})
+	if _, err := s.AddInterface("eth0", dpMAC(20, 1), dpPrefix("192.168.5.7/24"), seg, arp.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := h.AddFlow(node.FlowConfig{Name: "p", Kind: node.FlowPing, To: netip.MustParseAddr("192.168.5.7"), Interval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Start()
+	s.Start()
+	k.Run(sim.Time(5*time.Second + 500*time.Millisecond))
+	if f.Received != 6 || f.Lost != 0 {
+		t.Errorf("ping: got %d received, %d lost, want 6 received, 0 lost", f.Received, f.Lost)
+	}
+	want := netip.MustParseAddr("192.168.5.10")
+	dec := wire.NewDecoder()
+	for _, r := range recs {
+		var fr wire.Frame
+		if r.Kind != sim.KindFrame || r.Comp != "h/eth0" || dec.Decode(r.Frame, &fr) != nil {
+			continue
+		}
+		if fr.HasARP && fr.ARP.Op == wire.ARPRequest && fr.ARP.SenderIP != want {
+			t.Errorf("ARP request for %v: sender %v, want %v", fr.ARP.TargetIP, fr.ARP.SenderIP, want)
+		}
+		if fr.HasIP && fr.IP.Src != want {
+			t.Errorf("packet to %v: source %v, want %v", fr.IP.Dst, fr.IP.Src, want)
+		}
+	}
+}

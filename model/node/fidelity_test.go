@@ -445,6 +445,9 @@ func TestFidelityVMACEntryDriftDependsOnArpAnnounce(t *testing.T) {
 		wantDrift bool
 	}{
 		{"arp_announce 0", 0, fidVIP, true},
+		// Linux arp_solicit case 1 keeps the VIP: it is on a subnet of
+		// the interface together with the target (inet_addr_onlink).
+		{"arp_announce 1", 1, fidVIP, true},
 		{"arp_announce 2", 2, r2IP, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

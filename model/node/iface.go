@@ -60,6 +60,29 @@ func (i *Interface) Cache() *arp.Cache { return i.cache }
 // LinkUp reports the carrier state.
 func (i *Interface) LinkUp() bool { return i.linkUp }
 
+// addrFor is Linux inet_select_addr(dev, dst, RT_SCOPE_LINK): the first
+// address of the interface whose subnet holds dst, else the primary one.
+func (i *Interface) addrFor(dst netip.Addr) (netip.Addr, bool) {
+	for _, p := range i.addrs {
+		if p.Contains(dst) {
+			return p.Addr(), true
+		}
+	}
+	p, ok := i.Primary()
+	return p.Addr(), ok
+}
+
+// onLink is Linux inet_addr_onlink(in_dev, a, b): one subnet of the
+// interface holds both addresses.
+func (i *Interface) onLink(a, b netip.Addr) bool {
+	for _, p := range i.addrs {
+		if p.Contains(a) && p.Contains(b) {
+			return true
+		}
+	}
+	return false
+}
+
 func (i *Interface) hasAddr(a netip.Addr) bool {
 	for _, p := range i.addrs {
 		if p.Addr() == a {
@@ -200,28 +223,41 @@ func (e *arpEnv) Trace(r sim.Record)                  { r.Comp = e.i.name; e.i.n
 func (e *arpEnv) Unreachable(ip netip.Addr, _ []byte) { e.i.node.drop(e.i.name, "neigh_failed") }
 
 // SendRequest sends an ARP request for target. The sender address follows
-// arp_announce (Linux arp_solicit): 0 uses the source of the packet that
-// triggered resolution if it is local (a master's VIP), 1 and 2 prefer the
-// interface's primary address in the target's subnet.
+// arp_announce (Linux arp_solicit), given the source s of the packet that
+// triggered resolution:
+//
+//	0: s if it is a local address of the node (on any interface, such as
+//	   a master's VIP);
+//	1: s if it is local and on a subnet of this interface together with
+//	   the target ("restrict announcements of saddr in same subnet");
+//	2: never s.
+//
+// Otherwise, inet_select_addr: the interface's address on the target's
+// subnet, else its primary address.
 //
 // Linux only has such a packet while the entry is INCOMPLETE: neigh_probe
 // passes the tail of arp_queue, and packets are queued only until the
 // entry resolves. A unicast request (PROBE state, dst = the cached MAC)
-// has none, so arp_solicit falls back to inet_select_addr: the primary
-// address, whatever arp_announce says.
+// has none, so arp_solicit falls back to inet_select_addr whatever
+// arp_announce says.
 func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 	i, n := e.i, e.i.node
 	if !n.up || !i.linkUp {
 		return
 	}
-	p, ok := i.Primary()
+	src, ok := i.addrFor(target)
 	if !ok {
 		return
 	}
-	src, mac := p.Addr(), i.mac
-	if n.cfg.ArpAnnounce == 0 && dst.IsGroup() {
-		if s, ok := n.arpSrc[target]; ok && i.hasAddr(s) {
+	mac := i.mac
+	if s, ok := n.arpSrc[target]; ok && dst.IsGroup() && n.isLocal(s) {
+		switch n.cfg.ArpAnnounce {
+		case 0:
 			src = s
+		case 1:
+			if i.onLink(target, s) {
+				src = s
+			}
 		}
 	}
 	a := wire.ARP{Op: wire.ARPRequest, SenderMAC: mac, SenderIP: src, TargetIP: target}

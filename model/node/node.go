@@ -421,15 +421,16 @@ func (n *Node) sendIP(src, dst netip.Addr, pkt []byte) {
 	i.cache.Output(next, pkt)
 }
 
-// sourceFor picks the source address for a packet to dst (the primary
-// address of the outgoing interface, as Linux does without a bound source).
+// sourceFor picks the source address for a packet to dst, as Linux does
+// without a bound source: the outgoing interface's address on the subnet
+// of the next hop (the connected route's preferred source, or
+// inet_select_addr towards the gateway), else its primary address.
 func (n *Node) sourceFor(dst netip.Addr) (netip.Addr, bool) {
-	i, _, err := n.route(dst)
+	i, next, err := n.route(dst)
 	if err != nil {
 		return netip.Addr{}, false
 	}
-	p, ok := i.Primary()
-	return p.Addr(), ok
+	return i.addrFor(next)
 }
 
 // durationOr returns d, or def when d is zero.
