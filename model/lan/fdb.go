@@ -46,8 +46,12 @@ type fdbEntry struct {
 // refresh order at equal times), each with a KindFDB "aged" record, and the
 // timer is re-armed for the new oldest entry. An entry refreshed exactly at
 // its expiry instant survives if the refresh runs first. This is what the
-// Linux bridge's br_fdb_cleanup does too: it reschedules itself for the
-// earliest expiry rather than sweeping at a fixed period.
+// Linux bridge's br_fdb_cleanup does too: an entry goes once now >=
+// updated + ageing_time, and the work reschedules itself for the earliest
+// expiry rather than sweeping at a fixed period (Linux keeps runs at least
+// 10 ms apart, so entries expiring within 10 ms of each other go together;
+// not modelled). Linux's ageing_time 0 turns learning off; here a
+// negative FDBAging means entries never age.
 type fdb struct {
 	s          *Segment
 	m          map[fdbKey]*fdbEntry
