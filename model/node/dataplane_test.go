@@ -612,3 +612,41 @@ func TestSecondAddressIsSourceOnItsSubnet(t *testing.T) {
 		}
 	}
 }
+
+// TestRouterDoesNotForwardLinkLayerBroadcasts: RFC 1812 section 5.3.4 and
+// Linux ip_forward (pkt_type != PACKET_HOST): a unicast IP packet that
+// arrived in a broadcast or multicast Ethernet frame is not forwarded, or
+// every router on the LAN would forward a copy; nor is the limited
+// broadcast 255.255.255.255 (RFC 1812 section 5.3.5.1). The same packet
+// to the router's own MAC is forwarded.
+func TestRouterDoesNotForwardLinkLayerBroadcasts(t *testing.T) {
+	bcastIP := netip.MustParseAddr("255.255.255.255")
+	for _, tc := range []struct {
+		name string
+		dst  func(own wire.MAC) wire.MAC
+		to   netip.Addr
+		fwd  bool
+	}{
+		{"unicast frame", func(own wire.MAC) wire.MAC { return own }, dpS1, true},
+		{"broadcast frame", func(wire.MAC) wire.MAC { return wire.Broadcast }, dpS1, false},
+		{"multicast frame", func(wire.MAC) wire.MAC { return wire.MAC{0x01, 0x00, 0x5e, 0, 0, 1} }, dpS1, false},
+		{"limited broadcast IP", func(wire.MAC) wire.MAC { return wire.Broadcast }, bcastIP, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newDPLab(t, dpOpts{seed: 1})
+			l.run(5 * time.Second) // r1 is master of both groups
+			r1eth0, _ := l.r1.Interface("eth0")
+			l.at(6*time.Second, func() {
+				r1eth0.Receive(icmpEcho(tc.dst(r1eth0.MAC()), l.probe.mac, dpH1, tc.to, 64, 7))
+			})
+			l.run(7 * time.Second)
+			got := len(l.ipFrames("r1/eth1", wire.ProtoICMP, sim.Time(6*time.Second)))
+			if tc.fwd && got != 1 || !tc.fwd && got != 0 {
+				t.Errorf("forwarded %d frames, want forwarded=%v", got, tc.fwd)
+			}
+			if echo := l.ipFrames("r1/eth0", wire.ProtoICMP, sim.Time(6*time.Second)); !tc.fwd && len(echo) != 0 {
+				t.Errorf("r1 sent %d ICMP frames on eth0, want none", len(echo))
+			}
+		})
+	}
+}

@@ -171,7 +171,7 @@ func (i *Interface) receiveIP(f *wire.Frame, raw []byte) {
 		n.receiveVRRP(i, f)
 		return
 	}
-	if ip.Dst.IsMulticast() {
+	if ip.Dst.IsMulticast() || ip.Dst == limitedBroadcast {
 		return
 	}
 	if n.isLocal(ip.Dst) {
@@ -180,6 +180,14 @@ func (i *Interface) receiveIP(f *wire.Frame, raw []byte) {
 	}
 	if !n.cfg.Forwarding {
 		n.drop(i.name, "not_for_us")
+		return
+	}
+	// Linux ip_forward drops what did not arrive addressed to the host at
+	// the link layer (skb->pkt_type != PACKET_HOST), and RFC 1812 section
+	// 5.3.4 forbids forwarding a packet received in a link-layer broadcast
+	// or multicast: every router on the LAN would forward a copy.
+	if f.Dst.IsGroup() {
+		n.drop(i.name, "l2_broadcast_not_forwarded")
 		return
 	}
 	n.forward(f, raw)
@@ -209,6 +217,10 @@ func (n *Node) forward(f *wire.Frame, raw []byte) {
 	}
 	out.cache.Output(next, fwd[14:])
 }
+
+// limitedBroadcast is 255.255.255.255 (RFC 919): never forwarded (RFC 1812
+// section 5.3.5.1), and nothing here answers it.
+var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 
 // arpEnv connects an interface's neighbour cache to the node.
 type arpEnv struct {
