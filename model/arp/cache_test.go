@@ -610,7 +610,7 @@ func TestConfigWithDefaultsAndValidate(t *testing.T) {
 		BaseReachableTime: 30 * time.Second, DelayFirstProbeTime: 5 * time.Second,
 		RetransTime: time.Second, GCStaleTime: 60 * time.Second, Locktime: time.Second,
 		UcastSolicit: 3, McastSolicit: 3, AppSolicit: 0, ArpAccept: 0, QueueLen: 101,
-		FixedTimeout: 300 * time.Second,
+		FixedTimeout: 4 * time.Hour, // Cisco IOS arp timeout, as the loader
 	}
 	if d != want {
 		t.Errorf("defaults: got %+v, want %+v", d, want)

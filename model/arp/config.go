@@ -50,10 +50,10 @@ const (
 	// that packets queue during resolution and the oldest are dropped
 	// first when the queue is full.
 	DefaultQueueLen = 101
-	// DefaultFixedTimeout is the ProfileFixed entry lifetime: 300 s, a
-	// common appliance value. Cisco IOS uses 4 h (`arp timeout 14400`),
-	// Juniper 20 min; set FixedTimeout to model them.
-	DefaultFixedTimeout = 300 * time.Second
+	// DefaultFixedTimeout is the ProfileFixed entry lifetime: 4 h, Cisco
+	// IOS's `arp timeout 14400` (the scenario loader's default too).
+	// Juniper uses 20 min, many appliances 300 s; set FixedTimeout.
+	DefaultFixedTimeout = 4 * time.Hour
 )
 
 // Linux constants that are not configurable here.
