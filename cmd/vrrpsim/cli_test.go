@@ -116,8 +116,8 @@ func TestBadInputExitsTwoWithPosition(t *testing.T) {
 			if strings.Count(line, "\n") > 0 {
 				t.Errorf("want one error line, got:\n%s", stderr)
 			}
-			if !strings.Contains(line, "bad.yaml:") || !strings.Contains(line, c.want) {
-				t.Errorf("error %q lacks file:line:col or %q", line, c.want)
+			if !strings.HasPrefix(line, path+":") || !strings.Contains(line, c.want) {
+				t.Errorf("error %q does not start with %s:LINE:COL or lacks %q", line, path, c.want)
 			}
 			if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
 				t.Errorf("stack trace in output: %s", stderr)

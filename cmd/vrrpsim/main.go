@@ -93,6 +93,13 @@ func exitCode(err error, stderr io.Writer) int {
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
+	// A scenario error starts with FILE:LINE:COL, as compilers print them,
+	// so editors and CI problem matchers can jump to it.
+	var ie inputError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return exitBadInput
+	}
 	fmt.Fprintf(stderr, "vrrpsim: %v\n", err)
 	return exitBadInput
 }
