@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"gonum.org/v1/plot/vg"
@@ -52,6 +56,10 @@ type sweepConfig struct {
 	plots    bool
 	plotOpts sweep.PlotOptions
 	quiet    bool
+	// stop is closed when the user interrupts the sweep (SIGINT,
+	// SIGTERM): no new run starts and runs.csv/runs.json are not
+	// written, so no half sweep is left behind. nil: never.
+	stop <-chan struct{}
 }
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
@@ -139,6 +147,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if err := checkGrid(cfg); err != nil {
 		return err
 	}
+	// A sweep can run for hours and streams into temporary files: on
+	// Ctrl-C or SIGTERM, stop handing out runs and remove them, instead
+	// of dying with .runs.csv.tmp-* files left in DIR.
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	cfg.stop = ctx.Done()
 	res, err := runSweep(cfg, stderr)
 	if err != nil {
 		return err
@@ -297,6 +311,9 @@ func runSweep(cfg sweepConfig, stderr io.Writer) (sweepOutcome, error) {
 		})
 	})
 	progress.done()
+	if errors.Is(err, errInterrupted) {
+		return sweepOutcome{}, errInterrupted // not "writing runs.csv: writing runs.json: ..."
+	}
 	if err != nil {
 		return sweepOutcome{}, err
 	}
@@ -369,12 +386,19 @@ func runOrdered(cfg sweepConfig, lo, hi int, first sweepRun, emit func(sweepRun)
 	send, inflight := next, 0
 	var failed *sweepRun
 	var emitErr error
+	stop := cfg.stop
 	for inflight > 0 || (failed == nil && emitErr == nil && next < hi) {
 		var jobCh chan int
 		if failed == nil && emitErr == nil && send < hi && send < next+window {
 			jobCh = jobs
 		}
 		select {
+		case <-stop:
+			// Let the runs in flight end (each is short), start no more.
+			stop = nil
+			if emitErr == nil {
+				emitErr = errInterrupted
+			}
 		case jobCh <- send:
 			send++
 			inflight++

@@ -21,7 +21,14 @@ const (
 	exitOK       = 0
 	exitFailed   = 1 // an expectation failed
 	exitBadInput = 2 // bad usage, bad scenario, unwritable output
+	// exitInterrupted is the shell's 128+SIGINT: the user stopped a
+	// sweep; what it was writing was removed.
+	exitInterrupted = 130
 )
+
+// errInterrupted means the user interrupted a long command (SIGINT or
+// SIGTERM) and it stopped cleanly.
+var errInterrupted = errors.New("interrupted; no output written")
 
 // usageError is bad command-line usage (exit 2).
 type usageError struct{ msg string }
@@ -92,6 +99,10 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	if errors.Is(err, errHelp) {
 		return exitOK
+	}
+	if errors.Is(err, errInterrupted) {
+		fmt.Fprintf(stderr, "vrrpsim: %v\n", err)
+		return exitInterrupted
 	}
 	// A scenario error starts with FILE:LINE:COL, as compilers print them,
 	// so editors and CI problem matchers can jump to it.

@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vrrpsim/vrrpsim/reports/sweep"
 )
 
 // advertBoth sweeps both routers' advert_int together, as a sane
@@ -243,5 +247,42 @@ func TestMergeRejectsBadShards(t *testing.T) {
 				t.Errorf("%s was written despite the error", out)
 			}
 		})
+	}
+}
+
+// TestSweepInterruptedLeavesNoPartialFiles: a sweep streams runs.csv and
+// runs.json into temporary files; when the user interrupts it (the stop
+// channel cmdSweep closes on SIGINT/SIGTERM), it must remove them and
+// write nothing, not leave .runs.csv.tmp-* files or a half runs.csv.
+func TestSweepInterruptedLeavesNoPartialFiles(t *testing.T) {
+	dir := t.TempDir()
+	file, data, err := scenarioSource("master-crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sweep.ParseSet("duration=20s,30s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	cfg := sweepConfig{
+		scenario: "master-crash", file: file, data: data, sets: []string{"duration=20s,30s"},
+		grid:    sweep.Grid{Params: []sweep.Param{p}, Runs: 20, Seed: 1},
+		workers: 2, out: dir, quiet: true, stop: stop,
+	}
+	if _, err := runSweep(cfg, io.Discard); !errors.Is(err, errInterrupted) {
+		t.Fatalf("got error %v, want %v", err, errInterrupted)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("interrupted sweep left %s in its output directory", e.Name())
+	}
+	var stderr bytes.Buffer
+	if code := exitCode(errInterrupted, &stderr); code != exitInterrupted || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("interrupted: got exit %d and %q, want %d and one line", code, stderr.String(), exitInterrupted)
 	}
 }
