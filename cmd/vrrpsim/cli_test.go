@@ -135,6 +135,26 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 	}
 }
 
+// TestHelpOfEveryCommand: 'vrrpsim C --help', 'C -h' and 'vrrpsim help C'
+// print C's usage on stdout (so it can be paged or grepped) and exit 0;
+// 'help' of an unknown command is a usage error.
+func TestHelpOfEveryCommand(t *testing.T) {
+	for _, c := range strings.Split(commandList, ", ") {
+		for _, args := range [][]string{{c, "--help"}, {c, "-h"}, {"help", c}} {
+			code, out, stderr := runCLI(t, args...)
+			if code != exitOK || !strings.HasPrefix(out, "usage: vrrpsim "+c) || stderr != "" {
+				t.Errorf("%v: got exit %d, stdout %.40q, stderr %q; want 0, usage of %s on stdout, nothing on stderr", args, code, out, stderr, c)
+			}
+		}
+	}
+	for _, args := range [][]string{{"help", "bogus"}, {"help", "run", "list"}, {"list", "extra"}} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitBadInput || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: got exit %d, stderr %q; want 2 and one line", args, code, stderr)
+		}
+	}
+}
+
 // TestBuiltinPcapsDecodeInTshark writes the pcap of every built-in scenario
 // and has tshark dissect it: no malformed packet, no bad checksum, every
 // frame decoded as the protocol intended.

@@ -30,7 +30,7 @@ flags:
 `
 
 func cmdCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", stderr, checkUsage)
+	fs := newFlags("check", stdout, checkUsage)
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file (for CI test reports)")
 	workers := fs.Int("workers", 0, "scenarios run in parallel (default: number of CPUs)")
 	seed := fs.Uint64("seed", 0, "random seed for every scenario (overrides each scenario's seed)")

@@ -28,7 +28,7 @@ flags:
 `
 
 func cmdMerge(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("merge", stderr, mergeUsage)
+	fs := newFlags("merge", stdout, mergeUsage)
 	out := fs.String("out", "", "write runs.csv, runs.json, summary.csv and plots into this directory")
 	format := fs.String("format", "svg", "plot formats, comma-separated: svg, png, pdf")
 	cdf := fs.String("cdf", "detect_s", "metric whose CDF over runs is plotted (\"\" for none)")

@@ -25,7 +25,7 @@ flags:
 `
 
 func cmdPlot(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("plot", stderr, plotUsage)
+	fs := newFlags("plot", stdout, plotUsage)
 	out := fs.String("out", "", "directory to write the plots and CSV series into (created if missing)")
 	format := fs.String("format", "svg", "image format: svg or png")
 	dpi := fs.Int("dpi", plot.DefaultDPI, "PNG resolution in dots per inch")

@@ -22,11 +22,15 @@ var errHelp = errors.New("help shown")
 const defaultScenario = "master-crash"
 
 // newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer, usage string) *pflag.FlagSet {
+// With ContinueOnError pflag prints nothing on a bad flag (parseFlags
+// turns the error into one line); it prints the usage only when asked
+// with -h/--help, and that goes to stdout so `vrrpsim run --help | less`
+// works.
+func newFlags(name string, stdout io.Writer, usage string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stdout, usage)
 		fs.PrintDefaults()
 	}
 	fs.SortFlags = false
@@ -86,7 +90,7 @@ flags:
 `
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", stderr, runUsage)
+	fs := newFlags("run", stdout, runUsage)
 	seed := fs.Uint64("seed", 0, "random seed (overrides the scenario's seed)")
 	until := fs.String("until", "", "stop the run at this virtual time (e.g. 20s) instead of the scenario's duration")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
@@ -192,9 +196,19 @@ func parseUntil(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func cmdList(args []string, stdout io.Writer) error {
-	if len(args) > 0 {
-		return usagef("list takes no arguments")
+const listUsage = `usage: vrrpsim list
+
+Lists the built-in scenarios with the first sentence of each description;
+'vrrpsim run NAME' runs one.
+`
+
+func cmdList(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("list", stdout, listUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("list takes no arguments, got %s", strings.Join(fs.Args(), " "))
 	}
 	names := scenarios.BuiltinNames()
 	width := 0

@@ -63,7 +63,7 @@ type sweepConfig struct {
 }
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("sweep", stderr, sweepUsage)
+	fs := newFlags("sweep", stdout, sweepUsage)
 	var sets []string
 	fs.StringArrayVar(&sets, "set", nil, "PATH[,PATH...]=V1,V2,... or =start:stop:step; repeatable")
 	runs := fs.Int("runs", 1, "seeds per grid point")

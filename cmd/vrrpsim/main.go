@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -58,6 +60,13 @@ usage:
 run 'vrrpsim COMMAND --help' for the flags of a command.
 `
 
+// commandList names the subcommands, for error messages.
+const commandList = "run, list, check, plot, sweep, merge"
+
+func isCommand(name string) bool {
+	return slices.Contains(strings.Split(commandList, ", "), name)
+}
+
 // run is the whole CLI; main only maps its result to the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -69,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		err = cmdRun(rest, stdout, stderr)
 	case "list":
-		err = cmdList(rest, stdout)
+		err = cmdList(rest, stdout, stderr)
 	case "check":
 		err = cmdCheck(rest, stdout, stderr)
 	case "plot":
@@ -79,10 +88,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "merge":
 		err = cmdMerge(rest, stdout, stderr)
 	case "help", "-h", "--help":
+		// 'vrrpsim help run' is 'vrrpsim run --help'.
+		if len(rest) == 1 && isCommand(rest[0]) {
+			return run([]string{rest[0], "--help"}, stdout, stderr)
+		}
+		if len(rest) > 0 {
+			return exitCode(usagef("help: unknown command %q; valid commands: %s", strings.Join(rest, " "), commandList), stderr)
+		}
 		fmt.Fprint(stdout, usageText)
 		return exitOK
 	default:
-		err = usagef("unknown command %q; valid commands: run, list, check, plot, sweep, merge, help", cmd)
+		err = usagef("unknown command %q; valid commands: %s, help", cmd, commandList)
 	}
 	return exitCode(err, stderr)
 }
