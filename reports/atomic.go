@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,12 +13,23 @@ import (
 // the same directory, syncs it and renames it over path. On any error the
 // temporary file is removed and an existing file at path is left as it was.
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	// Renaming a file over a directory fails only after the whole write,
+	// with the temporary file's name in the error: say it plainly first.
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("reports: writing %s: is a directory; want a file name", path)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
+		// The temporary name means nothing to the user: report the
+		// cause ("no such file or directory", "permission denied").
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return fmt.Errorf("reports: writing %s: %w", path, err)
 	}
 	tmp := f.Name()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -61,9 +62,34 @@ func TestWriteFileAtomicCreatesNewFile(t *testing.T) {
 
 func TestWriteFileAtomicMissingDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "dir", "x.json")
-	if err := WriteFileAtomic(path, func(io.Writer) error { return nil }); err == nil {
-		t.Errorf("got nil error writing into a missing directory, want one")
+	err := WriteFileAtomic(path, func(io.Writer) error { return nil })
+	if err == nil {
+		t.Fatalf("got nil error writing into a missing directory, want one")
 	}
+	// The error names the file asked for, not the temporary file.
+	if want := "reports: writing " + path + ": no such file or directory"; err.Error() != want {
+		t.Errorf("error: got %q, want %q", err, want)
+	}
+}
+
+// TestWriteFileAtomicOntoDirectoryFailsBeforeWriting: --pcap DIR or
+// --junit DIR must say the path is a directory, without running write
+// and without leaving a temporary file.
+func TestWriteFileAtomicOntoDirectoryFailsBeforeWriting(t *testing.T) {
+	parent := t.TempDir()
+	path := filepath.Join(parent, "out")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	err := WriteFileAtomic(path, func(io.Writer) error { called = true; return nil })
+	if err == nil || !strings.Contains(err.Error(), path+": is a directory") {
+		t.Errorf("error: got %v, want one saying %s is a directory", err, path)
+	}
+	if called {
+		t.Errorf("write was called for a path that is a directory")
+	}
+	assertOnlyFile(t, parent, "out")
 }
 
 // assertOnlyFile checks that no temporary file is left behind.
