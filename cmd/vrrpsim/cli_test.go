@@ -127,7 +127,9 @@ func TestBadInputExitsTwoWithPosition(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
-	for _, args := range [][]string{{"frobnicate"}, {"run", "--nope"}, {"run", "no-such-scenario"}, {"run", "--until", "soon"}, {"run", "a", "b"}} {
+	for _, args := range [][]string{{"frobnicate"}, {"run", "--nope"}, {"run", "no-such-scenario"}, {"run", "--until", "soon"}, {"run", "a", "b"},
+		{"run", "--json", "--trace"}, // both on stdout: --trace used to vanish silently
+	} {
 		code, _, stderr := runCLI(t, args...)
 		if code != exitBadInput || stderr == "" {
 			t.Errorf("%v: exit %d stderr %q, want 2 and a message", args, code, stderr)

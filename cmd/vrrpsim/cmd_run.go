@@ -118,6 +118,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 {
 		return usagef("--runs %d: want 1 or more", *runs)
 	}
+	if *trace && *asJSON {
+		// Both go to stdout; mixing them would make neither parseable.
+		return usagef("--trace and --json both write to stdout: use one per run (--pcap FILE also keeps every frame)")
+	}
 	if *runs > 1 {
 		if *pcap != "" || *trace || *plots != "" || *html != "" {
 			return usagef("--runs: --pcap, --trace, --plots and --html describe one run; drop them or --runs")
@@ -128,7 +132,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *pcap != "" {
 		opts.pcap = &pcapBuf
 	}
-	if *trace && !*quiet && !*asJSON {
+	if *trace && !*quiet {
 		opts.trace = stdout
 	}
 	res, err := simulate(sc, opts)
