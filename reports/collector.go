@@ -54,6 +54,9 @@ type Collector struct {
 	routers   map[string]bool // nodes that run a VRRP instance
 	instances map[string]bool
 
+	portSeg  map[string]string       // "r1/eth0" -> the segment its frames enter
+	instAddr map[nodeInst]netip.Addr // primary IP of each VRRP instance
+
 	trans   []transition
 	mevents []masterEvent
 	seen    map[nodeInst]uint8 // VRID of every (node, instance) seen so far
@@ -174,6 +177,8 @@ func NewCollectorWith(o Options) *Collector {
 		seen:      make(map[nodeInst]uint8),
 		adverts:   make(map[nodeInst]*advertLog),
 		heard:     make(map[nodeInst]*advertLog),
+		portSeg:   make(map[string]string),
+		instAddr:  make(map[nodeInst]netip.Addr),
 		neigh:     make(map[hostIP][]neighChange),
 		flows:     make(map[flowKey]*flowLog),
 		drops:     make(map[dropKey]int),
@@ -199,6 +204,9 @@ func (c *Collector) Trace(r *sim.Record) {
 		}
 		fc.frames++
 		fc.bytes += len(r.Frame)
+		if _, ok := c.portSeg[r.Comp]; !ok {
+			c.portSeg[r.Comp] = r.Node
+		}
 		if c.opts.Frames {
 			c.kept = append(c.kept, Frame{At: r.At, Segment: r.Node, Port: r.Comp, Data: append([]byte(nil), r.Frame...)})
 		}
@@ -246,6 +254,9 @@ func (c *Collector) onState(r *sim.Record) {
 	c.seen[k] = uint8(r.Value2)
 	c.routers[r.Node] = true
 	c.instances[r.Comp] = true
+	if r.Addr.IsValid() {
+		c.instAddr[k] = r.Addr
+	}
 	c.trans = append(c.trans, transition{
 		seq: c.seq, at: r.At, node: r.Node, inst: r.Comp,
 		from: r.From, to: r.To, reason: r.Reason,

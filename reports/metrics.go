@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -287,58 +288,98 @@ func flowMetrics(k flowKey, f *flowLog) Flow {
 	return fl
 }
 
-// splitBrain finds the intervals with two or more masters per instance.
+// vrouter names the virtual router an instance belongs to: its VRID on
+// the segment its interface is attached to (found from the frames the
+// instance's primary address sends). Two masters conflict only within one
+// virtual router (RFC 3768 section 1: a VRID is scoped to a LAN); pairs of
+// routers on different LANs may well use the same instance name and VRID.
+// The segment is "" when unknown (no frame seen): then the VRID alone.
+func (a *analysis) vrouter(node, inst string, vrid int64) string {
+	seg := ""
+	if addr, ok := a.c.instAddr[nodeInst{node, inst}]; ok {
+		for _, i := range a.c.ifaces {
+			if i.node == node && i.addr == addr {
+				seg = a.c.portSeg[node+"/"+i.iface]
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s#%d", seg, vrid)
+}
+
+// splitBrain finds the intervals with two or more masters of one virtual
+// router (instance name, segment, VRID).
 func (a *analysis) splitBrain() ([]SplitBrain, Seconds) {
 	out := []SplitBrain{}
 	var total Seconds
 	for _, inst := range a.instances() {
-		is := make(map[string]bool)
-		count := 0
-		var cur *SplitBrain
-		union := make(map[string]bool)
+		var vrs []string
 		for _, e := range a.c.mevents {
-			if e.inst != inst {
-				continue
-			}
-			if is[e.node] != e.master {
-				if e.master {
-					count++
-				} else {
-					count--
-				}
-				is[e.node] = e.master
-			}
-			switch {
-			case count >= 2 && cur == nil:
-				cur = &SplitBrain{Instance: inst, Start: Seconds(e.at)}
-				clear(union)
-				for n, m := range is {
-					if m {
-						union[n] = true
-					}
-				}
-			case count >= 2:
-				if e.master {
-					union[e.node] = true
-				}
-			case cur != nil:
-				cur.End = Seconds(e.at)
-				if cur.End > cur.Start { // same-instant handovers are not split brain
-					cur.Duration = cur.End - cur.Start
-					cur.Masters = sortedKeys(union)
-					total += cur.Duration
-					out = append(out, *cur)
-				}
-				cur = nil
+			if vr := a.vrouter(e.node, e.inst, e.vrid); e.inst == inst && !slices.Contains(vrs, vr) {
+				vrs = append(vrs, vr)
 			}
 		}
-		if cur != nil && Seconds(a.end) > cur.Start {
-			cur.End, cur.UntilEnd = Seconds(a.end), true
-			cur.Duration = cur.End - cur.Start
-			cur.Masters = sortedKeys(union)
-			total += cur.Duration
-			out = append(out, *cur)
+		slices.Sort(vrs)
+		for _, vr := range vrs {
+			sb, t := a.splitBrainOf(inst, vr)
+			out = append(out, sb...)
+			total += t
 		}
+	}
+	return out, total
+}
+
+// splitBrainOf finds the split-brain intervals of instance inst within
+// virtual router vr.
+func (a *analysis) splitBrainOf(inst, vr string) ([]SplitBrain, Seconds) {
+	out := []SplitBrain{}
+	var total Seconds
+	is := make(map[string]bool)
+	count := 0
+	var cur *SplitBrain
+	union := make(map[string]bool)
+	for _, e := range a.c.mevents {
+		if e.inst != inst || a.vrouter(e.node, e.inst, e.vrid) != vr {
+			continue
+		}
+		if is[e.node] != e.master {
+			if e.master {
+				count++
+			} else {
+				count--
+			}
+			is[e.node] = e.master
+		}
+		switch {
+		case count >= 2 && cur == nil:
+			cur = &SplitBrain{Instance: inst, Start: Seconds(e.at)}
+			clear(union)
+			for n, m := range is {
+				if m {
+					union[n] = true
+				}
+			}
+		case count >= 2:
+			if e.master {
+				union[e.node] = true
+			}
+		case cur != nil:
+			cur.End = Seconds(e.at)
+			if cur.End > cur.Start { // same-instant handovers are not split brain
+				cur.Duration = cur.End - cur.Start
+				cur.Masters = sortedKeys(union)
+				total += cur.Duration
+				out = append(out, *cur)
+			}
+			cur = nil
+		}
+	}
+	if cur != nil && Seconds(a.end) > cur.Start {
+		cur.End, cur.UntilEnd = Seconds(a.end), true
+		cur.Duration = cur.End - cur.Start
+		cur.Masters = sortedKeys(union)
+		total += cur.Duration
+		out = append(out, *cur)
 	}
 	return out, total
 }

@@ -446,6 +446,37 @@ func TestSplitBrainIntervals(t *testing.T) {
 	}
 }
 
+// TestSplitBrainOnlyWithinOneLAN: two pairs of routers on two LANs, each
+// pair with an instance VI_1 and VRID 51, have one master per LAN: that
+// is two virtual routers (a VRID is scoped to its LAN, RFC 3768 section
+// 1), not a split brain. Two masters on the same LAN still are one.
+func TestSplitBrainOnlyWithinOneLAN(t *testing.T) {
+	s := &story{}
+	seg := map[string]string{"r1": "lan1", "r2": "lan1", "r3": "lan2", "r4": "lan2"}
+	for i, n := range []string{"r1", "r2", "r3", "r4"} {
+		addr := netip.AddrFrom4([4]byte{10, 0, byte(i/2 + 1), byte(i%2 + 1)})
+		s.iface(n, "eth0", [6]byte{2, 0, 0, 0, byte(i + 1), 1}, addr.String())
+		s.add(sim.Record{At: 0, Kind: sim.KindState, Node: n, Comp: "VI_1", From: "INIT", To: "BACKUP", Reason: "startup", Value: 100, Value2: 51, Addr: addr})
+		s.frame(sec(0.5), seg[n], n+"/eth0", 60)
+	}
+	master := func(at sim.Time, n string) {
+		i := int(n[1] - '1')
+		addr := netip.AddrFrom4([4]byte{10, 0, byte(i/2 + 1), byte(i%2 + 1)})
+		s.add(sim.Record{At: at, Kind: sim.KindState, Node: n, Comp: "VI_1", From: "BACKUP", To: "MASTER", Reason: "master_down_expired", Value: 100, Value2: 51, Addr: addr})
+	}
+	master(sec(3), "r1")
+	master(sec(3), "r3")
+	master(sec(10), "r2") // a real split brain on lan1 from 10 s
+	r := s.collect().Report(Meta{Scenario: "two-lans", Duration: sec(20)})
+	want := []SplitBrain{{Instance: "VI_1", Start: Seconds(sec(10)), End: Seconds(sec(20)), Duration: Seconds(sec(10)), Masters: []string{"r1", "r2"}, UntilEnd: true}}
+	if !reflect.DeepEqual(r.SplitBrain, want) {
+		t.Errorf("split brain: got %+v, want %+v (r1 and r3 are masters of different LANs)", r.SplitBrain, want)
+	}
+	if got := formatSeconds(sim.Time(r.SplitBrainTotal)); got != "10" {
+		t.Errorf("split brain total: got %s, want 10", got)
+	}
+}
+
 func TestReportDurationDefaultsToLastRecord(t *testing.T) {
 	s := &story{}
 	s.flow(sec(7.25), "h1", "f", "sent", 1)
