@@ -24,9 +24,9 @@ type Metric struct {
 //   - split_brain_total_s;
 //   - per traffic flow (key "NODE/NAME"): sent[key], lost[key],
 //     outage_s[key] (all outages of the run, startup included) and
-//     failover_outage_s[key] (the outages that end after the first
+//     failover_outage_s[key] (the first outage that ends after the first
 //     disruptive action, so one that began with a lost packet just before
-//     it counts whole: what the failover cost the host);
+//     it counts whole: what the failover cost the host; 0 if none);
 //   - per host ARP entry that moved (key "HOST/IP"): arp_move_s[key], the
 //     time from the first disruptive action to the entry's first move;
 //   - transitions_total, expect_failed, frames, events.
@@ -66,13 +66,16 @@ func Metrics(r *reports.Report, events uint64) []Metric {
 		add("outage_s"+key, formatNano(int64(f.Outage)))
 		fo := ""
 		if first != nil {
-			var sum int64
+			// The failover's own outage: the first one still running at,
+			// or starting after, the first disruptive action. Later
+			// outages (random loss, other actions) are not its cost.
+			fo = formatNano(0)
 			for _, o := range f.Outages {
 				if o.End > *first {
-					sum += int64(o.End - o.Start)
+					fo = formatNano(int64(o.End - o.Start))
+					break
 				}
 			}
-			fo = formatNano(sum)
 		}
 		add("failover_outage_s"+key, fo)
 	}

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"github.com/vrrpsim/vrrpsim/reports"
 	"slices"
 	"strings"
 	"testing"
@@ -168,4 +169,44 @@ func FuzzParseSet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFailoverOutageIsTheFirstOutageAfterTheAction: the startup ARP wait
+// before the action and random single losses after the failover are not
+// what the failover cost.
+func TestFailoverOutageIsTheFirstOutageAfterTheAction(t *testing.T) {
+	s := func(x float64) reports.Seconds { return reports.Seconds(x * 1e9) }
+	mk := func(outages ...reports.Outage) *reports.Report {
+		return &reports.Report{
+			Actions: []reports.Action{{At: s(10), Text: "crash r1", Disruptive: true}},
+			Flows:   []reports.Flow{{Name: "h1/ping-1", Outages: outages}},
+		}
+	}
+	get := func(r *reports.Report) string {
+		for _, m := range Metrics(r, 0) {
+			if m.Name == "failover_outage_s[h1/ping-1]" {
+				return m.Value
+			}
+		}
+		t.Fatal("no failover_outage_s metric")
+		return ""
+	}
+	tests := []struct {
+		name string
+		r    *reports.Report
+		want string
+	}{
+		{"startup wait, failover, then a random loss", mk(
+			reports.Outage{Start: s(0), End: s(3)},
+			reports.Outage{Start: s(10), End: s(13.04)},
+			reports.Outage{Start: s(20), End: s(20.02)}), "3.04"},
+		{"outage that began just before the action counts whole", mk(
+			reports.Outage{Start: s(9.98), End: s(13.04)}), "3.06"},
+		{"no loss after the action", mk(reports.Outage{Start: s(0), End: s(3)}), "0"},
+	}
+	for _, tt := range tests {
+		if got := get(tt.r); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
 }
