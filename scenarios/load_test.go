@@ -68,6 +68,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad duration unit", "duration: 30s", "duration: 30x", "", `t.yaml:2:11: duration in the scenario: bad duration "30x"; valid:`},
 		{"negative duration", "duration: 30s", "duration: -1s", "", `t.yaml:2:11: duration in the scenario: negative duration "-1s"; valid: 0 or more`},
 		{"zero duration", "duration: 30s", "duration: 0", "", `t.yaml:2:11: duration in the scenario: must be positive`},
+		{"one instance name, two virtual routers", "", "", "  r2:\n    kind: router\n    interfaces:\n      eth0: {segment: lan, address: 10.0.0.2/24}\n    vrrp:\n      VI_1:\n        interface: eth0\n        virtual_router_id: 52\n        virtual_ipaddress: [10.0.0.253]\n",
+			`t.yaml:25:7: vrrp instance VI_1 of r2 is VRID 52 on segment lan, but r1's VI_1 (t.yaml:11:7) is VRID 51 on lan; valid: one instance name per virtual router`},
 		{"vrid 0", "virtual_router_id: 51", "virtual_router_id: 0", "", `t.yaml:13:28: virtual_router_id in vrrp instance VI_1 of r1: 0 out of range; valid: 1..255`},
 		{"vrid 256", "virtual_router_id: 51", "virtual_router_id: 256", "", `t.yaml:13:28: virtual_router_id in vrrp instance VI_1 of r1: 256 out of range; valid: 1..255`},
 		{"missing vrid", "        virtual_router_id: 51\n", "", "", `t.yaml:11:7: missing key "virtual_router_id" in vrrp instance VI_1 of r1`},

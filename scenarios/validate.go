@@ -55,8 +55,40 @@ func (d *decoder) validate(s *Scenario) {
 	for _, ac := range d.adverts {
 		d.checkAdvertInt(ac)
 	}
+	d.checkInstanceNames(s)
 	d.checkTimeline(s, ix)
 	d.checkExpect(s, ix)
+}
+
+// checkInstanceNames: reports and expectations name a virtual router by
+// its instance name (master: {VI_1: r1}), so every instance called VI_1
+// must be the same virtual router: one VRID on one segment.
+func (d *decoder) checkInstanceNames(s *Scenario) {
+	type vr struct {
+		vrid    int
+		segment string
+		where   Pos
+		node    string
+	}
+	seen := map[string]vr{}
+	for _, n := range s.Nodes {
+		for _, in := range n.VRRP {
+			ifc := n.iface(in.Interface)
+			if ifc == nil {
+				continue // reported elsewhere
+			}
+			cur := vr{in.VRID, ifc.Segment, in.Pos, n.Name}
+			prev, ok := seen[in.Name]
+			if !ok {
+				seen[in.Name] = cur
+				continue
+			}
+			if prev.vrid != cur.vrid || prev.segment != cur.segment {
+				d.add(in.Pos, "vrrp instance %s of %s is VRID %d on segment %s, but %s's %s (%s) is VRID %d on %s; valid: one instance name per virtual router (reports and expectations identify virtual routers by name)",
+					in.Name, n.Name, cur.vrid, cur.segment, prev.node, in.Name, prev.where, prev.vrid, prev.segment)
+			}
+		}
+	}
 }
 
 func (d *decoder) checkRefs(s *Scenario, ix index) {
