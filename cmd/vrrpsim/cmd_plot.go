@@ -110,7 +110,7 @@ func topologyTables(sc *scenarios.Scenario, r *reports.Report) []plot.Table {
 		segs.Rows = append(segs.Rows, []string{s.Name, s.Latency.String(), s.Jitter.String(), strconv.FormatFloat(s.Loss*100, 'g', -1, 64) + " %", s.FDBAging.String()})
 	}
 	ifs := plot.Table{Caption: "Nodes and interfaces", Head: []string{"node", "kind", "interface", "segment", "addresses", "gateway", "MAC"}}
-	vrrp := plot.Table{Caption: "VRRP instances", Head: []string{"node", "instance", "interface", "VRID", "priority", "advert_int", "version", "preempt", "virtual IPs", "tracking"}}
+	vrrp := plot.Table{Caption: "VRRP instances", Head: []string{"node", "instance", "interface", "VRID", "priority", "advert_int", "version", "preempt", "virtual IPs", "MAC for VIPs", "tracking"}}
 	flows := plot.Table{Caption: "Traffic sources", Head: []string{"flow", "kind", "to", "interval / rate", "start", "stop"}}
 	for _, n := range sc.Nodes {
 		for _, i := range n.Interfaces {
@@ -142,9 +142,13 @@ func topologyTables(sc *scenarios.Scenario, r *reports.Report) []plot.Table {
 			case in.PreemptDelay > 0:
 				preempt = "delay " + in.PreemptDelay.String()
 			}
+			vipMAC := "interface MAC"
+			if in.UseVMAC {
+				vipMAC = fmt.Sprintf("use_vmac 00:00:5e:00:01:%02x", in.VRID)
+			}
 			vrrp.Rows = append(vrrp.Rows, []string{
 				n.Name, in.Name, in.Interface, strconv.Itoa(in.VRID), strconv.Itoa(in.Priority), in.AdvertInt.String(),
-				strconv.Itoa(in.Version), preempt, strings.Join(vips, ", "), strings.Join(tracks, "; "),
+				strconv.Itoa(in.Version), preempt, strings.Join(vips, ", "), vipMAC, strings.Join(tracks, "; "),
 			})
 		}
 		for _, f := range n.Traffic {

@@ -183,3 +183,22 @@ func TestRunHTMLToMissingDirectoryExits2(t *testing.T) {
 		t.Error("a report file was written despite the error")
 	}
 }
+
+// TestHTMLTopologyShowsWhichMACAnswersForTheVIPs: with use_vmac the VIPs
+// answer with 00:00:5e:00:01:VRID (RFC 3768 section 7.3), else with the
+// interface's own MAC — the difference the vmac-vs-real-mac lab teaches.
+func TestHTMLTopologyShowsWhichMACAnswersForTheVIPs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.html")
+	if code, _, stderr := runCLI(t, "run", "vmac-vs-real-mac", "-q", "--html", path); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"MAC for VIPs", "use_vmac 00:00:5e:00:01:02", "interface MAC"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+}
