@@ -3,6 +3,7 @@ package sweep
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/vrrpsim/vrrpsim/reports"
 	"io"
 	"slices"
 	"strconv"
@@ -116,20 +117,16 @@ func (a *Aggregator) Summary() *Summary {
 	return &Summary{Header: a.h, Points: a.points, Numeric: slices.Clone(a.numeric)}
 }
 
-// stat summarises sorted values. The median of an even count is the mean
-// of the two middle values (rounded down to 1e-9); p95 is the nearest-rank
-// percentile: the ceil(0.95 n)-th smallest value.
+// stat summarises sorted values with nearest-rank percentiles, as
+// `run --runs` does (reports.NearestRank): the median is the
+// ceil(0.5 n)-th smallest value (the lower middle one of an even count),
+// p95 the ceil(0.95 n)-th. Every number is a value some run produced.
 func stat(sorted []int64) Stat {
 	n := len(sorted)
 	if n == 0 {
 		return Stat{}
 	}
-	med := sorted[n/2]
-	if n%2 == 0 {
-		a, b := sorted[n/2-1], sorted[n/2]
-		med = a + (b-a)/2
-	}
-	return Stat{N: n, Min: sorted[0], Median: med, P95: sorted[(95*n+99)/100-1], Max: sorted[n-1]}
+	return Stat{N: n, Min: sorted[0], Median: reports.NearestRank(sorted, 50), P95: reports.NearestRank(sorted, 95), Max: sorted[n-1]}
 }
 
 // WriteCSV writes summary.csv, one row per grid point and numeric metric:

@@ -120,8 +120,8 @@ func TestStatMedianAndNearestRankP95(t *testing.T) {
 		want Stat
 	}{
 		{[]int64{5}, Stat{1, 5, 5, 5, 5}},
-		{[]int64{1, 2}, Stat{2, 1, 1, 2, 2}}, // (1+2)/2 rounds down to 1 (1e-9 units)
-		{[]int64{2e9, 3e9}, Stat{2, 2e9, 2.5e9, 3e9, 3e9}},
+		{[]int64{1, 2}, Stat{2, 1, 1, 2, 2}},             // nearest-rank: the lower middle
+		{[]int64{2e9, 3e9}, Stat{2, 2e9, 2e9, 3e9, 3e9}}, // as run --runs: a value a run produced
 		{[]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Stat{20, 1, 10, 19, 20}},
 	}
 	for _, tt := range tests {
