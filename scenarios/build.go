@@ -81,6 +81,12 @@ func nodeMAC(ni, ii int, given [6]byte) wire.MAC {
 func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 	cfg := node.Config{Name: sn.Name, Forwarding: sn.Forwarding, ArpAnnounce: sn.ARPAnnounce,
 		ClockDrift: sn.ClockDrift, TimerJitter: sn.TimerJitter}
+	if sn.ClockDriftRandom > 0 {
+		// Uniform in [-N, +N] ppm from the node's own stream: adding a
+		// node does not change another node's draw.
+		r := w.k.Stream("clock-drift/" + sn.Name)
+		cfg.ClockDrift = (2*r.Float64() - 1) * sn.ClockDriftRandom
+	}
 	switch sn.Kind {
 	case KindRouter:
 		cfg.Kind = node.KindRouter

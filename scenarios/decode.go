@@ -188,8 +188,17 @@ func (d *decoder) node(e entry) *Node {
 		nd.ARPAnnounce = int(v)
 	}
 	// clock drift: real oscillators are within +-100 ppm; allow up to 1%.
-	if v, ok := o.number("clock_drift", -10000, 10000); ok {
-		nd.ClockDrift = v
+	// {random: N} draws the drift per run from the node's own stream.
+	switch base(o.node("clock_drift")).(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		cd := d.object(o.node("clock_drift"), path+".clock_drift", "clock_drift of "+e.key, []string{"random"})
+		if v, ok := cd.number("random", 0, 10000); ok {
+			nd.ClockDriftRandom = v
+		}
+	default:
+		if v, ok := o.number("clock_drift", -10000, 10000); ok {
+			nd.ClockDrift = v
+		}
 	}
 	if v, ok := o.duration("timer_jitter"); ok {
 		nd.TimerJitter = v

@@ -100,6 +100,10 @@ type Node struct {
 	// fast): its daemons read local time v*(1+ClockDrift/1e6), so each
 	// protocol timer span d takes d/(1+ClockDrift/1e6) of virtual time.
 	ClockDrift float64
+	// ClockDriftRandom (clock_drift: {random: N}) draws the node's drift
+	// uniformly in [-N, +N] ppm for each run, from the node's own random
+	// stream, so `run --runs` explores it.
+	ClockDriftRandom float64
 	// TimerJitter adds a uniform 0..TimerJitter delay to each timer, as
 	// scheduling latency does on a real box.
 	TimerJitter time.Duration
