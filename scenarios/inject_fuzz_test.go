@@ -187,9 +187,11 @@ func fixVRRPChecksum(f []byte) {
 }
 
 // decodeReasons are the drop reasons of a frame the decoder rejects (a
-// node's decodeReason, or the segment's runt check).
+// node's decodeReason, or the segment's runt check), and the segment's
+// ingress check for a group or zero source MAC, which drops such a frame
+// before any node decodes it (Linux br_handle_frame).
 var decodeReasons = map[string]bool{"truncated": true, "bad_checksum": true, "bad_version": true,
-	"bad_type": true, "bad_length": true, "malformed": true, "runt": true}
+	"bad_type": true, "bad_length": true, "malformed": true, "runt": true, "bad_source": true}
 
 // FuzzInject runs the small world while the fuzzer's bytes are injected
 // onto the segment: as raw frames, and as VRRP adverts and ARP packets
