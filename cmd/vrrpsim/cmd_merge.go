@@ -30,11 +30,7 @@ flags:
 func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("merge", stdout, mergeUsage)
 	out := fs.String("out", "", "write runs.csv, runs.json, summary.csv and plots into this directory")
-	format := fs.String("format", "svg", "plot formats, comma-separated: svg, png, pdf")
-	cdf := fs.String("cdf", "detect_s", "metric whose CDF over runs is plotted (\"\" for none)")
-	figure := fs.String("figure", "", "metrics drawn together into figure.<format>, e.g. detect_s,failover_outage_s")
-	size := fs.String("plot-size", "16x10", "plot width x height in centimetres")
-	noPlots := fs.Bool("no-plots", false, "with --out: write no plots")
+	pf := addPlotFlags(fs, "with --out: write no plots")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -50,7 +46,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	if len(shards) == 0 {
 		return usagef("merge: no shards given; want the runs.csv files or output directories of 'vrrpsim sweep --shard'")
 	}
-	opts, err := plotOptions(*format, *cdf, *figure, *size)
+	opts, err := pf.options()
 	if err != nil {
 		return err
 	}
@@ -150,7 +146,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 		}
 		files = append(files, sweep.MetaFile)
 	}
-	more, err := writeSummary(agg.Summary(), *out, !*noPlots, opts)
+	more, err := writeSummary(agg.Summary(), *out, !*pf.noPlots, opts)
 	files = append(files, more...)
 	if err != nil {
 		return err

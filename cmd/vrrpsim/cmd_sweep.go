@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spf13/pflag"
 	"io"
 	"os"
 	"os/signal"
@@ -62,6 +63,26 @@ type sweepConfig struct {
 	stop <-chan struct{}
 }
 
+// plotFlags are the summary-plot flags that sweep and merge share.
+type plotFlags struct {
+	format, cdf, figure, size *string
+	noPlots                   *bool
+}
+
+func addPlotFlags(fs *pflag.FlagSet, noPlotsHelp string) plotFlags {
+	return plotFlags{
+		format:  fs.String("format", "svg", "plot formats, comma-separated: svg, png, pdf"),
+		cdf:     fs.String("cdf", "detect_s", "metric whose CDF over runs is plotted (\"\" for none)"),
+		figure:  fs.String("figure", "", "metrics drawn together into figure.<format>, e.g. detect_s,failover_outage_s"),
+		size:    fs.String("plot-size", "16x10", "plot width x height in centimetres"),
+		noPlots: fs.Bool("no-plots", false, noPlotsHelp),
+	}
+}
+
+func (p plotFlags) options() (sweep.PlotOptions, error) {
+	return plotOptions(*p.format, *p.cdf, *p.figure, *p.size)
+}
+
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stdout, sweepUsage)
 	var sets []string
@@ -72,11 +93,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	shard := fs.String("shard", "", "run only slice I/N of the grid, I in 0..N-1 (e.g. $JOB_COMPLETION_INDEX/4)")
 	seed := fs.Uint64("seed", 0, "first seed (default: the scenario's seed)")
 	until := fs.String("until", "", "stop every run at this virtual time instead of the scenario's duration")
-	format := fs.String("format", "svg", "plot formats, comma-separated: svg, png, pdf")
-	cdf := fs.String("cdf", "detect_s", "metric whose CDF over runs is plotted (\"\" for none)")
-	figure := fs.String("figure", "", "metrics drawn together into figure.<format>, e.g. detect_s,failover_outage_s")
-	size := fs.String("plot-size", "16x10", "plot width x height in centimetres")
-	noPlots := fs.Bool("no-plots", false, "write no plots")
+	pf := addPlotFlags(fs, "write no plots")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -96,7 +113,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if *workers < 0 {
 		return usagef("--workers %d: want 1 or more (0: number of CPUs)", *workers)
 	}
-	cfg := sweepConfig{scenario: fs.Arg(0), sets: sets, workers: *workers, out: *out, plots: !*noPlots, quiet: *quiet}
+	cfg := sweepConfig{scenario: fs.Arg(0), sets: sets, workers: *workers, out: *out, plots: !*pf.noPlots, quiet: *quiet}
 	if cfg.workers == 0 {
 		cfg.workers = runtime.NumCPU()
 	}
@@ -115,7 +132,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		cfg.shard = s
 	}
 	var err error
-	if cfg.plotOpts, err = plotOptions(*format, *cdf, *figure, *size); err != nil {
+	if cfg.plotOpts, err = pf.options(); err != nil {
 		return err
 	}
 	if cfg.file, cfg.data, err = scenarioSource(fs.Arg(0)); err != nil {
