@@ -192,11 +192,19 @@ func (f *Flow) compact() {
 	}
 }
 
-// answered records a reply for seq (match picks the outstanding packet).
-func (f *Flow) answered(match func(int64) bool) {
+// Masks for answered: an ICMP echo carries the low 16 bits of the
+// sequence number, a stream datagram all 64.
+const (
+	seqICMP   int64 = 0xffff
+	seqStream int64 = -1
+)
+
+// answered records a reply for the outstanding packet whose sequence number,
+// masked, equals seq.
+func (f *Flow) answered(seq, mask int64) {
 	for k := range f.out {
 		p := &f.out[k]
-		if !p.done && match(p.seq) {
+		if !p.done && p.seq&mask == seq {
 			p.done = true
 			f.Received++
 			f.trace("received", p.seq)
@@ -226,8 +234,7 @@ func (n *Node) deliverLocal(i *Interface, fr *wire.Frame) {
 	case fr.HasICMP && fr.ICMP.Type == wire.ICMPEchoReply:
 		for _, f := range n.flows {
 			if f.cfg.Kind == FlowPing && f.id == fr.ICMP.ID && f.cfg.To == ip.Src {
-				s := fr.ICMP.Seq
-				f.answered(func(seq int64) bool { return uint16(seq) == s })
+				f.answered(int64(fr.ICMP.Seq), seqICMP)
 				return
 			}
 		}
@@ -243,8 +250,7 @@ func (n *Node) deliverLocal(i *Interface, fr *wire.Frame) {
 	case fr.HasUDP:
 		for _, f := range n.flows {
 			if f.cfg.Kind == FlowStream && f.id == fr.UDP.DstPort && len(fr.Payload) >= 8 {
-				s := int64(binary.BigEndian.Uint64(fr.Payload))
-				f.answered(func(seq int64) bool { return seq == s })
+				f.answered(int64(binary.BigEndian.Uint64(fr.Payload)), seqStream)
 				return
 			}
 		}
