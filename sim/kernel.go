@@ -77,6 +77,14 @@ func (k *Kernel) Run(until Time) {
 	}
 }
 
+// Resettable is what a protocol speaker needs of a timer: *Timer satisfies
+// it, and so does a node's timer on a drifting clock. The speakers' Env
+// interfaces (vrrp.Timer, arp.Timer) are this type.
+type Resettable interface {
+	Reset(d time.Duration)
+	Stop() bool
+}
+
 // Timer is a resettable one-shot timer, the shape of every protocol timer
 // (Master_Down_Timer, Adver_Timer, ARP retransmit...). Reset and Stop are
 // cheap and allocate nothing in steady state: a timer pushed later than its

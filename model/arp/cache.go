@@ -25,10 +25,7 @@ import (
 )
 
 // Timer is a resettable one-shot timer; *sim.Timer satisfies it.
-type Timer interface {
-	Reset(d time.Duration)
-	Stop() bool
-}
+type Timer = sim.Resettable
 
 // Env is the world the cache talks to.
 type Env interface {

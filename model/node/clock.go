@@ -116,10 +116,7 @@ func (c *clock) deadline(d time.Duration) sim.Time {
 
 // timer is the timer interface the speakers (vrrp, arp) use; *sim.Timer
 // and *localTimer satisfy it.
-type timer interface {
-	Reset(d time.Duration)
-	Stop() bool
-}
+type timer = sim.Resettable
 
 // newTimer returns a timer for the node's protocol daemons: a span passed
 // to Reset is measured by the node's clock.

@@ -10,10 +10,7 @@ import (
 )
 
 // Timer is a resettable one-shot timer; *sim.Timer satisfies it.
-type Timer interface {
-	Reset(d time.Duration)
-	Stop() bool
-}
+type Timer = sim.Resettable
 
 // Env is everything a Speaker needs from the node it runs on. All calls are
 // synchronous; callbacks of timers from NewTimer run on the kernel loop.
