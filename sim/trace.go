@@ -39,9 +39,35 @@ const (
 	// KindNote: anything else worth a line in the trace (node crashed,
 	// link down, GARP burst...). Node, Comp, Event, Reason.
 	KindNote
+	// KindConn: a client connection (a TCP connection opened by a traffic
+	// source) ended. Node = client host, Comp = flow name, Event = outcome
+	// ("ok", "refused", "reset", "timeout"), To = the real server that
+	// answered (from its response; "" if none), Addr = the address the
+	// client connected to, Value = latency in ns (first SYN to the end of
+	// the response, or to the failure), Value2 = the client's source port,
+	// Reason = detail of a failure ("syn_timeout", "rst_in_syn_sent", ...).
+	KindConn
+	// KindIPVS: the LVS director's connection table or service changed.
+	// Node = director, Comp = virtual service ("TCP 10.0.0.100:80" or
+	// "FWM 1"), Event = "new" (a connection was scheduled: To = real
+	// server name, Addr = client IP, Value = client port, Value2 = 1 if a
+	// persistence template chose it), "nodest" (no destination could take
+	// it: Addr, Value as for new), "state" (Addr, Value as for new, From/To =
+	// IPVS TCP states), "expire" (a connection entry was freed: To = real
+	// server, Addr, Value), "dest" (a real server was added, removed or
+	// re-weighted: To = its name, Event detail in Reason "add", "remove",
+	// "weight", Value = new weight), "template" (a persistence template was
+	// created or expired: To, Addr = masked client, Reason).
+	KindIPVS
+	// KindServe: a real server's TCP service handled a connection. Node =
+	// server, Comp = service ("tcp/80"), Event = "accept", "served",
+	// "refused" or "bypass" (a packet for a virtual IP held on lo/tunl0
+	// that did not come through a director: From = sender MAC text), Addr =
+	// client IP, Value = client port.
+	KindServe
 )
 
-var kindNames = [...]string{"?", "frame", "state", "advert", "action", "neigh", "fdb", "flow", "drop", "note"}
+var kindNames = [...]string{"?", "frame", "state", "advert", "action", "neigh", "fdb", "flow", "drop", "note", "conn", "ipvs", "serve"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
