@@ -72,5 +72,33 @@ type Frame struct {
 	HasUDP bool
 	UDP    UDPHeader
 
-	Payload []byte // ICMP echo data or UDP payload
+	HasTCP bool
+	TCP    TCPHeader
+
+	// HasIPIP: the IPv4 packet carries an IPv4 packet (IP protocol 4,
+	// RFC 2003), as LVS tunnelling sends; Payload is the inner packet,
+	// undecoded (Decoder.DecodeIPv4 decodes it).
+	HasIPIP bool
+
+	Payload []byte // ICMP echo data, UDP or TCP payload, or the inner packet of IPIP
 }
+
+// TCPHeader holds the TCP fields vrrpsim sets or reads (RFC 9293 section
+// 3.1). Options other than MSS are neither sent nor kept.
+type TCPHeader struct {
+	SrcPort, DstPort uint16
+	Seq, Ack         uint32
+	Flags            uint8 // TCPFin | TCPSyn | ...
+	Window           uint16
+	MSS              uint16 // the MSS option (kind 2) of a SYN; 0: absent
+}
+
+// TCP flags (RFC 9293 section 3.1).
+const (
+	TCPFin uint8 = 1 << iota
+	TCPSyn
+	TCPRst
+	TCPPsh
+	TCPAck
+	TCPUrg
+)

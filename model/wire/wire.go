@@ -43,6 +43,8 @@ const (
 	EtherTypeARP  uint16 = 0x0806
 
 	ProtoICMP uint8 = 1
+	ProtoIPIP uint8 = 4 // IP in IP (RFC 2003), LVS tunnelling
+	ProtoTCP  uint8 = 6
 	ProtoUDP  uint8 = 17
 	ProtoVRRP uint8 = 112
 )

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // Dest is a real server as the schedulers see it (struct ip_vs_dest).
@@ -92,6 +93,9 @@ type Request struct {
 	Proto  uint8          // IP protocol (6 TCP, 17 UDP)
 	Client netip.AddrPort // source address and port
 	Dst    netip.AddrPort // destination: the virtual service, or for fwmark/dh/lblc the packet's own
+	// Now is the virtual time since the start of the run, for the
+	// schedulers whose tables age (lblc, lblcr read jiffies).
+	Now time.Duration
 }
 
 // Scheduler is one IPVS scheduling algorithm (struct ip_vs_scheduler).
