@@ -138,6 +138,17 @@ func (d *Decoder) Decode(b []byte, f *Frame) error {
 	return nil
 }
 
+// DecodeIPv4 decodes a bare IPv4 packet (no Ethernet header) into f, as
+// Decode does for the packet of a frame: the inner packet of IPIP. f's
+// Ethernet fields stay zero.
+func (d *Decoder) DecodeIPv4(b []byte, f *Frame) error {
+	d.init()
+	addrs := f.VRRP.Addrs[:0]
+	*f = Frame{EtherType: EtherTypeIPv4}
+	f.VRRP.Addrs = addrs
+	return d.decodeIPv4(b, f)
+}
+
 // decodeIPv4 checks the IPv4 header (the checks of Linux ip_rcv), then
 // runs the layer parser over the packet.
 func (d *Decoder) decodeIPv4(b []byte, f *Frame) error {
