@@ -29,6 +29,10 @@ type Interface struct {
 	// vmacs are virtual MACs the interface accepts frames for (a
 	// use_vmac master); counted, as several instances may share one.
 	vmacs map[wire.MAC]int
+
+	// arpIgnore and arpAnnounce are net.ipv4.conf.IFACE.arp_ignore and
+	// arp_announce (loopback.go); the node's values count where higher.
+	arpIgnore, arpAnnounce int
 }
 
 // Name returns the interface name.
@@ -144,9 +148,21 @@ func decodeReason(err error) string {
 
 func (i *Interface) receiveARP(f *wire.Frame) {
 	a := f.ARP
-	local := i.hasAddr(a.TargetIP)
-	// Linux arp_process: the cache learns from the packet first, then
-	// a request for one of our addresses is answered.
+	// Linux arp_process: the target of a request is looked up in the
+	// local routing table, so any address of the node counts (lo and
+	// tunl0 included), and arp_ignore then decides whether this interface
+	// answers. A request it must not answer is consumed without touching
+	// the cache ("goto out_consume_skb"): that is what makes arp_ignore 1
+	// on an LVS-DR real server stay out of the clients' and the router's
+	// way.
+	local := i.node.isLocal(a.TargetIP)
+	if local && a.Op == wire.ARPRequest && !a.IsGratuitous() && a.SenderIP != a.TargetIP &&
+		i.ignoresARP(a.SenderIP, a.TargetIP) {
+		i.node.drop(i.name, "arp_ignore")
+		return
+	}
+	// The cache learns from the packet first, then a request for one of
+	// our addresses is answered.
 	i.cache.HandleARP(&a, f.Dst == i.mac, local)
 	if a.Op != wire.ARPRequest || !local || a.IsGratuitous() {
 		return
@@ -174,7 +190,18 @@ func (i *Interface) receiveIP(f *wire.Frame, raw []byte) {
 	if ip.Dst.IsMulticast() || ip.Dst == limitedBroadcast {
 		return
 	}
+	if f.HasIPIP && n.isLocal(ip.Dst) {
+		n.receiveIPIP(i, f)
+		return
+	}
 	if n.isLocal(ip.Dst) {
+		if n.onLoopback(ip.Dst) || n.onTunnel(ip.Dst) {
+			// A packet for a VIP held on lo/tunl0 that came as a plain
+			// frame: from a DR director, or from a host whose ARP entry
+			// for the VIP points here (the DR ARP trap). Reports tell the
+			// two apart by the sender MAC.
+			n.trace(sim.Record{Kind: sim.KindServe, Comp: i.name, Event: "vip", Addr: ip.Src, MAC: f.Src})
+		}
 		n.deliverLocal(i, f)
 		return
 	}
@@ -263,7 +290,7 @@ func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 	}
 	mac := i.mac
 	if s, ok := n.arpSrc[target]; ok && dst.IsGroup() && n.isLocal(s) {
-		switch n.cfg.ArpAnnounce {
+		switch i.effArpAnnounce() {
 		case 0:
 			src = s
 		case 1:

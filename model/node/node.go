@@ -51,9 +51,13 @@ type Config struct {
 	Kind       Kind
 	Routes     []Route
 	Forwarding bool // routers forward IPv4 between interfaces
-	// ArpAnnounce is the router's net.ipv4.conf.*.arp_announce (0, 1 or 2):
-	// which source address its own ARP requests carry.
+	// ArpAnnounce is net.ipv4.conf.all.arp_announce (0, 1 or 2): which
+	// source address the node's own ARP requests carry. An interface's
+	// own value counts where it is higher (IN_DEV_ARP_ANNOUNCE is the max).
 	ArpAnnounce int
+	// ArpIgnore is net.ipv4.conf.all.arp_ignore (0, 1, 2 or 8): which
+	// requests for a local address the node answers (arp_ignore()).
+	ArpIgnore int
 	// ClockDrift is the node's clock error in parts per million (positive:
 	// runs fast). The node's daemons read local time
 	// v*(1+ClockDrift/1e6) and arm their timers in it, so every protocol
@@ -88,6 +92,11 @@ type Node struct {
 	arpSrc map[netip.Addr]netip.Addr
 
 	clock clock // the node's own clock (drift, jitter), read by its daemons
+
+	// lo and tunl hold the addresses of the loopback and IPIP tunnel
+	// devices (loopback.go): local, but on no segment.
+	lo, tunl []netip.Prefix
+	inner    wire.Frame // an IPIP packet's inner packet, decoded
 }
 
 // instance is a VRRP speaker and the interface it runs on.
@@ -403,7 +412,7 @@ func (n *Node) isLocal(addr netip.Addr) bool {
 			return true
 		}
 	}
-	return false
+	return n.onLoopback(addr) || n.onTunnel(addr)
 }
 
 // sendIP routes an encoded IPv4 packet whose destination is dst.
