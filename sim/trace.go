@@ -60,10 +60,12 @@ const (
 	// created or expired: To, Addr = masked client, Reason).
 	KindIPVS
 	// KindServe: a real server's TCP service handled a connection. Node =
-	// server, Comp = service ("tcp/80"), Event = "accept", "served",
-	// "refused" or "bypass" (a packet for a virtual IP held on lo/tunl0
-	// that did not come through a director: From = sender MAC text), Addr =
-	// client IP, Value = client port.
+	// server, Comp = service ("tcp/80"), Event = "accept", "served" or
+	// "refused", Addr = client IP, Value = client port. Also Event "vip":
+	// a plain (not IPIP) frame arrived for a virtual IP the server holds on
+	// lo/tunl0 (Comp = interface, Addr = packet source, MAC = frame
+	// source): from a DR director, or a bypass when MAC is not a
+	// director's.
 	KindServe
 )
 
