@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 )
 
@@ -128,24 +126,36 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		return runMany(sc, opts, *runs, *workers, *asJSON, *quiet, stdout)
 	}
-	var pcapBuf bytes.Buffer
-	if *pcap != "" {
-		opts.pcap = &pcapBuf
+	report := stdout
+	if *pcap == "-" {
+		// 'vrrpsim run --pcap - | tshark -r -': the frames own stdout,
+		// the summary goes to stderr (as tcpdump -w - does).
+		if *trace || *asJSON {
+			return usagef("--pcap - writes the frames to stdout: drop --trace/--json, or write the pcap to a file")
+		}
+		report = stderr
 	}
 	if *trace && !*quiet {
 		opts.trace = stdout
 	}
-	res, err := simulate(sc, opts)
+	// The pcap streams to its file while the run goes (issue 13: it was
+	// held in memory); a failed run leaves an existing file as it was.
+	pcapOut, err := openStream(*pcap, stdout)
 	if err != nil {
-		return err
+		return usagef("--pcap: %v", err)
 	}
-	if *pcap != "" {
-		if err := reports.WriteFileAtomic(*pcap, func(w io.Writer) error {
-			_, err := w.Write(pcapBuf.Bytes())
-			return err
-		}); err != nil {
-			return usagef("--pcap: %v", err)
+	if pcapOut != nil {
+		opts.pcap = pcapOut
+	}
+	res, err := simulate(sc, opts)
+	if err == nil && pcapOut != nil {
+		if err = pcapOut.Commit(); err != nil {
+			err = usagef("--pcap: %v", err)
 		}
+	}
+	if err != nil {
+		pcapOut.Abort()
+		return err
 	}
 	if *plots != "" {
 		if err := writePlots(res, *plots); err != nil {
@@ -164,7 +174,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	default:
-		if err := res.report.WriteText(stdout); err != nil {
+		if err := res.report.WriteText(report); err != nil {
 			return err
 		}
 	}

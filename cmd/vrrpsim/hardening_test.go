@@ -1,0 +1,74 @@
+package main
+
+// Issue 13 (hardening): each test names the item it covers. Hostile
+// inputs must fail with exit 2 and a message that names the problem, and
+// outputs must never replace what the user did not mean to replace.
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// pcapMagicNanos is the pcap header of a nanosecond-resolution file as
+// pcapgo writes it (little endian 0xa1b23c4d).
+var pcapMagicNanos = []byte{0x4d, 0x3c, 0xb2, 0xa1}
+
+// Item 1: --pcap - streams the frames to stdout; the summary moves to
+// stderr so the pipe carries nothing but the pcap.
+func TestHardeningPcapToStdout(t *testing.T) {
+	code, out, stderr := runCLI(t, "run", "--pcap", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !bytes.HasPrefix([]byte(out), pcapMagicNanos) {
+		t.Errorf("stdout starts % x, want the pcap magic % x", out[:min(4, len(out))], pcapMagicNanos)
+	}
+	if !strings.Contains(stderr, "expectations: 2 passed") {
+		t.Errorf("stderr does not carry the summary: %q", stderr)
+	}
+	for _, extra := range []string{"--trace", "--json"} {
+		if code, _, stderr := runCLI(t, "run", "--pcap", "-", extra); code != exitBadInput || !strings.Contains(stderr, "--pcap - writes the frames to stdout") {
+			t.Errorf("--pcap - %s: exit %d, stderr %q; want 2 and a usage error", extra, code, stderr)
+		}
+	}
+}
+
+// Item 1: --pcap through a symlink replaces the link's target and keeps
+// the link and the target's mode.
+func TestHardeningPcapThroughSymlinkKeepsLinkAndMode(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "capture.pcap")
+	link := filepath.Join(dir, "latest.pcap")
+	if err := os.WriteFile(target, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("capture.pcap", link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "run", "-q", "--pcap", link); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("%s is no longer a symlink (%v)", link, err)
+	}
+	b := readFile(t, target)
+	if !bytes.HasPrefix(b, pcapMagicNanos) {
+		t.Errorf("target does not hold the pcap")
+	}
+	if st, _ := os.Stat(target); st.Mode().Perm() != 0o600 {
+		t.Errorf("target mode: got %v, want 0600 kept", st.Mode().Perm())
+	}
+}
+
+// Item 1: an unwritable --pcap fails before the run, naming the user's
+// path and never a temporary file.
+func TestHardeningPcapErrorNamesUserPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing", "x.pcap")
+	code, _, stderr := runCLI(t, "run", "-q", "--pcap", path)
+	if code != exitBadInput || !strings.Contains(stderr, "writing "+path+": no such file or directory") || strings.Contains(stderr, ".tmp-") {
+		t.Errorf("exit %d, stderr %q; want 2 naming %s and no temporary name", code, stderr, path)
+	}
+}
