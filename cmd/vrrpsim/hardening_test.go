@@ -72,3 +72,22 @@ func TestHardeningPcapErrorNamesUserPath(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2 naming %s and no temporary name", code, stderr, path)
 	}
 }
+
+// Item 2: a shard whose header names a metric "../../escaped_s" must not
+// make 'merge --out' write escaped_s.svg outside the output directory.
+func TestHardeningMergeHeaderCannotEscapeOutDir(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "a", "b", "out")
+	shard := filepath.Join(root, "shard.csv")
+	csv := "run,point,p,seed,../../escaped_s\n0,0,1s,1,1.5\n"
+	if err := os.WriteFile(shard, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "merge", "--out", out, shard)
+	if code != exitBadInput || !strings.Contains(stderr, `base name "../../escaped_s" is not a plain name`) {
+		t.Errorf("exit %d, stderr %q; want 2 and 'not a plain name'", code, stderr)
+	}
+	if m, _ := filepath.Glob(filepath.Join(root, "a", "escaped_s*")); len(m) > 0 {
+		t.Errorf("merge wrote outside --out: %v", m)
+	}
+}

@@ -75,7 +75,10 @@ func (s Set) WriteDir(dir string, format Format, dpi int) ([]string, error) {
 	}
 	var written []string
 	for _, im := range imgs {
-		path := filepath.Join(dir, im.Name+"."+string(format))
+		path, err := reports.FileInDir(dir, im.Name+"."+string(format))
+		if err != nil {
+			return written, err
+		}
 		if err := reports.WriteFileAtomic(path, func(w io.Writer) error { return writeAll(w, im.Data) }); err != nil {
 			return written, err
 		}

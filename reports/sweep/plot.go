@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,7 +65,11 @@ func (s *Summary) WritePlots(dir string, o PlotOptions) ([]string, error) {
 				return err
 			}
 			file := name + "." + f
-			if err := reports.WriteFileAtomic(filepath.Join(dir, file), func(w io.Writer) error {
+			path, err := reports.FileInDir(dir, file)
+			if err != nil {
+				return err
+			}
+			if err := reports.WriteFileAtomic(path, func(w io.Writer) error {
 				_, err := w.Write(buf.Bytes())
 				return err
 			}); err != nil {

@@ -42,7 +42,33 @@ func ParseHeader(cols []string) (Header, error) {
 	if s < 0 {
 		return Header{}, errors.New("not a vrrpsim sweep runs.csv: no seed column in the header")
 	}
-	return Header{Cols: slices.Clone(cols), Params: slices.Clone(cols[2 : 2+s]), Metrics: slices.Clone(cols[3+s:])}, nil
+	h := Header{Cols: slices.Clone(cols), Params: slices.Clone(cols[2 : 2+s]), Metrics: slices.Clone(cols[3+s:])}
+	// A shard is untrusted input: a metric's base name becomes a plot's
+	// file name (<base>.svg), so it must be a plain name (issue 13).
+	for _, m := range h.Metrics {
+		if b := BaseName(m); !plainName(b) {
+			return Header{}, fmt.Errorf("not a vrrpsim sweep runs.csv: metric column %q: base name %q is not a plain name; valid: letters, digits and '_', not starting with a digit", m, b)
+		}
+	}
+	return h, nil
+}
+
+// plainName reports whether s is a metric base name as vrrpsim writes them
+// (detect_s, failover_outage_s): ASCII letters, digits and '_', starting
+// with a letter. Such a name is safe as a file name.
+func plainName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // seedCol is the index of the seed column.
