@@ -26,6 +26,10 @@ type Dest struct {
 	Name   string
 	Addr   netip.AddrPort
 	Weight int // 0..65535; 0 quiesces: no new connections
+	// LastWeight is dest->last_weight: the latest non-zero weight, or the
+	// weight it was added with (__ip_vs_update_dest). mh builds its table
+	// from it, so a quiesced destination keeps its slots.
+	LastWeight int
 
 	Active   int // activeconns: connections in ESTABLISHED
 	Inactive int // inactconns: every other state, and all UDP
@@ -155,6 +159,7 @@ func (s *Service) Add(d *Dest) error {
 		}
 	}
 	d.svc, d.Available = s, true
+	d.LastWeight = d.Weight
 	s.Dests = append(s.Dests, nil)
 	copy(s.Dests[1:], s.Dests)
 	s.Dests[0] = d
@@ -183,6 +188,9 @@ func (s *Service) Remove(d *Dest) bool {
 // with add=0, then sched->upd_dest).
 func (s *Service) SetWeight(d *Dest, w int) {
 	d.Weight = w
+	if w != 0 {
+		d.LastWeight = w
+	}
 	if d.svc == s {
 		s.sched.UpdDest(s, d)
 	}
