@@ -1,0 +1,253 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"testing"
+)
+
+// handTCP builds an IPv4/TCP packet by hand with correct checksums.
+func handTCP(t testing.TB, src, dst netip.AddrPort, flags uint8, data []byte) []byte {
+	t.Helper()
+	p := make([]byte, 40+len(data))
+	p[0] = 0x45
+	binary.BigEndian.PutUint16(p[2:4], uint16(len(p)))
+	binary.BigEndian.PutUint16(p[6:8], ipDF)
+	p[8], p[9] = 64, ProtoTCP
+	s, d := src.Addr().As4(), dst.Addr().As4()
+	copy(p[12:16], s[:])
+	copy(p[16:20], d[:])
+	binary.BigEndian.PutUint16(p[20:22], src.Port())
+	binary.BigEndian.PutUint16(p[22:24], dst.Port())
+	binary.BigEndian.PutUint32(p[24:28], 1000)
+	p[32] = 5 << 4
+	p[33] = flags
+	binary.BigEndian.PutUint16(p[34:36], 65535)
+	copy(p[40:], data)
+	if err := SetChecksums(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func handUDP(t testing.TB, src, dst netip.AddrPort, data []byte, zeroSum bool) []byte {
+	t.Helper()
+	e := NewEncoder()
+	b, err := e.UDPPacket(IPv4Header{TTL: 64, Src: src.Addr(), Dst: dst.Addr()}, UDPHeader{SrcPort: src.Port(), DstPort: dst.Port()}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Clone(b)
+	if zeroSum {
+		b[26], b[27] = 0, 0
+	}
+	return b
+}
+
+var (
+	rwCli  = netip.MustParseAddrPort("192.0.2.10:40000")
+	rwVIP  = netip.MustParseAddrPort("10.0.0.100:80")
+	rwRIP  = netip.MustParseAddrPort("10.1.0.1:8080")
+	rwLIP  = netip.MustParseAddrPort("10.1.0.254:5001")
+	rwHigh = netip.MustParseAddrPort("255.255.255.255:65535")
+)
+
+// TestRewriteMatchesFullChecksum: the incremental update (RFC 1624, as
+// tcp_dnat_handler/udp_snat_handler use csum_replace) gives the same
+// octets as computing both checksums from scratch.
+func TestRewriteMatchesFullChecksum(t *testing.T) {
+	cases := []struct {
+		name     string
+		pkt      func(t *testing.T) []byte
+		dst, src netip.AddrPort // zero: leave
+	}{
+		{"tcp nat in (dnat)", func(t *testing.T) []byte { return handTCP(t, rwCli, rwVIP, TCPSyn, nil) }, rwRIP, netip.AddrPort{}},
+		{"tcp nat out (snat)", func(t *testing.T) []byte { return handTCP(t, rwRIP, rwCli, TCPSyn|TCPAck, []byte("x")) }, netip.AddrPort{}, rwVIP},
+		{"tcp fullnat in", func(t *testing.T) []byte { return handTCP(t, rwCli, rwVIP, TCPAck, []byte("GET / HTTP/1.0\r\n\r\n")) }, rwRIP, rwLIP},
+		{"tcp all ones", func(t *testing.T) []byte { return handTCP(t, rwCli, rwVIP, TCPAck, []byte{0xff}) }, rwHigh, rwHigh},
+		{"udp dnat", func(t *testing.T) []byte { return handUDP(t, rwCli, rwVIP, []byte("q"), false) }, rwRIP, netip.AddrPort{}},
+		{"udp snat odd data", func(t *testing.T) []byte { return handUDP(t, rwRIP, rwCli, []byte("abc"), false) }, netip.AddrPort{}, rwVIP},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := c.pkt(t)
+			if c.dst.IsValid() {
+				if err := RewriteDst(p, c.dst); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.src.IsValid() {
+				if err := RewriteSrc(p, c.src); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := VerifyChecksums(p); err != nil {
+				t.Fatalf("after rewrite: %v", err)
+			}
+			full := bytes.Clone(p)
+			if err := SetChecksums(full); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(p, full) {
+				t.Fatalf("incremental\n% x\nfull\n% x", p, full)
+			}
+			l, _ := ParseL4(p)
+			if c.dst.IsValid() && (netip.AddrFrom4([4]byte(p[16:20])) != c.dst.Addr() || l.DstPort != c.dst.Port()) {
+				t.Fatalf("dst %v:%d, want %v", netip.AddrFrom4([4]byte(p[16:20])), l.DstPort, c.dst)
+			}
+			if c.src.IsValid() && (netip.AddrFrom4([4]byte(p[12:16])) != c.src.Addr() || l.SrcPort != c.src.Port()) {
+				t.Fatalf("src %v:%d, want %v", netip.AddrFrom4([4]byte(p[12:16])), l.SrcPort, c.src)
+			}
+		})
+	}
+}
+
+// TestRewriteUDPDecodes: a rewritten datagram passes the Decoder's own UDP
+// checksum check, and a zero UDP checksum stays zero (RFC 768: none).
+func TestRewriteUDPDecodes(t *testing.T) {
+	for _, zero := range []bool{false, true} {
+		p := handUDP(t, rwCli, rwVIP, []byte("hello"), zero)
+		if err := RewriteDst(p, rwRIP); err != nil {
+			t.Fatal(err)
+		}
+		var f Frame
+		if err := NewDecoder().DecodeIPv4(p, &f); err != nil {
+			t.Fatalf("zero=%v: %v", zero, err)
+		}
+		if !f.HasUDP || f.UDP.DstPort != rwRIP.Port() || f.IP.Dst != rwRIP.Addr() {
+			t.Fatalf("zero=%v: decoded %+v %+v", zero, f.IP, f.UDP)
+		}
+		if got := binary.BigEndian.Uint16(p[26:28]); (got == 0) != zero {
+			t.Fatalf("zero=%v: checksum field 0x%04x", zero, got)
+		}
+	}
+}
+
+// TestDecTTL follows ip_decrease_ttl and decrement_ttl (ip_vs_xmit.c).
+func TestDecTTL(t *testing.T) {
+	for _, c := range []struct {
+		ttl     uint8
+		wantErr bool
+	}{{64, false}, {2, false}, {1, true}, {0, true}, {255, false}} {
+		p := handTCP(t, rwCli, rwVIP, TCPSyn, nil)
+		p[8] = c.ttl
+		_ = SetChecksums(p)
+		err := DecTTL(p)
+		if c.wantErr {
+			if !errors.Is(err, ErrTTLExpired) || p[8] != c.ttl {
+				t.Fatalf("ttl %d: err %v, ttl now %d", c.ttl, err, p[8])
+			}
+			continue
+		}
+		if err != nil || p[8] != c.ttl-1 {
+			t.Fatalf("ttl %d: err %v, ttl now %d", c.ttl, err, p[8])
+		}
+		if err := VerifyChecksums(p); err != nil {
+			t.Fatalf("ttl %d: %v", c.ttl, err)
+		}
+	}
+}
+
+// TestAppendIPIP follows ip_vs_tunnel_xmit: outer TOS, TTL and DF from the
+// inner header, protocol 4, the inner packet untouched after it.
+func TestAppendIPIP(t *testing.T) {
+	inner := handTCP(t, rwCli, rwVIP, TCPSyn, nil)
+	inner[1] = 0x28 // DSCP AF11
+	_ = SetChecksums(inner)
+	src, to := netip.MustParseAddr("10.1.0.254"), netip.MustParseAddr("10.1.0.1")
+	out, err := AppendIPIP(make([]byte, 0, 64), src, to, 7, inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The outer header is read by hand: checkIPv4 is ip_rcv_core's check.
+	if n, err := checkIPv4(out); err != nil || n != len(out) {
+		t.Fatalf("outer header: %v (total %d of %d)", err, n, len(out))
+	}
+	if out[9] != ProtoIPIP || netip.AddrFrom4([4]byte(out[12:16])) != src || netip.AddrFrom4([4]byte(out[16:20])) != to ||
+		out[8] != 64 || out[1] != 0x28 || binary.BigEndian.Uint16(out[4:6]) != 7 {
+		t.Fatalf("outer header % x", out[:20])
+	}
+	if binary.BigEndian.Uint16(out[6:8]) != ipDF {
+		t.Fatalf("outer flags 0x%04x, want DF copied", binary.BigEndian.Uint16(out[6:8]))
+	}
+	if !bytes.Equal(out[20:], inner) {
+		t.Fatal("inner packet changed")
+	}
+	var in Frame
+	if err := NewDecoder().DecodeIPv4(out[20:], &in); err != nil || in.IP.Dst != rwVIP.Addr() {
+		t.Fatalf("inner: %v %+v", err, in.IP)
+	}
+	if _, err := AppendIPIP(nil, src, to, 1, inner[:10]); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("short inner: %v", err)
+	}
+}
+
+// TestParseL4Rejects: what ip_vs_in hands back to the stack untouched.
+func TestParseL4Rejects(t *testing.T) {
+	good := handTCP(t, rwCli, rwVIP, TCPSyn, nil)
+	frag := bytes.Clone(good)
+	binary.BigEndian.PutUint16(frag[6:8], 3) // fragment offset 3
+	badOff := bytes.Clone(good)
+	badOff[32] = 15 << 4
+	icmp := bytes.Clone(good)
+	icmp[9] = ProtoICMP
+	cases := []struct {
+		name string
+		pkt  []byte
+		want error
+	}{
+		{"short", good[:19], ErrTruncated},
+		{"tcp short", good[:30], ErrTruncated},
+		{"fragment", frag, ErrUnsupported},
+		{"tcp data offset", badOff, ErrBadLength},
+		{"icmp", icmp, ErrUnsupported},
+	}
+	for _, c := range cases {
+		if _, err := ParseL4(c.pkt); !errors.Is(err, c.want) {
+			t.Errorf("%s: err %v, want %v", c.name, err, c.want)
+		}
+	}
+	l, err := ParseL4(good)
+	if err != nil || l.Flags != TCPSyn || l.SrcPort != rwCli.Port() || l.DstPort != rwVIP.Port() || l.HeaderLen != 20 {
+		t.Fatalf("good: %+v %v", l, err)
+	}
+}
+
+func FuzzRewrite(f *testing.F) {
+	f.Add(handTCP(f, rwCli, rwVIP, TCPSyn, nil), uint16(8080))
+	f.Add(handUDP(f, rwCli, rwVIP, []byte("x"), false), uint16(53))
+	f.Add(handUDP(f, rwCli, rwVIP, []byte("x"), true), uint16(0))
+	f.Fuzz(func(t *testing.T, pkt []byte, port uint16) {
+		ok := VerifyChecksums(pkt) == nil
+		to := netip.AddrPortFrom(rwRIP.Addr(), port)
+		if err := RewriteDst(pkt, to); err != nil {
+			return
+		}
+		if err := RewriteSrc(pkt, to); err != nil {
+			t.Fatalf("dst rewrite worked, src did not: %v", err)
+		}
+		if ok {
+			if err := VerifyChecksums(pkt); err != nil {
+				t.Fatalf("valid packet broken by rewrite: %v", err)
+			}
+		}
+		_ = DecTTL(pkt)
+		_, _ = AppendIPIP(nil, rwRIP.Addr(), rwRIP.Addr(), 1, pkt)
+	})
+}
+
+func BenchmarkRewriteDst(b *testing.B) {
+	p := handTCP(b, rwCli, rwVIP, TCPAck, make([]byte, 100))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		to := rwRIP
+		if i&1 == 1 {
+			to = rwVIP
+		}
+		if err := RewriteDst(p, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
