@@ -53,6 +53,10 @@ type Dest struct {
 // Conns is ip_vs_dest_totalconns: active plus inactive connections.
 func (d *Dest) Conns() int { return d.Active + d.Inactive }
 
+// connOverhead is ip_vs_dest_conn_overhead (include/net/ip_vs.h): an
+// inactive connection weighs 1/256 of an active one.
+func connOverhead(d *Dest) int { return d.Active<<8 + d.Inactive }
+
 // Flags are the scheduler flags of a service (IP_VS_SVC_F_SCHED1..3),
 // named as ipvsadm -b and keepalived's lvs_sched flags name them.
 type Flags uint8
@@ -196,6 +200,16 @@ func (s *Service) SetWeight(d *Dest, w int) {
 	}
 }
 
+// SetThresholds changes d's connection thresholds, as ipvsadm -e -x -y
+// does: __ip_vs_update_dest clears the overload flag when the new upper
+// threshold is 0 or above the old one.
+func SetThresholds(d *Dest, upper, lower int) {
+	if upper == 0 || upper > d.UThreshold {
+		d.Overloaded = false
+	}
+	d.UThreshold, d.LThreshold = upper, lower
+}
+
 // Schedule picks a destination for a new connection (nil: none).
 func (s *Service) Schedule(r *Request) *Dest { return s.sched.Schedule(s, r) }
 
@@ -217,14 +231,20 @@ func Bind(d *Dest) {
 	checkOverload(d)
 }
 
-// BindTemplate counts a persistence template on d.
-func BindTemplate(d *Dest) { d.Persist++ }
+// BindTemplate counts a persistence template on d. ip_vs_bind_dest runs
+// the overload check for templates too (on active+inactive only).
+func BindTemplate(d *Dest) {
+	d.Persist++
+	checkOverload(d)
+}
 
-// UnbindTemplate releases a persistence template.
+// UnbindTemplate releases a persistence template; ip_vs_unbind_dest runs
+// the hysteresis for templates as for connections.
 func UnbindTemplate(d *Dest) {
 	if d.Persist > 0 {
 		d.Persist--
 	}
+	relieveOverload(d)
 }
 
 func checkOverload(d *Dest) {
@@ -263,6 +283,13 @@ func Unbind(d *Dest, active bool) {
 	} else if d.Inactive > 0 {
 		d.Inactive--
 	}
+	relieveOverload(d)
+}
+
+// relieveOverload is the tail of ip_vs_unbind_dest: the overload flag
+// clears below LThreshold if set, else below 3/4 of UThreshold if set,
+// else at once.
+func relieveOverload(d *Dest) {
 	switch {
 	case d.LThreshold != 0:
 		if d.Conns() < d.LThreshold {
@@ -284,8 +311,15 @@ func New(name string, rnd Rand) (Scheduler, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown scheduler %q; valid: %s", name, strings.Join(Names, ", "))
 	}
-	return mk(rnd), nil
+	s := mk(rnd)
+	if _, ok := s.(randomised); ok && rnd == nil {
+		return nil, fmt.Errorf("scheduler %q draws random numbers and needs the run's random stream (got none)", name)
+	}
+	return s, nil
 }
+
+// randomised marks the schedulers that draw from their Rand (twos).
+type randomised interface{ drawsRandom() }
 
 // Names lists the schedulers the kernel ships, in ipvsadm(8)'s order.
 var Names = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"}
