@@ -110,3 +110,20 @@ func hsiphash32(v uint32, key hsipKey) uint32 {
 	binary.LittleEndian.PutUint32(b[:], v)
 	return uint32(sipHash(1, 3, key.k0, key.k1, b[:]))
 }
+
+// hashPort is the port sh and mh hash with the -port flag
+// (ip_vs_sh_get_port, ip_vs_mh_get_port): the source port of TCP, UDP and
+// SCTP; 0 for any other protocol.
+func hashPort(r *Request) uint16 {
+	switch r.Proto {
+	case 6, 17, 132: // IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP
+		return r.Client.Port()
+	}
+	return 0
+}
+
+// hashUnavailable is is_unavailable of ip_vs_sh.c and ip_vs_mh.c: a
+// destination takes no new connection at weight 0 or when overloaded.
+func hashUnavailable(d *Dest) bool {
+	return d.Weight <= 0 || d.Overloaded
+}
