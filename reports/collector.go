@@ -73,6 +73,8 @@ type Collector struct {
 	frames   map[string]*frameCount
 	kept     []Frame
 	notesCnt int
+
+	lb *lbLog // load balancing (lb.go)
 }
 
 type nodeInst struct{ node, inst string }
@@ -183,6 +185,7 @@ func NewCollectorWith(o Options) *Collector {
 		flows:     make(map[flowKey]*flowLog),
 		drops:     make(map[dropKey]int),
 		frames:    make(map[string]*frameCount),
+		lb:        newLBLog(),
 	}
 }
 
@@ -210,6 +213,7 @@ func (c *Collector) Trace(r *sim.Record) {
 		if c.opts.Frames {
 			c.kept = append(c.kept, Frame{At: r.At, Segment: r.Node, Port: r.Comp, Data: append([]byte(nil), r.Frame...)})
 		}
+		c.lb.onFrame(r)
 	case sim.KindState:
 		c.onState(r)
 	case sim.KindAdvert:
@@ -222,12 +226,19 @@ func (c *Collector) Trace(r *sim.Record) {
 			c.neighKey = append(c.neighKey, k)
 		}
 		c.neigh[k] = append(c.neigh[k], neighChange{seq: c.seq, at: r.At, iface: r.Comp, mac: r.MAC, from: r.From, to: r.To, reason: r.Reason})
+		c.lb.onNeigh(c, r)
 	case sim.KindFDB:
 		c.fdb = append(c.fdb, fdbChange{at: r.At, segment: r.Node, mac: r.MAC, from: r.From, to: r.To, reason: r.Reason})
 	case sim.KindFlow:
 		c.onFlow(r)
 	case sim.KindDrop:
 		c.drops[dropKey{r.Node, r.Comp, r.Reason}]++
+	case sim.KindConn:
+		c.lb.onConn(r)
+	case sim.KindIPVS:
+		c.lb.onIPVS(c, r)
+	case sim.KindServe:
+		c.lb.onServe(c, r)
 	case sim.KindNote:
 		c.notesCnt++
 		if r.Event == "iface" {

@@ -39,9 +39,18 @@ const (
 	// entry for IP holds a MAC of node PointsTo, or a virtual MAC of an
 	// instance PointsTo is master of at that time.
 	ExpectARPPointsTo
+	// ExpectShare: every real server of Director's virtual service Service
+	// got a share of its connections within Tolerance of its weight's share.
+	ExpectShare
+	// ExpectFailedAtMost: Flow (every client flow if "") had at most N
+	// failed connections.
+	ExpectFailedAtMost
+	// ExpectNoBypass: no packet for a VIP reached a real server without a
+	// director.
+	ExpectNoBypass
 )
 
-var expectKindNames = [...]string{"?", "master_at", "master_after", "no_split_brain", "split_brain_at_most", "lost_at_most", "outage_at_most", "transitions_at_most", "arp_points_to"}
+var expectKindNames = [...]string{"?", "master_at", "master_after", "no_split_brain", "split_brain_at_most", "lost_at_most", "outage_at_most", "transitions_at_most", "arp_points_to", "share", "failed_connections_at_most", "no_bypass"}
 
 func (k ExpectKind) String() string {
 	if k > 0 && int(k) < len(expectKindNames) {
@@ -68,6 +77,9 @@ type Expectation struct {
 	Host      string
 	IP        netip.Addr
 	PointsTo  string
+	// share
+	Director, Service string
+	Tolerance         float64
 }
 
 // ExpectResult is the verdict on one expectation.
@@ -122,6 +134,12 @@ func (r *Report) evaluate(e *Expectation) (bool, string) {
 		return r.checkFlows(e)
 	case ExpectTransitionsAtMost:
 		return r.checkTransitions(e)
+	case ExpectShare:
+		return r.checkShare(e.Director, e.Service, e.Tolerance)
+	case ExpectFailedAtMost:
+		return r.checkFailed(e.Flow, e.N)
+	case ExpectNoBypass:
+		return r.checkNoBypass()
 	case ExpectARPPointsTo:
 		t := e.At
 		when := ""

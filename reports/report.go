@@ -79,6 +79,7 @@ type Report struct {
 	FDB             []FDBSegment      `json:"fdb"`
 	Drops           []Drop            `json:"drops"`
 	Frames          []FrameStats      `json:"frames"`
+	LB              *LBReport         `json:"load_balancing,omitempty"`
 	Expectations    []ExpectResult    `json:"expectations"`
 
 	a *analysis // what Evaluate needs beyond the exported metrics
@@ -278,6 +279,7 @@ func (c *Collector) Report(m Meta) *Report {
 		Seed:         m.Seed,
 		Duration:     Seconds(end),
 		Expectations: []ExpectResult{},
+		LB:           c.lb.report(),
 		a:            a,
 	}
 	disruptive := make(map[string]bool, len(m.Disruptive))

@@ -196,6 +196,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("  no entry moved\n")
 	}
 
+	if r.LB != nil {
+		var lb strings.Builder
+		writeLBText(&lb, r.LB)
+		b.WriteString(lb.String())
+	}
+
 	if len(r.Drops) > 0 {
 		p("\nDrops\n")
 		for _, d := range r.Drops {

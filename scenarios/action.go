@@ -39,6 +39,7 @@ var actionKinds = []ActionKind{
 	ActPortDown, ActPortUp, ActPartition, ActHeal, ActImpair, ActBlock,
 	ActUnblock, ActSetPriority, ActFailScript, ActRecoverScript,
 	ActFailInterface, ActRecoverInterface, ActInject,
+	ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer,
 }
 
 // Block classes: which frames a block drops.
@@ -66,6 +67,13 @@ type Action struct {
 	To    string // block: only frames to this node
 	ID    string // block / unblock: name of the block
 	Frame *Frame // inject
+	// Load balancing (lb.go).
+	Port          int           // *_service
+	How           string        // fail_service: refuse or blackhole
+	ResponseTime  time.Duration // slow_service
+	VirtualServer string        // set_weight, *_real_server: "ADDR PORT" as written
+	RealServer    string        // node name or "ADDR PORT"
+	Weight        int           // set_weight, add_real_server
 }
 
 // String is the canonical text of an action. Reports print it and an
@@ -124,6 +132,9 @@ func (a Action) String() string {
 		if a.From != "" {
 			s += " from " + a.From
 		}
+		return s
+	}
+	if s := lbActionString(a); s != "" {
 		return s
 	}
 	return k

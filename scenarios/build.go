@@ -79,7 +79,7 @@ func nodeMAC(ni, ii int, given [6]byte) wire.MAC {
 }
 
 func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
-	cfg := node.Config{Name: sn.Name, Forwarding: sn.Forwarding, ArpAnnounce: sn.ARPAnnounce,
+	cfg := node.Config{Name: sn.Name, Forwarding: sn.Forwarding, ArpAnnounce: sn.ARPAnnounce, ArpIgnore: sn.ARPIgnore,
 		ClockDrift: sn.ClockDrift, TimerJitter: sn.TimerJitter}
 	if sn.ClockDriftRandom > 0 {
 		// Uniform in [-N, +N] ppm from the node's own stream: adding a
@@ -110,9 +110,16 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 		if seg == nil {
 			return nil, fmt.Errorf("%s: interface %s: no segment %q", ifc.Pos, ifc.Name, ifc.Segment)
 		}
-		if _, err := n.AddInterface(ifc.Name, nodeMAC(ni, ii, ifc.MAC), ifc.Addresses, seg, acfg); err != nil {
+		i, err := n.AddInterface(ifc.Name, nodeMAC(ni, ii, ifc.MAC), ifc.Addresses, seg, acfg)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %v", ifc.Pos, err)
 		}
+		if err := i.SetARPSysctls(ifc.ARPIgnore, ifc.ARPAnnounce); err != nil {
+			return nil, fmt.Errorf("%s: %v", ifc.Pos, err)
+		}
+	}
+	if err := w.buildLB(n, sn); err != nil {
+		return nil, err
 	}
 	for _, in := range sn.VRRP {
 		if _, err := n.AddVRRP(vrrpConfig(in)); err != nil {

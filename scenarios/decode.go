@@ -124,7 +124,7 @@ func (d *decoder) script(e entry) *Script {
 	return sc
 }
 
-var nodeKeys = []string{"kind", "interfaces", "routes", "vrrp", "sync_groups", "traffic", "arp", "arp_announce", "forwarding", "clock_drift", "timer_jitter"}
+var nodeKeys = []string{"kind", "interfaces", "routes", "vrrp", "sync_groups", "traffic", "arp", "arp_announce", "arp_ignore", "forwarding", "clock_drift", "timer_jitter", "virtual_server", "services"}
 
 var nodeKinds = []string{string(KindRouter), string(KindHost), string(KindServer)}
 
@@ -146,7 +146,9 @@ func (d *decoder) node(e entry) *Node {
 		nd.Forwarding = v
 	}
 	for _, ie := range d.defined(d.named(o.node("interfaces"), path+".interfaces", "interfaces of "+e.key), "interface") {
-		nd.Interfaces = append(nd.Interfaces, d.iface(ie, nd, path+".interfaces."+ie.key))
+		if ifc := d.iface(ie, nd, path+".interfaces."+ie.key); ifc != nil {
+			nd.Interfaces = append(nd.Interfaces, ifc)
+		}
 	}
 	for i, rn := range d.items(o.node("routes"), path+".routes", "routes of "+e.key) {
 		if r := d.route(rn, fmt.Sprintf("%s.routes.%d", path, i), e.key); r != nil {
@@ -203,15 +205,61 @@ func (d *decoder) node(e entry) *Node {
 	if v, ok := o.duration("timer_jitter"); ok {
 		nd.TimerJitter = v
 	}
+	if v, ok := o.intIn("arp_ignore", 0, 8); ok {
+		nd.ARPIgnore = d.arpIgnore(o.at("arp_ignore"), int(v))
+	}
+	if o.has("virtual_server") && nd.Kind != KindRouter && nd.Kind != "" {
+		d.add(o.keyAt("virtual_server"), "virtual_server in node %s of kind %s; valid: a director is a node of kind router", e.key, nd.Kind)
+	}
+	for _, ve := range d.defined(d.named(o.node("virtual_server"), path+".virtual_server", "virtual_server of "+e.key), "virtual_server") {
+		nd.VirtualServers = append(nd.VirtualServers, d.virtualServer(ve, nd, path+".virtual_server."+ve.key))
+	}
+	ports := map[int]bool{}
+	for i, sn := range d.items(o.node("services"), path+".services", "services of "+e.key) {
+		if sv := d.service(sn, fmt.Sprintf("%s.services.%d", path, i), e.key); sv != nil {
+			if ports[sv.Port] {
+				d.add(sv.Pos, "port %d of %s is served twice; valid: one service per port", sv.Port, e.key)
+			}
+			ports[sv.Port] = true
+			nd.Services = append(nd.Services, sv)
+		}
+	}
 	return nd
 }
 
-var ifaceKeys = []string{"segment", "address", "addresses", "gateway", "mac"}
+// arpIgnore checks an arp_ignore value: the modes Linux's arp_ignore()
+// implements that vrrpsim models.
+func (d *decoder) arpIgnore(p Pos, v int) int {
+	switch v {
+	case 0, 1, 2, 8:
+	default:
+		d.add(p, "arp_ignore %d is not modelled; valid: 0 (reply for any local address), 1 (only for addresses on the incoming interface), 2 (1, and the sender on that subnet), 8 (never reply)", v)
+	}
+	return v
+}
+
+var ifaceKeys = []string{"segment", "address", "addresses", "gateway", "mac", "arp_ignore", "arp_announce"}
+
+// Devices with no segment: their addresses are local to the node.
+const (
+	DevLoopback = "lo"
+	DevTunnel   = "tunl0"
+)
 
 func (d *decoder) iface(e entry, nd *Node, path string) *Interface {
 	ifc := &Interface{Pos: e.keyPos, Name: e.key}
 	what := "interface " + e.key + " of " + nd.Name
+	if e.key == DevLoopback || e.key == DevTunnel {
+		d.device(e, nd, path, what)
+		return nil
+	}
 	o := d.object(e.val, path, what, ifaceKeys)
+	if v, ok := o.intIn("arp_ignore", 0, 8); ok {
+		ifc.ARPIgnore = d.arpIgnore(o.at("arp_ignore"), int(v))
+	}
+	if v, ok := o.intIn("arp_announce", 0, 2); ok {
+		ifc.ARPAnnounce = int(v)
+	}
 	if v, ok := o.str("segment"); ok {
 		ifc.Segment = v
 		d.ref(o.at("segment"), refSegment, v, "", what)
@@ -514,21 +562,23 @@ func (d *decoder) arp(n ast.Node, path, node string, a *ARPConfig) {
 var flowKeys = map[FlowKind][]string{
 	FlowPing:   {"name", "to", "interval", "size", "timeout", "start", "stop"},
 	FlowStream: {"name", "to", "rate", "size", "port", "start", "stop"},
+	FlowHTTP:   httpKeys,
 }
 
 func (d *decoder) flow(n ast.Node, path, node string, counts map[FlowKind]int) *Flow {
 	what := "traffic of " + node
-	outer := d.object(n, path, what, []string{"name", "ping", "stream"})
-	var kind FlowKind
-	switch {
-	case outer.has("ping") && !outer.has("stream"):
-		kind = FlowPing
-	case outer.has("stream") && !outer.has("ping"):
-		kind = FlowStream
-	default:
-		d.add(outer.pos, "each traffic entry of %s needs exactly one source; valid: ping: {...} or stream: {...}", node)
+	outer := d.object(n, path, what, []string{"name", "ping", "stream", "http"})
+	var kinds []FlowKind
+	for _, k := range []FlowKind{FlowPing, FlowStream, FlowHTTP} {
+		if outer.has(string(k)) {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) != 1 {
+		d.add(outer.pos, "each traffic entry of %s needs exactly one source; valid: ping: {...}, stream: {...} or http: {...}", node)
 		return nil
 	}
+	kind := kinds[0]
 	counts[kind]++
 	f := &Flow{Pos: outer.pos, Node: node, Kind: kind, Name: fmt.Sprintf("%s/%s-%d", node, kind, counts[kind])}
 	what = string(kind) + " of " + node
@@ -542,7 +592,17 @@ func (d *decoder) flow(n ast.Node, path, node string, counts map[FlowKind]int) *
 		}
 		f.Name = v
 	}
-	if v, ok := o.addr("to"); ok {
+	if kind == FlowHTTP {
+		if s, ok := o.str("to"); ok {
+			if ap, ok := parseAddrPort(s); ok {
+				f.To, f.ToPort = ap.Addr(), int(ap.Port())
+			} else {
+				o.bad("to", "bad destination %q for %s; valid: ADDRESS:PORT like 10.0.0.100:80", s, what)
+			}
+		} else if !o.has("to") {
+			o.missing(o.pos, "missing key \"to\" in %s; valid: to: ADDRESS:PORT", what)
+		}
+	} else if v, ok := o.addr("to"); ok {
 		f.To = v
 	} else if !o.has("to") {
 		o.missing(o.pos, "missing key \"to\" in %s; valid: to: IPv4 ADDRESS", what)
@@ -589,6 +649,8 @@ func (d *decoder) flow(n ast.Node, path, node string, counts map[FlowKind]int) *
 		if v, ok := o.intIn("port", 1, 65535); ok {
 			f.Port = int(v)
 		}
+	case FlowHTTP:
+		d.httpFlow(o, f, what)
 	}
 	return f
 }
@@ -778,6 +840,8 @@ func (d *decoder) action(k ActionKind, n ast.Node, path string, p Pos) Action {
 		} else {
 			a.Frame = d.frame(o.node("frame"), path+".frame", what)
 		}
+	default:
+		d.lbAction(&a, k, n, path, what, name)
 	}
 	switch k {
 	case ActPortDown, ActPortUp, ActImpair:

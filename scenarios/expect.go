@@ -55,6 +55,7 @@ type Expectation struct {
 	Max        time.Duration
 	Instance   string
 	ARP        *ARPWant
+	Share      *ShareWant // share (lb.go)
 
 	afterPos Pos
 }
@@ -116,12 +117,25 @@ func (e Expectation) String() string {
 			return when + "arp"
 		}
 		return fmt.Sprintf("%s%s ARP %s points to %s", when, e.ARP.Host, e.ARP.IP, e.ARP.PointsTo)
+	case ExpectShare:
+		if e.Share == nil {
+			return when + "share"
+		}
+		return fmt.Sprintf("%s%s virtual_server %s: every real server's share within %g of its weight's", when, e.Share.Director, e.Share.VirtualServer, e.Share.Tolerance)
+	case ExpectFailedAtMost:
+		if e.Flow != "" {
+			return fmt.Sprintf("%sflow %s failed connections at most %d", when, e.Flow, e.Count)
+		}
+		return fmt.Sprintf("%sfailed connections at most %d", when, e.Count)
+	case ExpectNoBypass:
+		return when + "no bypass of the director"
 	}
 	return when + string(e.Kind)
 }
 
 var expectKeys = []string{"at", "after", "within", "by", "master", "no_split_brain", "split_brain_at_most",
-	"flow", "lost_at_most", "outage_at_most", "transitions_at_most", "instance", "arp"}
+	"flow", "lost_at_most", "outage_at_most", "transitions_at_most", "instance", "arp",
+	"share", "failed_connections_at_most", "no_bypass"}
 
 // expectShapes lists, per kind, the keys that go with it.
 var expectShapes = []struct {
@@ -136,6 +150,9 @@ var expectShapes = []struct {
 	{ExpectOutageAtMost, "outage_at_most", []string{"outage_at_most", "flow"}},
 	{ExpectTransitionsAtMost, "transitions_at_most", []string{"transitions_at_most", "instance", "after", "within"}},
 	{ExpectARP, "arp", []string{"arp", "by", "after", "within"}},
+	{ExpectShare, "share", []string{"share"}},
+	{ExpectFailedAtMost, "failed_connections_at_most", []string{"failed_connections_at_most", "flow"}},
+	{ExpectNoBypass, "no_bypass", []string{"no_bypass"}},
 }
 
 func (d *decoder) expectation(n ast.Node, path string) *Expectation {
@@ -237,6 +254,19 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 		w.IP, _ = ao.addr("ip")
 		w.PointsTo, _ = ao.str("points_to")
 		e.ARP = w
+	case ExpectShare:
+		e.Share = d.shareWant(o, path)
+	case ExpectFailedAtMost:
+		if v, ok := o.intIn("failed_connections_at_most", 0, 1<<40); ok {
+			e.Count = int(v)
+		}
+		if v, ok := o.str("flow"); ok {
+			e.Flow = v
+		}
+	case ExpectNoBypass:
+		if v, ok := o.boolean("no_bypass"); ok && !v {
+			o.bad("no_bypass", "false asserts nothing; valid: true, or remove the expectation")
+		}
 	}
 	return e
 }

@@ -26,6 +26,9 @@ type Scenario struct {
 	Nodes       []*Node
 	Timeline    []*Event
 	Expect      []*Expectation
+	// Warnings are things the run will do that the author may not expect
+	// (a DR real server without the VIP on lo...); the file still loads.
+	Warnings []Warning
 
 	// The source and overrides it was loaded from, so Set can re-load.
 	file      string
@@ -107,6 +110,18 @@ type Node struct {
 	// TimerJitter adds a uniform 0..TimerJitter delay to each timer, as
 	// scheduling latency does on a real box.
 	TimerJitter time.Duration
+	// ARPIgnore is net.ipv4.conf.all.arp_ignore (0, 1, 2 or 8).
+	ARPIgnore int
+	// Loopback and Tunnel are the addresses on lo and tunl0 (interfaces
+	// named so, with no segment): the VIP of LVS-DR and LVS-TUN real
+	// servers.
+	Loopback, Tunnel []netip.Prefix
+	HasTunnel        bool // a tunl0 interface was written
+	// VirtualServers are keepalived virtual_server blocks (directors:
+	// routers only), in file order.
+	VirtualServers []*VirtualServer
+	// Services are the TCP services a server answers.
+	Services []*Service
 }
 
 // Interface is a node's attachment to a segment.
@@ -117,6 +132,9 @@ type Interface struct {
 	Addresses []netip.Prefix // "address:" and/or "addresses:"; first is primary
 	Gateway   netip.Addr     // hosts and servers: default route
 	MAC       [6]byte        // zero: derived by the builder
+	// ARPIgnore and ARPAnnounce are net.ipv4.conf.IFACE.arp_ignore and
+	// arp_announce; Linux applies the higher of these and the node's.
+	ARPIgnore, ARPAnnounce int
 }
 
 // Route is a static route.
@@ -241,6 +259,7 @@ type FlowKind string
 const (
 	FlowPing   FlowKind = "ping"   // ICMP echo request every Interval, like ping -i
 	FlowStream FlowKind = "stream" // UDP datagrams at Rate per second
+	FlowHTTP   FlowKind = "http"   // TCP connections (HTTP/1.0 GET) at Rate per second
 )
 
 // Flow is a traffic source on a host. Its name defaults to "NODE/KIND-N"
@@ -258,6 +277,14 @@ type Flow struct {
 	Size     int           // payload bytes: ping default 56, stream default 100
 	Start    sim.Time      // default 0
 	Stop     sim.Time      // 0 = until the end of the run
+	// http: To:ToPort, Rate new connections per second, evenly spaced or
+	// Poisson, from Sources client addresses (see SourceAddrs), each
+	// connection given up after ConnectTimeout, GET Path.
+	ToPort         int
+	Arrival        string
+	Sources        int
+	ConnectTimeout time.Duration
+	Path           string
 }
 
 // Event is one timeline entry: an action at a virtual time.

@@ -58,6 +58,8 @@ func (d *decoder) validate(s *Scenario) {
 	d.checkInstanceNames(s)
 	d.checkTimeline(s, ix)
 	d.checkExpect(s, ix)
+	d.checkLB(s, ix)
+	s.Warnings = d.warnings
 }
 
 // checkInstanceNames: reports and expectations name a virtual router by

@@ -33,6 +33,9 @@ type decoder struct {
 	unblocks   []unblockCheck
 	scriptUses []scriptUse
 	ports      []portCheck
+	services   []serviceUse // lb.go
+	lbRefs     []lbRef      // lb.go
+	warnings   []Warning    // lb.go
 
 	// For override error messages: the valid keys (or names, or list
 	// indexes) at each path visited, and which overrides landed.

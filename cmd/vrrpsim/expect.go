@@ -32,6 +32,15 @@ func expectations(sc *scenarios.Scenario) []reports.Expectation {
 			x.Kind = reports.ExpectOutageAtMost
 		case scenarios.ExpectTransitionsAtMost:
 			x.Kind = reports.ExpectTransitionsAtMost
+		case scenarios.ExpectShare:
+			x.Kind = reports.ExpectShare
+			if e.Share != nil {
+				x.Director, x.Service, x.Tolerance = e.Share.Director, e.Share.VirtualServer, e.Share.Tolerance
+			}
+		case scenarios.ExpectFailedAtMost:
+			x.Kind = reports.ExpectFailedAtMost
+		case scenarios.ExpectNoBypass:
+			x.Kind = reports.ExpectNoBypass
 		case scenarios.ExpectARP:
 			x.Kind = reports.ExpectARPPointsTo
 			if e.ARP != nil {
