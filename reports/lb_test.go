@@ -133,7 +133,7 @@ func TestLBCollector(t *testing.T) {
 	if cs.Connections != 4 || cs.OK != 3 || cs.Timeout != 1 {
 		t.Errorf("client %+v", cs)
 	}
-	if p50 := sim.Time(*cs.P50); p50 < 3*sim.Millisecond || p50 > 3*sim.Millisecond+3*sim.Millisecond/64 {
+	if p50 := sim.Time(*cs.P50); p50 < 3*sim.Millisecond-3*sim.Millisecond/64 || p50 > 3*sim.Millisecond+3*sim.Millisecond/64 {
 		t.Errorf("p50 %v, want 3 ms within 1/64", p50)
 	}
 	if lb.BypassPackets != 2 || lb.Servers[0].VIPPackets != 3 || lb.Servers[0].BypassFrom[0].Name != "gw" {
