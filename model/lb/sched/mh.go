@@ -40,8 +40,8 @@ type mhSetup struct {
 
 // MH is the mh scheduler.
 type MH struct {
-	lookup []*Dest    // mhTabSize slots; nil while no weight is set
-	setup  []mhSetup  // per destination, in list order; reused
+	lookup []*Dest   // mhTabSize slots; nil while no weight is set
+	setup  []mhSetup // per destination, in list order; reused
 	used   [(mhTabSize + 63) / 64]uint64
 	gcd    int
 	rshift int
