@@ -151,7 +151,8 @@ func WriteHTML(w io.Writer, pg Page) error {
 	if err != nil {
 		return err
 	}
-	titles := map[string]string{"state": "VRRP state timeline", "arp": "ARP and FDB convergence", "traffic": "Traffic delivered and lost"}
+	titles := map[string]string{"state": "VRRP state timeline", "arp": "ARP and FDB convergence", "traffic": "Traffic delivered and lost",
+		"load": "New connections per real server", "latency": "Connection latency (CDF)"}
 	for _, im := range imgs {
 		// The SVG is our own output: gonum escapes every text it draws.
 		v.Plots = append(v.Plots, inlinePlot{ID: "plot-" + im.Name, Title: titles[im.Name], SVG: template.HTML(InlineSVG(im.Data))})

@@ -15,12 +15,13 @@ type Set struct {
 	State   StateData
 	ARP     ARPData
 	Traffic TrafficData
+	LB      *LBData // nil: the run had no load balancing
 }
 
 // FromRun derives every plot's series from a report and the collector
 // that made it.
 func FromRun(r *reports.Report, c *reports.Collector) Set {
-	return Set{Title: r.Scenario, State: State(r), ARP: ARP(r, c), Traffic: Traffic(r, c)}
+	return Set{Title: r.Scenario, State: State(r), ARP: ARP(r, c), Traffic: Traffic(r, c), LB: LB(r, c)}
 }
 
 // Titles of the three plots.
@@ -44,14 +45,25 @@ type Image struct {
 // Render draws the three plots in format.
 func (s Set) Render(format Format, dpi int) ([]Image, error) {
 	var out []Image
-	for _, p := range []struct {
+	type job struct {
 		name   string
 		render func() ([]byte, error)
-	}{
+	}
+	jobs := []job{
 		{"state", func() ([]byte, error) { return s.State.Render(s.stateTitle(), format, dpi) }},
 		{"arp", func() ([]byte, error) { return s.ARP.Render(s.arpTitle(), format, dpi) }},
 		{"traffic", func() ([]byte, error) { return s.Traffic.Render(s.trafficTitle(), format, dpi) }},
-	} {
+	}
+	if s.LB != nil {
+		jobs = append(jobs,
+			job{"load", func() ([]byte, error) {
+				return s.LB.RenderLoad(join(s.Title, "new connections per real server"), format, dpi)
+			}},
+			job{"latency", func() ([]byte, error) {
+				return s.LB.RenderLatency(join(s.Title, "connection latency CDF"), format, dpi)
+			}})
+	}
+	for _, p := range jobs {
 		b, err := p.render()
 		if err != nil {
 			return nil, fmt.Errorf("%s plot: %w", p.name, err)
@@ -84,14 +96,19 @@ func (s Set) WriteDir(dir string, format Format, dpi int) ([]string, error) {
 		}
 		written = append(written, path)
 	}
-	for _, f := range []struct {
+	type csvFile struct {
 		name  string
 		write func(io.Writer) error
-	}{
+	}
+	csvs := []csvFile{
 		{"state.csv", s.State.WriteCSV},
 		{"arp.csv", s.ARP.WriteCSV},
 		{"traffic.csv", s.Traffic.WriteCSV},
-	} {
+	}
+	if s.LB != nil {
+		csvs = append(csvs, csvFile{"load.csv", s.LB.WriteLoadCSV}, csvFile{"latency.csv", s.LB.WriteLatencyCSV})
+	}
+	for _, f := range csvs {
 		path := filepath.Join(dir, f.name)
 		if err := reports.WriteFileAtomic(path, f.write); err != nil {
 			return written, err
