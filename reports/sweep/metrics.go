@@ -29,6 +29,10 @@ type Metric struct {
 //     it counts whole: what the failover cost the host; 0 if none);
 //   - per host ARP entry that moved (key "HOST/IP"): arp_move_s[key], the
 //     time from the first disruptive action to the entry's first move;
+//   - with load balancing: per virtual service (key "DIRECTOR SERVICE")
+//     lb_conns[key], lb_imbalance[key] and lb_share[key/REAL] per real
+//     server; per client flow conn_failed[key], conn_p50_s[key],
+//     conn_p99_s[key]; bypass_packets;
 //   - transitions_total, expect_failed, frames, events.
 //
 // Names ending in _s are seconds. events is the number of kernel events
@@ -88,6 +92,23 @@ func Metrics(r *reports.Report, events uint64) []Metric {
 			}
 		}
 		add("arp_move_s["+a.Host+"/"+a.IP+"]", v)
+	}
+	if r.LB != nil {
+		for _, vs := range r.LB.Services {
+			key := "[" + vs.Director + " " + vs.Service + "]"
+			add("lb_conns"+key, strconv.Itoa(vs.Connections))
+			add("lb_imbalance"+key, strconv.FormatFloat(vs.Imbalance, 'f', 4, 64))
+			for _, rs := range vs.Reals {
+				add("lb_share["+vs.Director+" "+vs.Service+"/"+rs.Name+"]", strconv.FormatFloat(rs.Share, 'f', 4, 64))
+			}
+		}
+		for _, cs := range r.LB.Clients {
+			key := "[" + cs.Flow + "]"
+			add("conn_failed"+key, strconv.Itoa(cs.Connections-cs.OK))
+			add("conn_p50_s"+key, secs(cs.P50))
+			add("conn_p99_s"+key, secs(cs.P99))
+		}
+		add("bypass_packets", strconv.Itoa(r.LB.BypassPackets))
 	}
 	add("transitions_total", strconv.Itoa(len(r.Transitions)))
 	add("expect_failed", strconv.Itoa(r.Failed()))
