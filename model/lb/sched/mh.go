@@ -40,7 +40,7 @@ type mhSetup struct {
 
 // MH is the mh scheduler.
 type MH struct {
-	lookup []*Dest   // mhTabSize slots; nil while no weight is set
+	lookup []*Dest   // mhTabSize slots from Init; all nil while no weight
 	setup  []mhSetup // per destination, in list order; reused
 	used   [(mhTabSize + 63) / 64]uint64
 	gcd    int
