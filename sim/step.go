@@ -1,0 +1,42 @@
+package sim
+
+// Stepping: the stepper (`vrrpsim step`) drives a run one event at a time
+// and goes back by re-running from the start, so it needs to run exactly
+// one event and to move an idle clock; nothing here changes how Run works.
+
+// Step runs the next event if it lies at or before until and reports
+// whether one ran. Like Run, it skips stale timer entries (a stopped or
+// pushed-back timer's old entry is not an event and does not count in
+// Fired), so n calls of Step that return true run exactly the events that
+// a Run over the same span would, in the same order. Unlike Run, Step never
+// moves the clock when nothing ran (see AdvanceTo).
+func (k *Kernel) Step(until Time) bool {
+	k.stopped = false
+	before := k.fired
+	for k.fired == before {
+		e := k.q.first()
+		if e == nil || e.at > until {
+			return false
+		}
+		at, seq, fn := e.at, e.seq, e.fn
+		k.q.pop()
+		k.prev, k.now, k.running = k.now, at, seq
+		k.fired++
+		fn()
+	}
+	return true
+}
+
+// AdvanceTo moves the clock to t when every queued entry lies after t,
+// as Run(t) leaves it when it runs out of events before t. It reports
+// whether the clock is at t afterwards.
+func (k *Kernel) AdvanceTo(t Time) bool {
+	if t < k.now {
+		return false
+	}
+	if e := k.q.first(); e != nil && e.at <= t {
+		return false
+	}
+	k.now = t
+	return true
+}
