@@ -40,3 +40,20 @@ func (k *Kernel) AdvanceTo(t Time) bool {
 	k.now = t
 	return true
 }
+
+// deadliner is what a timer shows to a read-only view: *Timer has it, and
+// so does a node's local-clock timer.
+type deadliner interface {
+	Armed() bool
+	Deadline() Time
+}
+
+// Deadline returns when t expires in virtual time, if it is armed and can
+// tell (the stepper's show views use it for "time left").
+func Deadline(t Resettable) (Time, bool) {
+	d, ok := t.(deadliner)
+	if !ok || d == nil || !d.Armed() {
+		return 0, false
+	}
+	return d.Deadline(), true
+}
