@@ -127,3 +127,21 @@ func hashPort(r *Request) uint16 {
 func hashUnavailable(d *Dest) bool {
 	return d.Weight <= 0 || d.Overloaded
 }
+
+// hashFallback is the walk of ip_vs_sh_get_fallback and
+// ip_vs_mh_get_fallback once the client's own slot proved unavailable:
+// rehash with roffset = (k + ihash) % size for k = 0 .. size-1 and take
+// the first available destination; an empty slot ends the walk. at maps
+// a roffset to the slot the scheduler's hash gives for it.
+func hashFallback(size, ihash uint32, at func(roffset uint32) *Dest) *Dest {
+	for off := uint32(0); off < size; off++ {
+		d := at((off + ihash) % size)
+		if d == nil {
+			return nil
+		}
+		if !hashUnavailable(d) {
+			return d
+		}
+	}
+	return nil
+}

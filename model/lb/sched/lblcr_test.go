@@ -109,13 +109,4 @@ func TestLBLCRScheduleAllocatesNothing(t *testing.T) {
 	}
 }
 
-func BenchmarkLBLCRSchedule(b *testing.B) {
-	b.ReportAllocs()
-	svc := hservice(b, "lblcr", 0, hdest("A", "10.1.0.1:80", 10), hdest("B", "10.1.0.2:80", 10), hdest("C", "10.1.0.3:80", 10))
-	r := &Request{Proto: 6}
-	for i := 0; i < b.N; i++ {
-		r.Dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8 & 3), byte(i)}), 80)
-		r.Now = time.Duration(i)
-		svc.Schedule(r)
-	}
-}
+func BenchmarkLBLCRSchedule(b *testing.B) { benchLocality(b, "lblcr") }

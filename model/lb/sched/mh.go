@@ -222,15 +222,7 @@ func (m *MH) fallback(d *Dest, fold uint32, port uint16) *Dest {
 		return d
 	}
 	ihash := mhHashKey(fold, port, mhHash1, 0) % mhTabSize
-	for off := uint32(0); off < mhTabSize; off++ {
-		roff := (off + ihash) % mhTabSize
-		d = m.lookup[mhHashKey(fold, port, mhHash1, roff)%mhTabSize]
-		if d == nil {
-			break
-		}
-		if !hashUnavailable(d) {
-			return d
-		}
-	}
-	return nil
+	return hashFallback(mhTabSize, ihash, func(roff uint32) *Dest {
+		return m.lookup[mhHashKey(fold, port, mhHash1, roff)%mhTabSize]
+	})
 }

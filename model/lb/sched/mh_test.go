@@ -31,6 +31,17 @@ func mhClient(i int) netip.AddrPort {
 	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 40000)
 }
 
+// mhPicks schedules the first n clients of mhClient.
+func mhPicks(svc *Service, n int) []*Dest {
+	picks := make([]*Dest, n)
+	r := &Request{Proto: 6}
+	for i := range picks {
+		r.Client = mhClient(i)
+		picks[i] = svc.Schedule(r)
+	}
+	return picks
+}
+
 func mhDests(weights ...int) []*Dest {
 	var ds []*Dest
 	for i, w := range weights {
@@ -162,18 +173,11 @@ func TestMHClientsSpreadByWeight(t *testing.T) {
 func TestMHRemovalMovesFewOtherClients(t *testing.T) {
 	svc := hservice(t, "mh", 0, mhDests(1, 1, 1, 1, 1)...)
 	const n = 20000
-	before := make([]*Dest, n)
-	r := &Request{Proto: 6}
-	for i := range before {
-		r.Client = mhClient(i)
-		before[i] = svc.Schedule(r)
-	}
+	before := mhPicks(svc, n)
 	e := svc.Find("E")
 	svc.Remove(e)
 	onE, others, moved := 0, 0, 0
-	for i := range before {
-		r.Client = mhClient(i)
-		got := svc.Schedule(r)
+	for i, got := range mhPicks(svc, n) {
 		if got == nil || got == e {
 			t.Fatalf("client %d: got %s after removing E", i, hname(got))
 		}
@@ -207,12 +211,7 @@ func TestMHQuiesceKeepsTheTable(t *testing.T) {
 			svc := hservice(t, "mh", flags, mhDests(1, 1, 1)...)
 			m := mhOf(t, svc)
 			const n = 3000
-			before := make([]*Dest, n)
-			r := &Request{Proto: 6}
-			for i := range before {
-				r.Client = mhClient(i)
-				before[i] = svc.Schedule(r)
-			}
+			before := mhPicks(svc, n)
 			table := append([]*Dest(nil), m.lookup...)
 			c := svc.Find("C")
 			svc.SetWeight(c, 0)
@@ -222,9 +221,7 @@ func TestMHQuiesceKeepsTheTable(t *testing.T) {
 				}
 			}
 			spread := map[string]int{}
-			for i := range before {
-				r.Client = mhClient(i)
-				got := svc.Schedule(r)
+			for i, got := range mhPicks(svc, n) {
 				switch {
 				case before[i] != c && got != before[i]:
 					t.Fatalf("client %d of %s moved to %s", i, hname(before[i]), hname(got))
@@ -240,9 +237,8 @@ func TestMHQuiesceKeepsTheTable(t *testing.T) {
 				t.Errorf("fallback sent C's clients to %v, want both A and B", spread)
 			}
 			svc.SetWeight(c, 1)
-			for i := range before {
-				r.Client = mhClient(i)
-				if got := svc.Schedule(r); got != before[i] {
+			for i, got := range mhPicks(svc, n) {
+				if got != before[i] {
 					t.Fatalf("client %d after C returned: got %s, want %s", i, hname(got), hname(before[i]))
 				}
 			}

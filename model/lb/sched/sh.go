@@ -98,15 +98,7 @@ func (s *SH) fallback(fold uint32, port uint16) *Dest {
 	if !hashUnavailable(d) {
 		return d
 	}
-	for off := uint32(0); off < shTabSize; off++ {
-		roff := (off + ihash) % shTabSize
-		d = s.tab[shHashKey(fold, port, roff)]
-		if d == nil {
-			break
-		}
-		if !hashUnavailable(d) {
-			return d
-		}
-	}
-	return nil
+	return hashFallback(shTabSize, ihash, func(roff uint32) *Dest {
+		return s.tab[shHashKey(fold, port, roff)]
+	})
 }
