@@ -1,0 +1,548 @@
+package lb
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/model/lb/sched"
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// connKey is a lookup key of the connection table: the protocol and the
+// packet's (source, destination).
+type connKey struct {
+	proto    uint8
+	src, dst netip.AddrPort
+}
+
+// tmplKey is a persistence template's key as ip_vs_sched_persist fills
+// it: <protocol, client network, 0, virtual address, virtual port>; a
+// fwmark template is <IPPROTO_IP, client network, 0, fwmark, 0>.
+type tmplKey struct {
+	proto  uint8
+	client netip.Addr
+	vaddr  netip.Addr
+	vport  uint16
+	fwmark uint32
+}
+
+// Conn is a connection entry or a persistence template (struct
+// ip_vs_conn).
+type Conn struct {
+	d     *Director
+	svc   *Service
+	timer sim.Resettable
+	seq   uint64 // creation order, for stable listings
+
+	proto  uint8
+	client netip.AddrPort // caddr:cport (a template: client network, port 0)
+	vaddr  netip.AddrPort // vaddr:vport
+	real   netip.AddrPort // daddr:dport
+	local  netip.AddrPort // FULLNAT: laddr:lport
+	dest   *sched.Dest
+	state  State
+
+	inactive bool // IP_VS_CONN_F_INACTIVE: counted in dest.Inactive
+	noOutput bool // IP_VS_CONN_F_NOOUTPUT: no reply seen (DR, TUN)
+	template bool // IP_VS_CONN_F_TEMPLATE
+	viaTmpl  bool // scheduled by an existing template
+
+	control  *Conn // the template controlling this entry
+	nControl int   // entries this template controls
+	tkey     tmplKey
+
+	timeout time.Duration // cp->timeout: re-armed on every packet
+	expires sim.Time
+}
+
+// arm restarts the entry's timer with its timeout (ip_vs_conn_put).
+func (c *Conn) arm() {
+	c.expires = c.d.env.Now().Add(c.timeout)
+	c.timer.Reset(c.timeout)
+}
+
+// newEntry takes an entry from the free list or allocates one with its
+// timer; the timer's callback is bound once per entry object.
+func (d *Director) newEntry() *Conn {
+	d.seq++
+	if n := len(d.free); n > 0 {
+		c := d.free[n-1]
+		d.free = d.free[:n-1]
+		c.seq = d.seq
+		return c
+	}
+	c := &Conn{d: d, seq: d.seq}
+	c.timer = d.env.NewTimer(c.fire)
+	return c
+}
+
+// release returns an entry to the free list, keeping its timer.
+func (d *Director) release(c *Conn) {
+	t := c.timer
+	*c = Conn{d: d, timer: t}
+	d.free = append(d.free, c)
+}
+
+func (c *Conn) fire() { c.d.expire(c) }
+
+func isTCP(p uint8) bool { return p == wire.ProtoTCP }
+
+// In handles a packet addressed to a local address of the director: the
+// LOCAL_IN hook, ip_vs_in. pkt is the IPv4 packet (no Ethernet header);
+// it is never modified, and f is its decoded view.
+func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
+	l, src, dst, v, ok := d.parse(pkt, f)
+	if !ok {
+		return v
+	}
+	// A FULLNAT reply comes back to a local address of the pool.
+	if c := d.outs[connKey{l.Proto, src, dst}]; c != nil && c.svc.cfg.Kind == KindFULLNAT {
+		return d.response(c, pkt, &l)
+	}
+	c := d.conns[connKey{l.Proto, src, dst}]
+	// conn_reuse_mode 1: a SYN on an entry in TIME_WAIT or CLOSE that no
+	// template controls expires it and schedules afresh
+	// (is_new_conn_expected; no conntrack here, so never dropped).
+	if c != nil && isTCP(l.Proto) && l.Flags&wire.TCPSyn != 0 && c.control == nil &&
+		(c.state == StateTimeWait || c.state == StateClose) {
+		d.stats.Reused++
+		if c.nControl == 0 {
+			d.expireNow(c)
+		}
+		c = nil
+	}
+	// Check the server status: an entry whose real server was removed
+	// has its packets dropped and its timer left alone
+	// (expire_nodest_conn 0).
+	if c != nil && !c.dest.Available {
+		d.stats.DestUnavailable++
+		return Dropped
+	}
+	if c == nil {
+		svc := d.lookupService(l.Proto, dst)
+		if svc == nil {
+			return Pass
+		}
+		// tcp_conn_schedule: only a SYN without RST schedules
+		// (sloppy_tcp 0); anything else continues to the local stack.
+		if isTCP(l.Proto) && (l.Flags&wire.TCPSyn == 0 || l.Flags&wire.TCPRst != 0) {
+			d.stats.NotSyn++
+			return Pass
+		}
+		c, v = d.schedule(svc, pkt, &l, src, dst)
+		if c == nil {
+			return v
+		}
+	}
+	d.setState(c, DirInput, l.Flags)
+	v = d.xmit(c, pkt[:l.TotalLen])
+	if c.svc.cfg.OPS && c.proto == wire.ProtoUDP && !c.template {
+		// IP_VS_CONN_F_ONE_PACKET: the entry is never hashed and goes
+		// with its packet.
+		d.expire(c)
+		return v
+	}
+	c.arm()
+	return v
+}
+
+// Out handles a packet the director forwards (the FORWARD hook,
+// ip_vs_out): a NAT real server's reply is rewritten to come from the
+// virtual service; a FULLNAT reply (normally addressed to the director
+// and seen by In) is rewritten too. Anything else passes.
+func (d *Director) Out(pkt []byte, f *wire.Frame) Verdict {
+	l, src, dst, v, ok := d.parse(pkt, f)
+	if !ok {
+		if v == Dropped {
+			return Pass // not ours to judge: the router forwards it
+		}
+		return v
+	}
+	c := d.outs[connKey{l.Proto, src, dst}]
+	if c == nil {
+		return Pass
+	}
+	return d.response(c, pkt, &l)
+}
+
+// parse reads the addresses and ports of pkt. Non-TCP/UDP packets and
+// fragments pass; a truncated TCP/UDP header is dropped.
+func (d *Director) parse(pkt []byte, f *wire.Frame) (l wire.L4, src, dst netip.AddrPort, v Verdict, ok bool) {
+	if f != nil && f.HasIP && f.IP.Protocol != wire.ProtoTCP && f.IP.Protocol != wire.ProtoUDP {
+		return l, src, dst, Pass, false
+	}
+	l, err := wire.ParseL4(pkt)
+	if err != nil {
+		if errors.Is(err, wire.ErrUnsupported) || l.Proto == 0 {
+			return l, src, dst, Pass, false
+		}
+		d.stats.BadPacket++
+		return l, src, dst, Dropped, false
+	}
+	src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(pkt[12:16])), l.SrcPort)
+	dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(pkt[16:20])), l.DstPort)
+	return l, src, dst, Pass, true
+}
+
+// lookupService is ip_vs_service_find: a fwmark service first, then
+// <protocol, vaddr, vport>, then a port-zero service on vaddr.
+func (d *Director) lookupService(proto uint8, dst netip.AddrPort) *Service {
+	var mark uint32
+	for i := range d.marks {
+		if d.marks[i].match(proto, dst) {
+			mark = d.marks[i].Mark
+			break
+		}
+	}
+	if mark != 0 {
+		for _, s := range d.svcs {
+			if s.cfg.FWMark == mark {
+				return s
+			}
+		}
+	}
+	var zero *Service
+	for _, s := range d.svcs {
+		if s.cfg.FWMark != 0 || s.cfg.Proto != proto || s.cfg.VIP.Addr() != dst.Addr() {
+			continue
+		}
+		switch s.cfg.VIP.Port() {
+		case dst.Port():
+			return s
+		case 0:
+			zero = s
+		}
+	}
+	return zero
+}
+
+// schedule is ip_vs_schedule: persistence first, else one pick and a new
+// entry. On failure the packet is dropped and the client told (ip_vs_leave).
+func (d *Director) schedule(s *Service, pkt []byte, l *wire.L4, src, dst netip.AddrPort) (*Conn, Verdict) {
+	if s.cfg.PersistenceTimeout > 0 {
+		return d.schedPersist(s, pkt, l, src, dst)
+	}
+	if s.cfg.FWMark == 0 && dst.Port() != s.cfg.VIP.Port() {
+		d.stats.PortMismatch++
+		return nil, Dropped
+	}
+	x := s.svc.Schedule(&sched.Request{Proto: l.Proto, Client: src, Dst: dst, Now: time.Duration(d.env.Now())})
+	if x == nil {
+		return nil, d.noDest(s, pkt, src)
+	}
+	port := x.Addr.Port()
+	if port == 0 {
+		port = dst.Port()
+	}
+	return d.newConn(s, l.Proto, src, dst, netip.AddrPortFrom(x.Addr.Addr(), port), x, nil, false)
+}
+
+// noDest is the end of ip_vs_leave: ICMP port unreachable, drop.
+func (d *Director) noDest(s *Service, pkt []byte, src netip.AddrPort) Verdict {
+	d.stats.NoDest++
+	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: s.name, Event: "nodest", Addr: src.Addr(), Value: int64(src.Port())})
+	d.env.Unreachable(pkt)
+	return Dropped
+}
+
+// schedPersist is ip_vs_sched_persist: find or make the template of the
+// client's network, then an entry controlled by it.
+func (d *Director) schedPersist(s *Service, pkt []byte, l *wire.L4, src, dst netip.AddrPort) (*Conn, Verdict) {
+	snet, _ := src.Addr().Prefix(s.cfg.granularity())
+	svcPort := s.cfg.VIP.Port()
+	key := tmplKey{proto: l.Proto, client: snet.Addr(), vaddr: dst.Addr()}
+	switch {
+	case s.cfg.FWMark == 0 && dst.Port() == svcPort:
+		key.vport = dst.Port() // <protocol, caddr, 0, vaddr, vport>
+	case s.cfg.FWMark != 0:
+		key = tmplKey{client: snet.Addr(), fwmark: s.cfg.FWMark} // <IPPROTO_IP, caddr, 0, fwmark, 0>
+	}
+	ct := d.tmpls[key]
+	reused := ct != nil && d.checkTemplate(ct)
+	if !reused {
+		x := s.svc.Schedule(&sched.Request{Proto: l.Proto, Client: src, Dst: dst, Now: time.Duration(d.env.Now())})
+		if x == nil {
+			return nil, d.noDest(s, pkt, src)
+		}
+		var tport uint16
+		if s.cfg.FWMark == 0 && dst.Port() == svcPort {
+			tport = x.Addr.Port()
+		}
+		ct = d.newTemplate(s, key, x, tport)
+	}
+	x := ct.dest
+	port := dst.Port()
+	if (s.cfg.FWMark != 0 || port == svcPort) && x.Addr.Port() != 0 {
+		port = x.Addr.Port()
+	}
+	c, v := d.newConn(s, l.Proto, src, dst, netip.AddrPortFrom(x.Addr.Addr(), port), x, ct, reused)
+	if c != nil {
+		ct.arm() // ip_vs_conn_put(ct): the template's timer restarts
+	}
+	return c, v
+}
+
+// checkTemplate is ip_vs_check_template without a connection's dest: a
+// template whose server was removed is invalidated (rehashed out of
+// reach, its timer left to run). A quiesced server (weight 0) keeps its
+// templates: expire_quiescent_template is 0.
+func (d *Director) checkTemplate(ct *Conn) bool {
+	if ct.dest.Available {
+		return true
+	}
+	delete(d.tmpls, ct.tkey)
+	d.dead[ct] = true
+	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: ct.svc.name, Event: "template", To: ct.dest.Name, Addr: ct.client.Addr(), Reason: "invalidate"})
+	return false
+}
+
+func (d *Director) newTemplate(s *Service, key tmplKey, x *sched.Dest, port uint16) *Conn {
+	ct := d.newEntry()
+	ct.svc, ct.proto, ct.template, ct.dest, ct.tkey = s, key.proto, true, x, key
+	ct.client = netip.AddrPortFrom(key.client, 0)
+	ct.vaddr = netip.AddrPortFrom(key.vaddr, key.vport)
+	ct.real = netip.AddrPortFrom(x.Addr.Addr(), port)
+	ct.timeout = s.cfg.PersistenceTimeout // ct->timeout = svc->timeout
+	sched.BindTemplate(x)
+	d.tmpls[key] = ct
+	d.nTmpl++
+	d.stats.Templates++
+	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: s.name, Event: "template", To: x.Name, Addr: key.client, Reason: "create"})
+	ct.arm()
+	return ct
+}
+
+// newConn is ip_vs_conn_new + ip_vs_bind_dest: a new entry, counted
+// inactive on its dest, hashed both ways for NAT and FULLNAT.
+func (d *Director) newConn(s *Service, proto uint8, src, dst, real netip.AddrPort, x *sched.Dest, ct *Conn, viaTmpl bool) (*Conn, Verdict) {
+	var local netip.AddrPort
+	if s.cfg.Kind == KindFULLNAT {
+		var ok bool
+		if local, ok = d.localPort(s, proto, real); !ok {
+			d.stats.NoLocalPort++
+			return nil, Dropped
+		}
+	}
+	c := d.newEntry()
+	c.viaTmpl = viaTmpl
+	c.svc, c.proto, c.client, c.vaddr, c.real, c.local, c.dest = s, proto, src, dst, real, local, x
+	c.noOutput = s.cfg.Kind == KindDR || s.cfg.Kind == KindTUN
+	c.inactive = true
+	c.state = StateNone
+	if !isTCP(proto) {
+		c.state = StateUDP
+	}
+	c.timeout = 3 * time.Second // ip_vs_conn_new; the state sets the real one
+	sched.Bind(x)
+	if ct != nil {
+		c.control = ct // ip_vs_control_add
+		ct.nControl++
+	}
+	ops := s.cfg.OPS && proto == wire.ProtoUDP
+	if !ops {
+		d.conns[connKey{proto, src, dst}] = c
+		switch s.cfg.Kind {
+		case KindNAT:
+			d.outs[connKey{proto, real, src}] = c
+		case KindFULLNAT:
+			d.outs[connKey{proto, real, local}] = c
+		}
+	}
+	d.live++
+	d.stats.Conns++
+	var via int64
+	if viaTmpl {
+		via = 1
+	}
+	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: c.svc.name, Event: "new", To: c.dest.Name,
+		Addr: c.client.Addr(), Value: int64(c.client.Port()), Value2: via})
+	return c, Consumed
+}
+
+// localPort picks a FULLNAT local address and port not in use towards
+// real: the pool round robin, ports from 1024 upwards.
+func (d *Director) localPort(s *Service, proto uint8, real netip.AddrPort) (netip.AddrPort, bool) {
+	const lo, n = 1024, 65536 - 1024
+	for range len(s.cfg.LocalAddrs) {
+		a := s.cfg.LocalAddrs[s.lnext%len(s.cfg.LocalAddrs)]
+		s.lnext++
+		for range n {
+			if s.lport < lo {
+				s.lport = lo
+			}
+			p := netip.AddrPortFrom(a, s.lport)
+			s.lport++
+			if d.outs[connKey{proto, real, p}] == nil {
+				return p, true
+			}
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
+// setState is the protocol's state_transition: set_tcp_state for TCP
+// (moving the dest between active and inactive when ESTABLISHED is
+// entered or left), udp_state_transition for UDP.
+func (d *Director) setState(c *Conn, dir Direction, flags uint8) {
+	if !isTCP(c.proto) {
+		c.timeout = timeouts[StateUDP]
+		return
+	}
+	if c.noOutput {
+		if dir == DirOutput {
+			c.noOutput = false
+		} else {
+			dir = DirInputOnly
+		}
+	}
+	next := NextTCPState(c.state, dir, flags)
+	if next != c.state {
+		if !c.inactive && next != StateEstablished {
+			sched.Deactivate(c.dest)
+			c.inactive = true
+		} else if c.inactive && next == StateEstablished {
+			sched.Activate(c.dest)
+			c.inactive = false
+		}
+		d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: c.svc.name, Event: "state", From: c.state.String(), To: next.String(),
+			Addr: c.client.Addr(), Value: int64(c.client.Port())})
+		c.state = next
+	}
+	c.timeout = timeouts[next]
+}
+
+// expireNow is ip_vs_conn_expire_now: the entry goes at once.
+func (d *Director) expireNow(c *Conn) {
+	c.timer.Stop()
+	d.expire(c)
+}
+
+// expire is ip_vs_conn_expire: a template that still controls entries
+// waits another 60 s; anything else is unhashed, leaves its template,
+// is unbound from its dest (the overload hysteresis runs) and freed.
+func (d *Director) expire(c *Conn) {
+	if c.nControl > 0 {
+		c.timeout = 60 * time.Second // expire_later
+		c.arm()
+		return
+	}
+	s, x := c.svc, c.dest
+	if c.template {
+		if d.tmpls[c.tkey] == c {
+			delete(d.tmpls, c.tkey)
+		}
+		delete(d.dead, c)
+		d.nTmpl--
+		sched.UnbindTemplate(x)
+		d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: s.name, Event: "template", To: x.Name, Addr: c.client.Addr(), Reason: "expire"})
+	} else {
+		k := connKey{c.proto, c.client, c.vaddr}
+		if d.conns[k] == c {
+			delete(d.conns, k)
+		}
+		if s.cfg.Kind == KindNAT || s.cfg.Kind == KindFULLNAT {
+			ok := connKey{c.proto, c.real, c.client}
+			if s.cfg.Kind == KindFULLNAT {
+				ok.dst = c.local
+			}
+			if d.outs[ok] == c {
+				delete(d.outs, ok)
+			}
+		}
+		if ct := c.control; ct != nil {
+			ct.nControl-- // ip_vs_control_del; the template keeps its timer
+		}
+		sched.Unbind(x, !c.inactive)
+		d.live--
+		d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: s.name, Event: "expire", To: x.Name, Addr: c.client.Addr(), Value: int64(c.client.Port())})
+	}
+	s.releaseDest(x)
+	d.release(c)
+}
+
+// xmit sends a client's packet to the entry's real server: the
+// packet_xmit of its forwarding method (ip_vs_xmit.c). Every method
+// routes and decrements the TTL first (__ip_vs_get_out_rt ->
+// decrement_ttl).
+func (d *Director) xmit(c *Conn, pkt []byte) Verdict {
+	kind := c.svc.cfg.Kind
+	if kind == KindTUN {
+		d.inner = append(d.inner[:0], pkt...)
+		if err := wire.DecTTL(d.inner); err != nil {
+			d.stats.TTLExceeded++
+			return Dropped
+		}
+		// ip_vs_tunnel_xmit: outer source is the route's source towards
+		// the real server, TOS/TTL/DF from the inner header.
+		src, ok := d.env.Source(c.real.Addr())
+		if !ok {
+			d.stats.OutputErr++
+			return Dropped
+		}
+		d.ipID++
+		var err error
+		d.buf, err = wire.AppendIPIP(d.buf[:0], src, c.real.Addr(), d.ipID, d.inner)
+		if err != nil {
+			d.stats.OutputErr++
+			return Dropped
+		}
+		return d.output(d.env.Output(d.buf), &d.stats.InPkts)
+	}
+	d.buf = append(d.buf[:0], pkt...)
+	if err := wire.DecTTL(d.buf); err != nil {
+		d.stats.TTLExceeded++
+		return Dropped
+	}
+	switch kind {
+	case KindDR:
+		// ip_vs_dr_xmit: the packet as it came, to the real server's MAC.
+		return d.output(d.env.OutputTo(c.real.Addr(), d.buf), &d.stats.InPkts)
+	case KindFULLNAT:
+		if err := wire.RewriteSrc(d.buf, c.local); err != nil {
+			d.stats.BadPacket++
+			return Dropped
+		}
+	}
+	// ip_vs_nat_xmit: tcp_dnat_handler/udp_dnat_handler, then the
+	// destination address and the IPv4 checksum.
+	if err := wire.RewriteDst(d.buf, c.real); err != nil {
+		d.stats.BadPacket++
+		return Dropped
+	}
+	return d.output(d.env.Output(d.buf), &d.stats.InPkts)
+}
+
+// response is handle_response: the reply moves the state machine in the
+// OUTPUT direction and leaves rewritten to come from the virtual service
+// (tcp_snat_handler); FULLNAT also puts the client back as destination.
+func (d *Director) response(c *Conn, pkt []byte, l *wire.L4) Verdict {
+	d.setState(c, DirOutput, l.Flags)
+	c.arm()
+	d.buf = append(d.buf[:0], pkt[:l.TotalLen]...)
+	if err := wire.DecTTL(d.buf); err != nil {
+		d.stats.TTLExceeded++
+		return Dropped
+	}
+	if err := wire.RewriteSrc(d.buf, c.vaddr); err != nil {
+		d.stats.BadPacket++
+		return Dropped
+	}
+	if c.svc.cfg.Kind == KindFULLNAT {
+		if err := wire.RewriteDst(d.buf, c.client); err != nil {
+			d.stats.BadPacket++
+			return Dropped
+		}
+	}
+	return d.output(d.env.Output(d.buf), &d.stats.OutPkts)
+}
+
+func (d *Director) output(err error, ok *uint64) Verdict {
+	if err != nil {
+		d.stats.OutputErr++
+		return Dropped
+	}
+	*ok++
+	return Consumed
+}
