@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -323,5 +324,47 @@ func TestCountersNeverNegative(t *testing.T) {
 	Unbind(d, false)
 	if d.Active != 0 || d.Inactive != 0 {
 		t.Fatalf("after unbinds: %d/%d, want 0/0", d.Active, d.Inactive)
+	}
+}
+
+// listSchedulers are the schedulers that walk the list (this file's
+// neighbours); the hashing ones have their own tests.
+var listSchedulers = []string{"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos"}
+
+// Weight 0 quiesces (every list scheduler skips weight 0: "weight > 0",
+// "weight == 0 continue", or "weight > hw"), and a removed destination is
+// out of the list (__ip_vs_unlink_dest). Either way it gets no new
+// connection; the quiesced one stays listed and available, the removed
+// one keeps its counters for its connections, and a weight set on it
+// while removed reaches no scheduler.
+func TestQuiescedVersusRemoved(t *testing.T) {
+	for _, name := range listSchedulers {
+		t.Run(name, func(t *testing.T) {
+			a, b, c := rs("A", 2), rs("B", 9), rs("C", 3)
+			svc := service(t, name, rand.New(rand.NewPCG(3, 4)), a, b, c)
+			picks(svc, 6, active)
+			if b.Active == 0 {
+				t.Fatalf("B got nothing before the change: %d/%d/%d", a.Active, b.Active, c.Active)
+			}
+			held := b.Active
+
+			svc.SetWeight(b, 0)
+			if got := picks(svc, 12, active); strings.Contains(got, "B") {
+				t.Fatalf("quiesced B picked: %s", got)
+			}
+			if names(svc.Dests) != "C B A" || !b.Available || b.Active != held {
+				t.Fatalf("quiesced B: list %q available %v active %d, want C B A, true, %d", names(svc.Dests), b.Available, b.Active, held)
+			}
+
+			svc.SetWeight(b, 9)
+			svc.Remove(b)
+			svc.SetWeight(b, 9)
+			if got := picks(svc, 12, active); strings.Contains(got, "B") {
+				t.Fatalf("removed B picked: %s", got)
+			}
+			if names(svc.Dests) != "C A" || b.Available || b.Active != held {
+				t.Fatalf("removed B: list %q available %v active %d, want C A, false, %d", names(svc.Dests), b.Available, b.Active, held)
+			}
+		})
 	}
 }
