@@ -100,11 +100,13 @@ func TestLocalityCollectorCadence(t *testing.T) {
 				tbl = &s.tbl
 			}
 			x, y := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
-			svc.Schedule(localityReq("10.0.0.1:80", 0))                // X -> C, last used at 0
-			svc.Schedule(localityReq("10.0.0.2:80", 1500*time.Second)) // Y, last used at 1500 s
-			svc.Find("C").Active = 5                                   // a fresh pick would be B
+			svc.Schedule(localityReq("10.0.0.1:80", 0)) // X -> C, last used at 0
+			svc.Find("C").Active = 5                    // a fresh pick would be B
 			for k := 1; k < 30; k++ {
 				exp.CheckExpire(time.Duration(k) * ExpireInterval)
+				if k == 25 { // Y, last used at 1500 s
+					svc.Schedule(localityReq("10.0.0.2:80", 25*ExpireInterval))
+				}
 			}
 			if tbl.get(x) == nil {
 				t.Fatal("X collected before the first full check at 1800 s")
