@@ -194,6 +194,9 @@ func (i *Interface) receiveIP(f *wire.Frame, raw []byte) {
 		n.receiveIPIP(i, f)
 		return
 	}
+	if n.ipvs(f, raw) { // the director's hooks (director.go)
+		return
+	}
 	if n.isLocal(ip.Dst) {
 		if n.onLoopback(ip.Dst) || n.onTunnel(ip.Dst) {
 			// A packet for a VIP held on lo/tunl0 that came as a plain

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vrrpsim/vrrpsim/model/arp"
 	"github.com/vrrpsim/vrrpsim/model/lan"
+	"github.com/vrrpsim/vrrpsim/model/lb"
 	"github.com/vrrpsim/vrrpsim/model/vrrp"
 	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -97,6 +98,8 @@ type Node struct {
 	// devices (loopback.go): local, but on no segment.
 	lo, tunl []netip.Prefix
 	inner    wire.Frame // an IPIP packet's inner packet, decoded
+
+	director *lb.Director // the LVS director (director.go), nil if none
 }
 
 // instance is a VRRP speaker and the interface it runs on.
@@ -272,6 +275,9 @@ func (n *Node) Crash() {
 		f.stop()
 	}
 	clear(n.arpSrc)
+	if n.director != nil {
+		n.director.Flush() // a crashed director loses its connection table
+	}
 	n.note("", "crash", "")
 }
 
