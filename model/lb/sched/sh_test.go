@@ -86,6 +86,9 @@ func TestSHPicksTheClientsBucket(t *testing.T) {
 		{"weighted .1", []*Dest{hdest("A", "10.1.0.1:80", 2), hdest("B", "10.1.0.2:80", 1)}, 0, 6, "10.0.0.1:1", "B"},
 		{"weighted .2", []*Dest{hdest("A", "10.1.0.1:80", 2), hdest("B", "10.1.0.2:80", 1)}, 0, 6, "10.0.0.2:1", "A"},
 		{"weighted .3", []*Dest{hdest("A", "10.1.0.1:80", 2), hdest("B", "10.1.0.2:80", 1)}, 0, 6, "10.0.0.3:1", "A"},
+		// IPv6 folds its four words: 2001:db8::1 -> 0x20010db9, low byte
+		// 0xb9 = 185, 185*177 mod 256 = 233, 233%3 = 2 -> A.
+		{"ipv6 client", trio(), 0, 6, "[2001:db8::1]:1000", "A"},
 		{"empty service", nil, 0, 6, "10.0.0.1:1", "<nil>"},
 		{"empty service, fallback", nil, FlagSHFallback, 6, "10.0.0.1:1", "<nil>"},
 	}
