@@ -3,25 +3,17 @@ package sched
 // lc is least-connection (ip_vs_lc.c) and wlc weighted least-connection
 // (ip_vs_wlc.c). Both count a connection's overhead as
 // ip_vs_dest_conn_overhead, active<<8 + inactive, and keep no state.
-type lc struct{}
+type lc struct{ noState }
 
-type wlc struct{}
+type wlc struct{ noState }
 
 func init() {
 	register("lc", func(Rand) Scheduler { return lc{} })
 	register("wlc", func(Rand) Scheduler { return wlc{} })
 }
 
-func (lc) Name() string                  { return "lc" }
-func (lc) Init(*Service)                 {}
-func (lc) AddDest(*Service, *Dest)       {}
-func (lc) DelDest(*Service, *Dest, int)  {}
-func (lc) UpdDest(*Service, *Dest)       {}
-func (wlc) Name() string                 { return "wlc" }
-func (wlc) Init(*Service)                {}
-func (wlc) AddDest(*Service, *Dest)      {}
-func (wlc) DelDest(*Service, *Dest, int) {}
-func (wlc) UpdDest(*Service, *Dest)      {}
+func (lc) Name() string  { return "lc" }
+func (wlc) Name() string { return "wlc" }
 
 // Schedule follows ip_vs_lc_schedule: the least overhead among the
 // destinations neither overloaded nor quiesced; on a tie the first in the

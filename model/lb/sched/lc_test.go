@@ -95,16 +95,30 @@ func TestWLCvsSEDvsNQOnTheSameCounters(t *testing.T) {
 // (0,0) 1 vs 1/3 B, (0,1) B, (0,2) 1 vs 1 tie B, (0,3) A, (1,3) B, ...
 // nq takes an idle server first: (0,0) B idle, (0,1) A idle, then as sed:
 // (1,1) 2 vs 2/3 B, ... (1,5) 2 vs 2 tie B, (1,6) A.
+//
+// In a SYN burst (every connection inactive until ESTABLISHED) with B w 2,
+// ip_vs_sed_dest_overhead counts active connections only: sed and nq see
+// no change and send the whole burst to B, where wlc spreads it by the
+// inactive counts (a, b): (0,0) tie B, (0,1) 1/2 vs 0 A, (1,1) B,
+// (1,2) tie B, (1,3) A, (2,3) B.
 func TestWeightedLeastSequences(t *testing.T) {
-	tests := []struct{ name, want string }{
-		{"wlc", "B A B B B A B B B A"},
-		{"sed", "B B B A B B B A B B"},
-		{"nq", "B A B B B B B A B B"},
+	tests := []struct {
+		name string
+		mode connMode
+		wB   int
+		want string
+	}{
+		{"wlc", active, 3, "B A B B B A B B B A"},
+		{"sed", active, 3, "B B B A B B B A B B"},
+		{"nq", active, 3, "B A B B B B B A B B"},
+		{"wlc", inactive, 2, "B A B B A B"},
+		{"sed", inactive, 2, "B B B B B B"},
+		{"nq", inactive, 2, "B B B B B B"},
 	}
 	for _, tt := range tests {
-		svc := service(t, tt.name, nil, rs("A", 1), rs("B", 3))
-		if got := picks(svc, 10, active); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		svc := service(t, tt.name, nil, rs("A", 1), rs("B", tt.wB))
+		if got := picks(svc, (len(tt.want)+1)/2, tt.mode); got != tt.want {
+			t.Errorf("%s mode %d: got %q, want %q", tt.name, tt.mode, got, tt.want)
 		}
 	}
 }

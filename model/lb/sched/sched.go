@@ -125,6 +125,16 @@ type Scheduler interface {
 	Schedule(svc *Service, r *Request) *Dest
 }
 
+// noState gives the schedulers that keep no state of their own (the
+// kernel leaves init_service, add_dest, del_dest and upd_dest NULL) the
+// hooks that do nothing.
+type noState struct{}
+
+func (noState) Init(*Service)                {}
+func (noState) AddDest(*Service, *Dest)      {}
+func (noState) DelDest(*Service, *Dest, int) {}
+func (noState) UpdDest(*Service, *Dest)      {}
+
 // Rand is the random source of the randomised schedulers (twos): the run's
 // seeded stream, never a global one.
 type Rand interface {

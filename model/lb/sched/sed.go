@@ -4,25 +4,17 @@ package sched
 // (ip_vs_nq.c). Both weigh only active connections, counting the
 // incoming one: ip_vs_sed_dest_overhead = activeconns + 1. Inactive
 // connections (SYN_RECV, UDP) do not count at all.
-type sed struct{}
+type sed struct{ noState }
 
-type nq struct{}
+type nq struct{ noState }
 
 func init() {
 	register("sed", func(Rand) Scheduler { return sed{} })
 	register("nq", func(Rand) Scheduler { return nq{} })
 }
 
-func (sed) Name() string                 { return "sed" }
-func (sed) Init(*Service)                {}
-func (sed) AddDest(*Service, *Dest)      {}
-func (sed) DelDest(*Service, *Dest, int) {}
-func (sed) UpdDest(*Service, *Dest)      {}
-func (nq) Name() string                  { return "nq" }
-func (nq) Init(*Service)                 {}
-func (nq) AddDest(*Service, *Dest)       {}
-func (nq) DelDest(*Service, *Dest, int)  {}
-func (nq) UpdDest(*Service, *Dest)       {}
+func (sed) Name() string { return "sed" }
+func (nq) Name() string  { return "nq" }
 
 // sedOverhead is ip_vs_sed_dest_overhead (and ip_vs_nq_dest_overhead).
 func sedOverhead(d *Dest) int { return d.Active + 1 }

@@ -6,17 +6,14 @@ package sched
 // seeded stream, so a run is reproducible; the kernel's own draws are
 // not, so its picks match the kernel's only in distribution.
 type twos struct {
+	noState
 	rnd Rand
 }
 
 func init() { register("twos", func(r Rand) Scheduler { return &twos{rnd: r} }) }
 
-func (s *twos) Name() string                 { return "twos" }
-func (s *twos) Init(*Service)                {}
-func (s *twos) AddDest(*Service, *Dest)      {}
-func (s *twos) DelDest(*Service, *Dest, int) {}
-func (s *twos) UpdDest(*Service, *Dest)      {}
-func (s *twos) drawsRandom()                 {}
+func (s *twos) Name() string { return "twos" }
+func (s *twos) drawsRandom() {}
 
 // Schedule follows ip_vs_twos_schedule. total is the sum of the usable
 // weights (not overloaded, weight > 0) plus one; r1 and r2 are drawn
