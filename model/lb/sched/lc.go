@@ -17,7 +17,8 @@ func (wlc) Name() string { return "wlc" }
 
 // Schedule follows ip_vs_lc_schedule: the least overhead among the
 // destinations neither overloaded nor quiesced; on a tie the first in the
-// list (the newest) stays.
+// list (the newest) stays. (The function's comment still says
+// activeconns<<5; the code calls ip_vs_dest_conn_overhead, <<8.)
 func (lc) Schedule(svc *Service, _ *Request) *Dest {
 	var least *Dest
 	loh := 0

@@ -30,7 +30,7 @@ func (s *twos) Schedule(svc *Service, _ *Request) *Dest {
 	for _, d := range svc.Dests {
 		if !d.Overloaded && d.Weight > 0 {
 			total += d.Weight
-			choice1 = d // the last usable one, if the walk finds none
+			choice1 = d // only to tell "no destination available"
 		}
 	}
 	if choice1 == nil {
