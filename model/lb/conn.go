@@ -117,8 +117,7 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 	// has its packets dropped and its timer left alone
 	// (expire_nodest_conn 0).
 	if c != nil && !c.dest.Available {
-		d.stats.DestUnavailable++
-		return Dropped
+		return d.drop(&d.stats.DestUnavailable, "ipvs_dest_unavailable")
 	}
 	if c == nil {
 		svc := d.lookupService(l.Proto, dst)
@@ -178,8 +177,7 @@ func (d *Director) parse(pkt []byte, f *wire.Frame) (l wire.L4, src, dst netip.A
 		if errors.Is(err, wire.ErrUnsupported) || l.Proto == 0 {
 			return l, src, dst, Pass, false
 		}
-		d.stats.BadPacket++
-		return l, src, dst, Dropped, false
+		return l, src, dst, d.drop(&d.stats.BadPacket, "ipvs_bad_packet"), false
 	}
 	src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(pkt[12:16])), l.SrcPort)
 	dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(pkt[16:20])), l.DstPort)
@@ -225,8 +223,7 @@ func (d *Director) schedule(s *Service, pkt []byte, l *wire.L4, src, dst netip.A
 		return d.schedPersist(s, pkt, l, src, dst)
 	}
 	if s.cfg.FWMark == 0 && dst.Port() != s.cfg.VIP.Port() {
-		d.stats.PortMismatch++
-		return nil, Dropped
+		return nil, d.drop(&d.stats.PortMismatch, "ipvs_port_mismatch")
 	}
 	x := s.svc.Schedule(&sched.Request{Proto: l.Proto, Client: src, Dst: dst, Now: time.Duration(d.env.Now())})
 	if x == nil {
@@ -241,10 +238,9 @@ func (d *Director) schedule(s *Service, pkt []byte, l *wire.L4, src, dst netip.A
 
 // noDest is the end of ip_vs_leave: ICMP port unreachable, drop.
 func (d *Director) noDest(s *Service, pkt []byte, src netip.AddrPort) Verdict {
-	d.stats.NoDest++
 	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: s.name, Event: "nodest", Addr: src.Addr(), Value: int64(src.Port())})
 	d.env.Unreachable(pkt)
-	return Dropped
+	return d.drop(&d.stats.NoDest, "ipvs_nodest")
 }
 
 // schedPersist is ip_vs_sched_persist: find or make the template of the
@@ -321,8 +317,7 @@ func (d *Director) newConn(s *Service, proto uint8, src, dst, real netip.AddrPor
 	if s.cfg.Kind == KindFULLNAT {
 		var ok bool
 		if local, ok = d.localPort(s, proto, real); !ok {
-			d.stats.NoLocalPort++
-			return nil, Dropped
+			return nil, d.drop(&d.stats.NoLocalPort, "ipvs_no_local_port")
 		}
 	}
 	c := d.newEntry()
@@ -471,29 +466,25 @@ func (d *Director) xmit(c *Conn, pkt []byte) Verdict {
 	if kind == KindTUN {
 		d.inner = append(d.inner[:0], pkt...)
 		if err := wire.DecTTL(d.inner); err != nil {
-			d.stats.TTLExceeded++
-			return Dropped
+			return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
 		}
 		// ip_vs_tunnel_xmit: outer source is the route's source towards
 		// the real server, TOS/TTL/DF from the inner header.
 		src, ok := d.env.Source(c.real.Addr())
 		if !ok {
-			d.stats.OutputErr++
-			return Dropped
+			return d.drop(&d.stats.OutputErr, "ipvs_output_error")
 		}
 		d.ipID++
 		var err error
 		d.buf, err = wire.AppendIPIP(d.buf[:0], src, c.real.Addr(), d.ipID, d.inner)
 		if err != nil {
-			d.stats.OutputErr++
-			return Dropped
+			return d.drop(&d.stats.OutputErr, "ipvs_output_error")
 		}
 		return d.output(d.env.Output(d.buf), &d.stats.InPkts)
 	}
 	d.buf = append(d.buf[:0], pkt...)
 	if err := wire.DecTTL(d.buf); err != nil {
-		d.stats.TTLExceeded++
-		return Dropped
+		return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
 	}
 	switch kind {
 	case KindDR:
@@ -501,15 +492,13 @@ func (d *Director) xmit(c *Conn, pkt []byte) Verdict {
 		return d.output(d.env.OutputTo(c.real.Addr(), d.buf), &d.stats.InPkts)
 	case KindFULLNAT:
 		if err := wire.RewriteSrc(d.buf, c.local); err != nil {
-			d.stats.BadPacket++
-			return Dropped
+			return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
 		}
 	}
 	// ip_vs_nat_xmit: tcp_dnat_handler/udp_dnat_handler, then the
 	// destination address and the IPv4 checksum.
 	if err := wire.RewriteDst(d.buf, c.real); err != nil {
-		d.stats.BadPacket++
-		return Dropped
+		return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
 	}
 	return d.output(d.env.Output(d.buf), &d.stats.InPkts)
 }
@@ -522,17 +511,14 @@ func (d *Director) response(c *Conn, pkt []byte, l *wire.L4) Verdict {
 	c.arm()
 	d.buf = append(d.buf[:0], pkt[:l.TotalLen]...)
 	if err := wire.DecTTL(d.buf); err != nil {
-		d.stats.TTLExceeded++
-		return Dropped
+		return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
 	}
 	if err := wire.RewriteSrc(d.buf, c.vaddr); err != nil {
-		d.stats.BadPacket++
-		return Dropped
+		return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
 	}
 	if c.svc.cfg.Kind == KindFULLNAT {
 		if err := wire.RewriteDst(d.buf, c.client); err != nil {
-			d.stats.BadPacket++
-			return Dropped
+			return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
 		}
 	}
 	return d.output(d.env.Output(d.buf), &d.stats.OutPkts)
@@ -540,9 +526,16 @@ func (d *Director) response(c *Conn, pkt []byte, l *wire.L4) Verdict {
 
 func (d *Director) output(err error, ok *uint64) Verdict {
 	if err != nil {
-		d.stats.OutputErr++
-		return Dropped
+		return d.drop(&d.stats.OutputErr, "ipvs_output_error")
 	}
 	*ok++
 	return Consumed
+}
+
+// drop counts a dropped packet and traces it (KindDrop, Reason = the
+// counter's name).
+func (d *Director) drop(n *uint64, reason string) Verdict {
+	*n++
+	d.env.Trace(sim.Record{Kind: sim.KindDrop, Comp: "ipvs", Reason: reason})
+	return Dropped
 }
