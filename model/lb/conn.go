@@ -57,6 +57,20 @@ type Conn struct {
 	expires sim.Time
 }
 
+// outKey is how ip_vs_conn_out_get finds the entry from a reply: from
+// the real server to the client for NAT, to the local address for
+// FULLNAT; DR and TUN replies come from the VIP itself, and only pass
+// through the director when the real server routes them that way.
+func (c *Conn) outKey() connKey {
+	switch c.svc.cfg.Kind {
+	case KindNAT:
+		return connKey{c.proto, c.real, c.client}
+	case KindFULLNAT:
+		return connKey{c.proto, c.real, c.local}
+	}
+	return connKey{c.proto, c.vaddr, c.client}
+}
+
 // arm restarts the entry's timer with its timeout (ip_vs_conn_put).
 func (c *Conn) arm() {
 	c.expires = c.d.env.Now().Add(c.timeout)
@@ -270,7 +284,7 @@ func (d *Director) schedPersist(s *Service, pkt []byte, l *wire.L4, src, dst net
 	}
 	x := ct.dest
 	port := dst.Port()
-	if (s.cfg.FWMark != 0 || port == svcPort) && x.Addr.Port() != 0 {
+	if port == svcPort && x.Addr.Port() != 0 {
 		port = x.Addr.Port()
 	}
 	c, v := d.newConn(s, l.Proto, src, dst, netip.AddrPortFrom(x.Addr.Addr(), port), x, ct, reused)
@@ -338,12 +352,7 @@ func (d *Director) newConn(s *Service, proto uint8, src, dst, real netip.AddrPor
 	ops := s.cfg.OPS && proto == wire.ProtoUDP
 	if !ops {
 		d.conns[connKey{proto, src, dst}] = c
-		switch s.cfg.Kind {
-		case KindNAT:
-			d.outs[connKey{proto, real, src}] = c
-		case KindFULLNAT:
-			d.outs[connKey{proto, real, local}] = c
-		}
+		d.outs[c.outKey()] = c
 	}
 	d.live++
 	d.stats.Conns++
@@ -437,14 +446,8 @@ func (d *Director) expire(c *Conn) {
 		if d.conns[k] == c {
 			delete(d.conns, k)
 		}
-		if s.cfg.Kind == KindNAT || s.cfg.Kind == KindFULLNAT {
-			ok := connKey{c.proto, c.real, c.client}
-			if s.cfg.Kind == KindFULLNAT {
-				ok.dst = c.local
-			}
-			if d.outs[ok] == c {
-				delete(d.outs, ok)
-			}
+		if ok := c.outKey(); d.outs[ok] == c {
+			delete(d.outs, ok)
 		}
 		if ct := c.control; ct != nil {
 			ct.nControl-- // ip_vs_control_del; the template keeps its timer

@@ -141,6 +141,20 @@ func TestDRInputOnly(t *testing.T) {
 	if x := dest(t, d, "B"); x.Active != 0 || x.Inactive != 1 {
 		t.Fatalf("dest %+v", x)
 	}
+	// A real server that routes its replies through the director: they
+	// come from the VIP (ip_vs_conn_out_get matches vaddr for non-MASQ),
+	// go out unchanged, and clear NOOUTPUT, so the OUTPUT table applies.
+	d, e = newDirector(t, service(KindDR))
+	mustIn(t, d, tcp(t, client, vip, syn, ""), Consumed)
+	mustOut(t, d, tcp(t, vip, client, synack, ""), Consumed)
+	if src, dst, _ := hdr(t, e.last(t).pkt); src != vip || dst != client {
+		t.Fatalf("DR reply %v -> %v", src, dst)
+	}
+	mustIn(t, d, tcp(t, client, vip, ack, ""), Consumed)
+	mustIn(t, d, tcp(t, client, vip, fin, ""), Consumed)
+	if cs := d.Conns(); cs[0].State != StateCloseWait {
+		t.Fatalf("state %v, want CLOSE_WAIT (INPUT table once a reply was seen)", cs[0].State)
+	}
 }
 
 // TestTUNEncapsulation: ip_vs_tunnel_xmit wraps the packet (TTL-1) in
@@ -338,6 +352,37 @@ func TestPersistence(t *testing.T) {
 	}
 	if x := dest(t, d, "B"); x.Persist != 0 {
 		t.Fatalf("B %+v after template expiry", x)
+	}
+}
+
+// TestPersistenceTemplateOutlivesConns: the template keeps the client on
+// its server after the entries are gone; each new entry restarts the
+// template's timer (ip_vs_conn_put(ct) in ip_vs_sched_persist), which
+// then frees it (ip_vs_conn_expire with n_control 0).
+func TestPersistenceTemplateOutlivesConns(t *testing.T) {
+	cfg := service(KindNAT)
+	cfg.PersistenceTimeout = 300 * time.Second
+	d, e := newDirector(t, cfg)
+	mustIn(t, d, tcp(t, client, vip, syn, ""), Consumed) // -> B, entry lives 60 s
+	e.run(200 * time.Second)
+	if c, n := d.Len(); c != 0 || n != 1 {
+		t.Fatalf("at 200 s: %d entries %d templates", c, n)
+	}
+	mustIn(t, d, tcp(t, netip.AddrPortFrom(client.Addr(), 40001), vip, syn, ""), Consumed)
+	if _, dst, _ := hdr(t, e.last(t).pkt); dst != realB {
+		t.Fatalf("at 200 s the client went to %v, want B by its template", dst)
+	}
+	e.run(299 * time.Second) // t = 499 s
+	if _, n := d.Len(); n != 1 {
+		t.Fatal("template gone before 300 s after its last entry was created")
+	}
+	e.run(2 * time.Second) // t = 501 s
+	if _, n := d.Len(); n != 0 {
+		t.Fatal("template alive 300 s after its last entry was created")
+	}
+	mustIn(t, d, tcp(t, netip.AddrPortFrom(client.Addr(), 40002), vip, syn, ""), Consumed)
+	if _, dst, _ := hdr(t, e.last(t).pkt); dst != realA {
+		t.Fatalf("after the template: %v, want rr's next pick A", dst)
 	}
 }
 
