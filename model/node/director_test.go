@@ -34,6 +34,8 @@ type lbHost struct {
 	dec  *wire.Decoder
 	got  [][]byte // IPv4 packets received (Ethernet header stripped)
 	from []wire.MAC
+	n    int  // IPv4 packets received
+	drop bool // count only (benchmarks)
 }
 
 func (h *lbHost) Receive(b []byte) {
@@ -51,7 +53,10 @@ func (h *lbHost) Receive(b []byte) {
 		if err == nil {
 			h.port.Send(fr)
 		}
+	case f.HasIP && h.drop:
+		h.n++
 	case f.HasIP:
+		h.n++
 		h.got = append(h.got, append([]byte(nil), b[14:]...))
 		h.from = append(h.from, f.Src)
 	}
@@ -91,7 +96,7 @@ func newLBHost(seg *lan.Segment, name string, mac wire.MAC, ip string) *lbHost {
 
 // newLBLab builds the lab for kind; the service is rr over s1 then s2
 // (so s2, the newest, is picked first).
-func newLBLab(t *testing.T, kind lb.Kind, mod func(*lb.ServiceConfig)) *lbLab {
+func newLBLab(t testing.TB, kind lb.Kind, mod func(*lb.ServiceConfig)) *lbLab {
 	t.Helper()
 	k := sim.New(1)
 	l := &lbLab{k: k, dMAC0: wire.MAC{2, 0, 0, 0, 1, 1}, dMAC1: wire.MAC{2, 0, 0, 0, 1, 2},
@@ -144,7 +149,7 @@ func newLBLab(t *testing.T, kind lb.Kind, mod func(*lb.ServiceConfig)) *lbLab {
 func (l *lbLab) run(d time.Duration) { l.k.Run(l.k.Now().Add(d)) }
 
 // lbTCP builds an IPv4/TCP packet with TTL 64 and correct checksums.
-func lbTCP(t *testing.T, src, dst netip.AddrPort, flags uint8) []byte {
+func lbTCP(t testing.TB, src, dst netip.AddrPort, flags uint8) []byte {
 	t.Helper()
 	p := make([]byte, 40)
 	p[0] = 0x45
@@ -344,5 +349,25 @@ func TestAddDirectorChecks(t *testing.T) {
 	}
 	if _, err := d.AddDirector(nil); err == nil {
 		t.Fatal("second director accepted")
+	}
+}
+
+// BenchmarkDirectorNATFrame: one client frame of an established NAT
+// connection through the whole path: switch, decode, IPVS lookup and
+// rewrite, neighbour cache, switch, real server.
+func BenchmarkDirectorNATFrame(b *testing.B) {
+	l := newLBLab(b, lb.KindNAT, nil)
+	l.client.send(l.dMAC0, lbTCP(b, l.clientAddr, l.vip, wire.TCPSyn))
+	l.client.send(l.dMAC0, lbTCP(b, l.clientAddr, l.vip, wire.TCPAck))
+	l.run(10 * time.Millisecond)
+	l.s2.drop, l.recs = true, nil
+	pkt := lbTCP(b, l.clientAddr, l.vip, wire.TCPAck|wire.TCPPsh)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.client.send(l.dMAC0, pkt)
+		l.run(time.Millisecond)
+	}
+	if l.s2.n < b.N {
+		b.Fatalf("%d of %d frames reached s2", l.s2.n, b.N)
 	}
 }
