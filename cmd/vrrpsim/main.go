@@ -55,13 +55,14 @@ usage:
   vrrpsim plot [SCENARIO] --out DIR  write state/ARP/FDB/traffic plots of a run
   vrrpsim sweep SCENARIO --set PATH=V1,V2 ...  run a parameter grid, write CSV/JSON/plots
   vrrpsim merge OUT.csv SHARD.csv...  join the CSVs of sweep shards
+  vrrpsim step SCENARIO [--script '...']  step through a run event by event, inspect nodes, go back
   vrrpsim help [COMMAND]           show help
 
 run 'vrrpsim COMMAND --help' for the flags of a command.
 `
 
 // commandList names the subcommands, for error messages.
-const commandList = "run, list, check, plot, sweep, merge"
+const commandList = "run, list, check, plot, sweep, merge, step"
 
 func isCommand(name string) bool {
 	return slices.Contains(strings.Split(commandList, ", "), name)
@@ -87,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSweep(rest, stdout, stderr)
 	case "merge":
 		err = cmdMerge(rest, stdout, stderr)
+	case "step":
+		err = cmdStep(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		// 'vrrpsim help run' is 'vrrpsim run --help'.
 		if len(rest) == 1 && isCommand(rest[0]) {

@@ -1,0 +1,182 @@
+package stepper
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// TUI is the terminal screen of `vrrpsim step`: a thin layer over Exec.
+// Every key runs a command of the scripted interpreter, so what the
+// screen shows is what a script prints.
+type TUI struct {
+	s      *Stepper
+	title  string
+	width  int
+	height int
+	out    string // output of the last command (a view, an event, an error)
+	err    bool
+	input  textinput.Model
+	typing bool
+}
+
+// keyCommands maps single keys to interpreter commands.
+var keyCommands = map[string]string{
+	"n": "next", "right": "next", " ": "next",
+	"N": "next 10",
+	"b": "back", "left": "back",
+	"B": "back 10",
+	"s": "until state",
+	"a": "until action",
+	"f": "until frame",
+	"c": "continue",
+	"v": "show vrrp",
+	"i": "show interfaces",
+	"x": "frame",
+	"e": "events 20",
+	"w": "where",
+	"?": "help",
+}
+
+// tuiKeys is the key line at the bottom of the screen.
+const tuiKeys = "n/→ next  b/← back  N/B ×10  s state  a action  f frame  c continue  v vrrp  i interfaces  x frame bytes  : command  ? help  q quit"
+
+// NewTUI returns the screen model for s; title names the scenario.
+func NewTUI(s *Stepper, title string) *TUI {
+	in := textinput.New()
+	in.Prompt = ": "
+	in.Placeholder = "show arp h1, until r2 master, back 3, filter vrid 51..."
+	return &TUI{s: s, title: title, width: 100, height: 30, input: in, out: s.EventText(s.Current())}
+}
+
+// Init implements tea.Model.
+func (t *TUI) Init() tea.Cmd { return nil }
+
+// Update implements tea.Model.
+func (t *TUI) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch m := msg.(type) {
+	case tea.WindowSizeMsg:
+		t.width, t.height = m.Width, m.Height
+	case tea.KeyMsg:
+		if t.typing {
+			switch m.Type {
+			case tea.KeyEnter:
+				t.typing = false
+				t.input.Blur()
+				line := t.input.Value()
+				t.input.SetValue("")
+				if cmd := t.run(line); cmd != nil {
+					return t, cmd
+				}
+			case tea.KeyEsc:
+				t.typing = false
+				t.input.Blur()
+				t.input.SetValue("")
+			default:
+				var cmd tea.Cmd
+				t.input, cmd = t.input.Update(msg)
+				return t, cmd
+			}
+			return t, nil
+		}
+		k := m.String()
+		switch k {
+		case "q", "ctrl+c":
+			return t, tea.Quit
+		case ":":
+			t.typing = true
+			return t, t.input.Focus()
+		}
+		if c, ok := keyCommands[k]; ok {
+			t.run(c)
+		}
+	}
+	return t, nil
+}
+
+// run executes one command line and keeps its output for the screen.
+func (t *TUI) run(line string) tea.Cmd {
+	if f := strings.Fields(line); len(f) > 0 && (f[0] == "quit" || f[0] == "exit") {
+		return tea.Quit
+	}
+	out, err := t.s.Exec(line)
+	t.err = err != nil
+	if err != nil {
+		out = err.Error()
+	}
+	t.out = out
+	return nil
+}
+
+var (
+	styleTitle   = lipgloss.NewStyle().Bold(true).Reverse(true)
+	styleCurrent = lipgloss.NewStyle().Bold(true)
+	styleError   = lipgloss.NewStyle().Foreground(lipgloss.Color("1"))
+	styleKeys    = lipgloss.NewStyle().Faint(true)
+)
+
+// View implements tea.Model: title and position, the recent events (the
+// current one marked), the last command's output, the key line.
+func (t *TUI) View() string {
+	var b strings.Builder
+	b.WriteString(styleTitle.Render(clip(" vrrpsim step "+t.title+" ", t.width)) + "\n")
+	b.WriteString(clip(t.s.Where(), t.width) + "\n")
+	if !t.s.filter.Empty() {
+		b.WriteString(clip(t.s.filter.String(), t.width) + "\n")
+	}
+	listLen := max(3, t.height/3)
+	var lines []string
+	for _, e := range t.s.History(histLen) {
+		if l, ok := t.s.EventLine(e); ok {
+			mark := "  "
+			if e.N == t.s.N() {
+				mark = "> "
+			}
+			lines = append(lines, mark+l)
+		}
+	}
+	if len(lines) > listLen {
+		lines = lines[len(lines)-listLen:]
+	}
+	for i, l := range lines {
+		l = clip(l, t.width)
+		if i == len(lines)-1 && strings.HasPrefix(l, "> ") {
+			l = styleCurrent.Render(l)
+		}
+		b.WriteString(l + "\n")
+	}
+	b.WriteString(strings.Repeat("─", max(1, min(t.width, 80))) + "\n")
+	room := max(3, t.height-len(lines)-6)
+	out := strings.Split(strings.TrimRight(t.out, "\n"), "\n")
+	if len(out) > room {
+		out = append(out[:room-1], "… ("+strconv.Itoa(len(out)-room+1)+" more lines: run it in --script mode to see all)")
+	}
+	for _, l := range out {
+		l = clip(l, t.width)
+		if t.err {
+			l = styleError.Render(l)
+		}
+		b.WriteString(l + "\n")
+	}
+	if t.typing {
+		b.WriteString(t.input.View() + "\n")
+	} else {
+		b.WriteString(styleKeys.Render(clip(tuiKeys, t.width)) + "\n")
+	}
+	return b.String()
+}
+
+// clip cuts a line to the screen width.
+func clip(s string, w int) string {
+	if w <= 0 || len(s) <= w {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= w {
+		return s
+	}
+	return string(r[:w])
+}
