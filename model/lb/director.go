@@ -319,7 +319,11 @@ type DestInfo struct {
 // ServiceInfo is a virtual service as ipvsadm -L shows it: destinations
 // in the kernel's list order (newest first).
 type ServiceInfo struct {
-	Name    string
+	Name    string // display name ("TCP 10.0.0.100:80")
+	Label   string // ServiceConfig.Name (the display name if none)
+	Proto   uint8
+	VIP     netip.AddrPort // invalid for a fwmark service
+	FWMark  uint32
 	Sched   string
 	Kind    Kind
 	Persist time.Duration
@@ -330,7 +334,8 @@ type ServiceInfo struct {
 func (d *Director) Services() []ServiceInfo {
 	out := make([]ServiceInfo, 0, len(d.svcs))
 	for _, s := range d.svcs {
-		si := ServiceInfo{Name: s.name, Sched: s.svc.Scheduler().Name(), Kind: s.cfg.Kind, Persist: s.cfg.PersistenceTimeout}
+		si := ServiceInfo{Name: s.name, Label: s.cfg.Name, Proto: s.cfg.Proto, VIP: s.cfg.VIP, FWMark: s.cfg.FWMark,
+			Sched: s.svc.Scheduler().Name(), Kind: s.cfg.Kind, Persist: s.cfg.PersistenceTimeout}
 		for _, x := range s.svc.Dests {
 			si.Dests = append(si.Dests, DestInfo{Name: x.Name, Addr: x.Addr, Weight: x.Weight, Active: x.Active,
 				Inactive: x.Inactive, Persist: x.Persist, Overloaded: x.Overloaded, Sorry: x == s.sorry})
