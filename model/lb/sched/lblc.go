@@ -171,6 +171,9 @@ type LBLC struct {
 	// the full check drops an entry. 0 means DefaultExpiration.
 	Expiration time.Duration
 	tbl        localityTable
+	// The kernel has no add_dest, del_dest or upd_dest here: entries keep
+	// a removed destination, which the lookup skips as unavailable.
+	noState
 }
 
 func init() { register("lblc", func(Rand) Scheduler { return &LBLC{} }) }
@@ -180,16 +183,6 @@ func (s *LBLC) Name() string { return "lblc" }
 
 // Init starts with an empty table (ip_vs_lblc_init_svc).
 func (s *LBLC) Init(*Service) { s.tbl = newLocalityTable() }
-
-// AddDest does nothing: lblc has no add_dest.
-func (s *LBLC) AddDest(*Service, *Dest) {}
-
-// DelDest does nothing: entries keep a removed destination, which the
-// lookup skips because it is no longer available.
-func (s *LBLC) DelDest(*Service, *Dest, int) {}
-
-// UpdDest does nothing: lblc has no upd_dest.
-func (s *LBLC) UpdDest(*Service, *Dest) {}
 
 // CheckExpire runs the periodic collector (ip_vs_lblc_check_expire).
 func (s *LBLC) CheckExpire(now time.Duration) {

@@ -104,6 +104,9 @@ type LBLCR struct {
 	// the full check drops an entry. 0 means DefaultExpiration.
 	Expiration time.Duration
 	tbl        localityTable
+	// The kernel has no add_dest, del_dest or upd_dest here: entries keep
+	// a removed destination, which the lookup skips as unavailable.
+	noState
 }
 
 func init() { register("lblcr", func(Rand) Scheduler { return &LBLCR{} }) }
@@ -113,16 +116,6 @@ func (s *LBLCR) Name() string { return "lblcr" }
 
 // Init starts with an empty table (ip_vs_lblcr_init_svc).
 func (s *LBLCR) Init(*Service) { s.tbl = newLocalityTable() }
-
-// AddDest does nothing: lblcr has no add_dest.
-func (s *LBLCR) AddDest(*Service, *Dest) {}
-
-// DelDest does nothing: sets keep a removed destination, which min skips
-// because it is no longer available.
-func (s *LBLCR) DelDest(*Service, *Dest, int) {}
-
-// UpdDest does nothing: lblcr has no upd_dest.
-func (s *LBLCR) UpdDest(*Service, *Dest) {}
 
 // CheckExpire runs the periodic collector (ip_vs_lblcr_check_expire).
 func (s *LBLCR) CheckExpire(now time.Duration) {
