@@ -107,9 +107,13 @@ func isTCP(p uint8) bool { return p == wire.ProtoTCP }
 // LOCAL_IN hook, ip_vs_in. pkt is the IPv4 packet (no Ethernet header);
 // it is never modified, and f is its decoded view.
 func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
-	l, src, dst, v, ok := d.parse(pkt, f)
-	if !ok {
-		return v
+	l, src, dst, err := parse(pkt, f)
+	if err != nil {
+		if errors.Is(err, wire.ErrUnsupported) {
+			return Pass
+		}
+		// tcp_conn_schedule/udp_conn_schedule: no header, NF_DROP.
+		return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
 	}
 	// A FULLNAT reply comes back to a local address of the pool.
 	if c := d.outs[connKey{l.Proto, src, dst}]; c != nil && c.svc.cfg.Kind == KindFULLNAT {
@@ -117,8 +121,9 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 	}
 	c := d.conns[connKey{l.Proto, src, dst}]
 	// conn_reuse_mode 1: a SYN on an entry in TIME_WAIT or CLOSE that no
-	// template controls expires it and schedules afresh
-	// (is_new_conn_expected; no conntrack here, so never dropped).
+	// template controls expires it and is scheduled afresh (ip_vs_in_hook:
+	// "cp && !cp->control", is_new_conn_expected; without conntrack the
+	// SYN is never dropped).
 	if c != nil && isTCP(l.Proto) && l.Flags&wire.TCPSyn != 0 && c.control == nil &&
 		(c.state == StateTimeWait || c.state == StateClose) {
 		d.stats.Reused++
@@ -144,13 +149,14 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 			d.stats.NotSyn++
 			return Pass
 		}
+		var v Verdict
 		c, v = d.schedule(svc, pkt, &l, src, dst)
 		if c == nil {
 			return v
 		}
 	}
 	d.setState(c, DirInput, l.Flags)
-	v = d.xmit(c, pkt[:l.TotalLen])
+	v := d.xmit(c, pkt[:l.TotalLen])
 	if c.svc.cfg.OPS && c.proto == wire.ProtoUDP && !c.template {
 		// IP_VS_CONN_F_ONE_PACKET: the entry is never hashed and goes
 		// with its packet.
@@ -166,12 +172,9 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 // virtual service; a FULLNAT reply (normally addressed to the director
 // and seen by In) is rewritten too. Anything else passes.
 func (d *Director) Out(pkt []byte, f *wire.Frame) Verdict {
-	l, src, dst, v, ok := d.parse(pkt, f)
-	if !ok {
-		if v == Dropped {
-			return Pass // not ours to judge: the router forwards it
-		}
-		return v
+	l, src, dst, err := parse(pkt, f)
+	if err != nil {
+		return Pass // not a connection's: the router forwards it as it is
 	}
 	c := d.outs[connKey{l.Proto, src, dst}]
 	if c == nil {
@@ -180,22 +183,18 @@ func (d *Director) Out(pkt []byte, f *wire.Frame) Verdict {
 	return d.response(c, pkt, &l)
 }
 
-// parse reads the addresses and ports of pkt. Non-TCP/UDP packets and
-// fragments pass; a truncated TCP/UDP header is dropped.
-func (d *Director) parse(pkt []byte, f *wire.Frame) (l wire.L4, src, dst netip.AddrPort, v Verdict, ok bool) {
+// parse reads the addresses and ports of pkt. Protocols other than TCP
+// and UDP, and fragments, give an error wrapping wire.ErrUnsupported.
+func parse(pkt []byte, f *wire.Frame) (l wire.L4, src, dst netip.AddrPort, err error) {
 	if f != nil && f.HasIP && f.IP.Protocol != wire.ProtoTCP && f.IP.Protocol != wire.ProtoUDP {
-		return l, src, dst, Pass, false
+		return l, src, dst, wire.ErrUnsupported
 	}
-	l, err := wire.ParseL4(pkt)
-	if err != nil {
-		if errors.Is(err, wire.ErrUnsupported) || l.Proto == 0 {
-			return l, src, dst, Pass, false
-		}
-		return l, src, dst, d.drop(&d.stats.BadPacket, "ipvs_bad_packet"), false
+	if l, err = wire.ParseL4(pkt); err != nil {
+		return l, src, dst, err
 	}
 	src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(pkt[12:16])), l.SrcPort)
 	dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(pkt[16:20])), l.DstPort)
-	return l, src, dst, Pass, true
+	return l, src, dst, nil
 }
 
 // lookupService is ip_vs_service_find: a fwmark service first, then
