@@ -70,3 +70,43 @@ func BenchmarkForward(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkEncodeTCP(b *testing.B) {
+	e := NewEncoder()
+	v := tcpVectors[2]
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := e.TCPPacket(v.ip, v.tcp, v.data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Ethernet(tcpMACa, tcpMACb, EtherTypeIPv4, p)
+	}
+}
+
+func BenchmarkEncodeTCPSyn(b *testing.B) {
+	e := NewEncoder()
+	v := tcpVectors[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.TCPPacket(v.ip, v.tcp, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeTCP(b *testing.B)    { benchDecode(b, mustHex(b, tcpVectors[2].hex)) }
+func BenchmarkDecodeTCPSyn(b *testing.B) { benchDecode(b, mustHex(b, tcpVectors[0].hex)) }
+func BenchmarkDecodeIPIP(b *testing.B)   { benchDecode(b, mustHex(b, ipipHex)) }
+
+func BenchmarkEncodeIPIP(b *testing.B) {
+	e := NewEncoder()
+	inner := mustHex(b, tcpVectors[0].hex)[14:]
+	outer := IPv4Header{TTL: 64, Src: tcpDir, Dst: tcpRS}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.IPIPPacket(outer, inner); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -18,7 +18,11 @@ type Encoder struct {
 	arp    layers.ARP
 	icmp   layers.ICMPv4
 	udp    layers.UDP
-	vrrp   VRRP // scratch copy of the caller's VRRP, with pseudo = &ip4
+	tcp    layers.TCP
+	tcpOpt [1]layers.TCPOption // the MSS option of a SYN (tcp.go)
+	mss    [2]byte
+	inner  []byte // IPIPPacket's copy of the inner packet (ipip.go)
+	vrrp   VRRP   // scratch copy of the caller's VRRP, with pseudo = &ip4
 	src    [4]byte
 	dst    [4]byte
 	arpSHA [6]byte
@@ -45,6 +49,8 @@ func (e *Encoder) init() {
 	e.ip4.SrcIP = e.src[:]
 	e.ip4.DstIP = e.dst[:]
 	_ = e.udp.SetNetworkLayerForChecksum(&e.ip4)
+	_ = e.tcp.SetNetworkLayerForChecksum(&e.ip4)
+	e.tcpOpt[0] = layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: e.mss[:]}
 	e.arp.SourceHwAddress = e.arpSHA[:]
 	e.arp.SourceProtAddress = e.arpSPA[:]
 	e.arp.DstHwAddress = e.arpTHA[:]
@@ -156,21 +162,16 @@ func (d *Decoder) decodeIPv4(b []byte, f *Frame) error {
 	if err != nil {
 		return err
 	}
+	if p := b[9]; p == ProtoTCP || p == ProtoIPIP {
+		return d.decodeTCPOrIPIP(b[:n], f) // tcp.go: no gopacket layer after IPv4
+	}
 	// Trailing octets beyond the total length are Ethernet padding.
 	err = d.parser.DecodeLayers(b[:n], &d.decoded)
 	if len(d.decoded) == 0 {
 		// checkIPv4 accepted the header, so only malformed options remain.
 		return fmt.Errorf("wire: ipv4: %w: %v", ErrBadLength, err)
 	}
-	f.HasIP = true
-	f.IP = IPv4Header{
-		TOS:      d.ip4.TOS,
-		ID:       d.ip4.Id,
-		TTL:      d.ip4.TTL,
-		Protocol: uint8(d.ip4.Protocol),
-		Src:      addr4(d.ip4.SrcIP),
-		Dst:      addr4(d.ip4.DstIP),
-	}
+	d.fillIP(f)
 	if err != nil {
 		return upperError(d.ip4.NextLayerType(), err, d.parser.Truncated)
 	}
@@ -190,6 +191,19 @@ func (d *Decoder) decodeIPv4(b []byte, f *Frame) error {
 		}
 	}
 	return nil
+}
+
+// fillIP copies the decoded IPv4 header into f.
+func (d *Decoder) fillIP(f *Frame) {
+	f.HasIP = true
+	f.IP = IPv4Header{
+		TOS:      d.ip4.TOS,
+		ID:       d.ip4.Id,
+		TTL:      d.ip4.TTL,
+		Protocol: uint8(d.ip4.Protocol),
+		Src:      addr4(d.ip4.SrcIP),
+		Dst:      addr4(d.ip4.DstIP),
+	}
 }
 
 // upperError wraps an error from the layer after IPv4. Our VRRP layer

@@ -173,7 +173,7 @@ func TestIPv4DecodeTable(t *testing.T) {
 		{"echo request", "RFC 792", good, nil, true, false},
 		{"Ethernet padding after total length", "RFC 894: padding ignored", append(append([]byte(nil), good...), 0, 0, 0, 0), nil, true, false},
 		{"header options", "RFC 791 section 3.1", withOptions, nil, true, false},
-		{"unknown protocol 6 is not an error", "flag only what is understood", mutate(good, func(ip []byte) { ip[9] = 6 }), nil, false, false},
+		{"unknown protocol 99 is not an error", "flag only what is understood", mutate(good, func(ip []byte) { ip[9] = 99 }), nil, false, false},
 		{"later fragment is not decoded further", "RFC 791 section 2.3", mutate(good, func(ip []byte) { ip[7] = 8 }), nil, false, false},
 		{"UDP without checksum", "RFC 768: zero means none", udpNoSum, nil, false, true},
 		{"frame shorter than Ethernet header", "IEEE 802.3", good[:13], ErrTruncated, false, false},

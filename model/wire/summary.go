@@ -93,7 +93,7 @@ func summaryIPv4(p []byte) string {
 	payload := p[hl:total]
 	proto, ttl := p[9], p[8]
 	sport, dport := "", ""
-	if proto == ProtoUDP && len(payload) >= 4 {
+	if (proto == ProtoUDP || proto == ProtoTCP) && len(payload) >= 4 {
 		sport = fmt.Sprintf(".%d", binary.BigEndian.Uint16(payload[0:2]))
 		dport = fmt.Sprintf(".%d", binary.BigEndian.Uint16(payload[2:4]))
 	}
@@ -114,6 +114,13 @@ func summaryIPv4(p []byte) string {
 		summaryICMP(&s, payload)
 	case ProtoUDP:
 		summaryUDP(&s, payload)
+	case ProtoTCP:
+		summaryTCP(&s, payload, p[12:16], p[16:20])
+	case ProtoIPIP:
+		// print-ip.c hands the inner packet to ip_print, then names the
+		// outer protocol.
+		s.WriteString(summaryIPv4(payload))
+		s.WriteString(" (ipip-proto-4)")
 	default:
 		fmt.Fprintf(&s, "ip-proto-%d %d", proto, len(payload))
 	}
