@@ -132,6 +132,13 @@ func LoadSched(filename string, data []byte) (f *SchedFile, err error) {
 	}
 	root, ok := d.parse(data)
 	if !ok {
+		// parse words its hints for scenarios; say what this file wants.
+		for _, e := range d.errs {
+			if strings.HasPrefix(e.Msg, "empty scenario") {
+				e.Msg = "empty playground file; valid: a mapping with at least scheduler:"
+			}
+			e.Msg = strings.Replace(e.Msg, "valid: YAML like the built-in scenarios (see BuiltinSource)", "valid: YAML like scenarios/sched-examples/*.yaml", 1)
+		}
 		return nil, d.err()
 	}
 	f = d.schedFile(root)
