@@ -99,6 +99,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("workers", 0, "with --runs: parallel runs (default: number of CPUs)")
 	plots := fs.String("plots", "", "write the run's plots (state timeline, ARP/FDB, traffic) into this directory")
 	html := fs.String("html", "", "write a self-contained HTML report of the run to this file")
+	pcapng := fs.String("pcapng", "", "write the run as pcapng: one interface per node interface (node:iface), state changes and actions as packet comments")
+	pcapSegment := fs.String("pcap-segment", "", "keep only this segment's frames in --pcap/--pcapng")
+	traceFilter := fs.String("trace-filter", "", "keep only what matches in --trace/--pcap/--pcapng, e.g. 'vrrp and node r1' (docs/diagrams.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -121,7 +124,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usagef("--trace and --json both write to stdout: use one per run (--pcap FILE also keeps every frame)")
 	}
 	if *runs > 1 {
-		if *pcap != "" || *trace || *plots != "" || *html != "" {
+		if *pcap != "" || *pcapng != "" || *trace || *plots != "" || *html != "" {
 			return usagef("--runs: --pcap, --trace, --plots and --html describe one run; drop them or --runs")
 		}
 		return runMany(sc, opts, *runs, *workers, *asJSON, *quiet, stdout)
@@ -147,14 +150,33 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if pcapOut != nil {
 		opts.pcap = pcapOut
 	}
+	if *pcapng == "-" {
+		pcapOut.Abort()
+		return usagef("--pcapng -: write the pcapng to a file (--pcap - streams to stdout)")
+	}
+	pcapngOut, err := openStream(*pcapng, stdout)
+	if err != nil {
+		pcapOut.Abort()
+		return usagef("--pcapng: %v", err)
+	}
+	if pcapngOut != nil {
+		opts.see.pcapng = pcapngOut
+	}
+	opts.see.segment, opts.see.filter = *pcapSegment, *traceFilter
 	res, err := simulate(sc, opts)
 	if err == nil && pcapOut != nil {
 		if err = pcapOut.Commit(); err != nil {
 			err = usagef("--pcap: %v", err)
 		}
 	}
+	if err == nil && pcapngOut != nil {
+		if err = pcapngOut.Commit(); err != nil {
+			err = usagef("--pcapng: %v", err)
+		}
+	}
 	if err != nil {
 		pcapOut.Abort()
+		pcapngOut.Abort()
 		return err
 	}
 	if *plots != "" {

@@ -4,7 +4,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -18,6 +17,7 @@ type simOptions struct {
 	pcap    io.Writer // nil: no pcap
 	trace   io.Writer // nil: no text trace
 	golden  io.Writer // nil: no golden trace
+	see     seeOptions // pcapng, --pcap-segment, --trace-filter (capture.go)
 }
 
 // simResult is what one run produced.
@@ -37,16 +37,9 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	k := sim.New(seed)
 	col := reports.NewCollector()
 	k.AddTracer(col.Trace)
-	var pw *reports.PcapWriter
-	if o.pcap != nil {
-		var err error
-		if pw, err = reports.NewPcapWriter(o.pcap, reports.PcapEpoch); err != nil {
-			return nil, err
-		}
-		k.AddTracer(pw.Trace)
-	}
-	if o.trace != nil {
-		k.AddTracer(reports.NewTextTrace(o.trace, wire.Summary).Trace)
+	caps, err := addCaptures(k, sc, o)
+	if err != nil {
+		return nil, err
 	}
 	if o.golden != nil {
 		k.AddTracer(reports.NewGoldenTrace(o.golden).Trace)
@@ -61,10 +54,8 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	}
 	w.Start()
 	k.Run(end)
-	if pw != nil {
-		if err := pw.Err(); err != nil {
-			return nil, err
-		}
+	if err := caps.finish(); err != nil {
+		return nil, err
 	}
 	rep := col.Report(reports.Meta{
 		Scenario: sc.Name, Summary: scenarios.Summary(sc.Description), Description: sc.Description, File: sc.Pos.File,

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vrrpsim/vrrpsim/scenarios"
+)
+
+func tsharkOrSkip(t *testing.T) string {
+	t.Helper()
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tshark not installed (.ci/run installs it)")
+		}
+		t.Skip("tshark not installed")
+	}
+	return tshark
+}
+
+func tsharkFields(t *testing.T, tshark, file string, fields ...string) [][]string {
+	t.Helper()
+	args := []string{"-r", file, "-n", "-o", "ip.check_checksum:TRUE", "-T", "fields", "-E", "separator=\t", "-E", "aggregator=|"}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	cmd := exec.Command(tshark, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, stderr.String())
+	}
+	var rows [][]string
+	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		rows = append(rows, strings.Split(l, "\t"))
+	}
+	return rows
+}
+
+// TestBuiltinPcapngsInTshark: tshark reads the pcapng of every built-in
+// with no malformed packet; each frame's interface is named node:iface of
+// a node interface of the scenario, described with its segment; and the
+// state changes and actions of the run show up as packet comments.
+func TestBuiltinPcapngsInTshark(t *testing.T) {
+	tshark := tsharkOrSkip(t)
+	dir := t.TempDir()
+	for _, name := range scenarios.BuiltinNames() {
+		t.Run(name, func(t *testing.T) {
+			sc, err := scenarios.Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			for _, i := range captureInterfaces(sc) {
+				want[i.Name()] = "segment " + i.Segment
+			}
+			file := filepath.Join(dir, name+".pcapng")
+			if code, _, stderr := runCLI(t, "run", name, "-q", "--pcapng", file); code == exitBadInput {
+				t.Fatalf("run %s: %s", name, stderr)
+			}
+			rows := tsharkFields(t, tshark, file, "frame.interface_name", "frame.interface_description", "frame.comment", "_ws.malformed", "_ws.expert.message")
+			if len(rows) < 5 {
+				t.Fatalf("only %d frames", len(rows))
+			}
+			comments := 0
+			for n, r := range rows {
+				if len(r) < 5 {
+					t.Fatalf("frame %d: tshark row %q", n+1, r)
+				}
+				if d, ok := want[r[0]]; !ok || d != r[1] {
+					t.Errorf("frame %d on interface %q %q; want one of %v", n+1, r[0], r[1], want)
+				}
+				if strings.Contains(r[3]+r[4], "alformed") {
+					t.Errorf("frame %d: %s %s", n+1, r[3], r[4])
+				}
+				if strings.Contains(r[2], "INIT -> BACKUP (startup)") || strings.Contains(r[2], "action: ") {
+					comments++
+				}
+			}
+			if comments == 0 {
+				t.Error("no state change or action comment in the file")
+			}
+		})
+	}
+}
+
+// TestPcapSegmentAndTraceFilter: --pcap-segment keeps one segment's
+// interfaces and frames; --trace-filter applies to the pcap too.
+func TestPcapSegmentAndTraceFilter(t *testing.T) {
+	tshark := tsharkOrSkip(t)
+	dir := t.TempDir()
+	ng, pc := filepath.Join(dir, "srv.pcapng"), filepath.Join(dir, "vrrp.pcap")
+	if code, _, stderr := runCLI(t, "run", "uplink-dies", "-q", "--pcap", pc, "--trace-filter", "vrrp and vrid 51"); code == exitBadInput {
+		t.Fatal(stderr)
+	}
+	for _, r := range tsharkFields(t, tshark, pc, "vrrp.virt_rtr_id", "frame.protocols") {
+		if r[0] != "51" || !strings.HasSuffix(r[1], ":vrrp") {
+			t.Fatalf("pcap kept %v; the filter keeps VRID 51 adverts only", r)
+		}
+	}
+	if code, _, stderr := runCLI(t, "run", "uplink-dies", "-q", "--pcapng", ng, "--pcap-segment", "srv"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	names := map[string]bool{}
+	for _, r := range tsharkFields(t, tshark, ng, "frame.interface_name", "frame.interface_description") {
+		if r[1] != "segment srv" {
+			t.Fatalf("frame on %v with --pcap-segment srv", r)
+		}
+		names[r[0]] = true
+	}
+	if len(names) < 2 {
+		t.Errorf("interfaces on srv with frames: %v; want the routers' uplinks and the server", names)
+	}
+}
+
+// TestTraceFilterCLI: the filter reaches the text trace, multi-segment
+// frame lines name their segment, and a bad expression is a usage error
+// pointing at its column.
+func TestTraceFilterCLI(t *testing.T) {
+	code, out, stderr := runCLI(t, "run", "uplink-dies", "--trace", "--trace-filter", "vrid 52 and not vrrp or action")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var frames, actions int
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case strings.Contains(l, "VRRPv2"):
+			t.Errorf("an advert got through 'not vrrp': %s", l)
+		case strings.Contains(l, " * "):
+			actions++
+		}
+	}
+	if actions != 2 {
+		t.Errorf("got %d action lines, want 2 (link_down, link_up)\n%s", actions, out)
+	}
+	code, out, _ = runCLI(t, "run", "uplink-dies", "--trace", "--trace-filter", "segment srv and vrrp")
+	if code != exitOK {
+		t.Fatal(code)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "VRRPv2") {
+			frames++
+			if !strings.Contains(l, "[srv] IP") {
+				t.Errorf("frame line does not name its segment: %s", l)
+			}
+		}
+	}
+	if frames == 0 {
+		t.Error("no srv advert in the trace")
+	}
+	code, _, stderr = runCLI(t, "run", "uplink-dies", "--trace", "--trace-filter", "vrrp and nod r1")
+	if code != exitBadInput || !strings.Contains(stderr, "column 10") || !strings.Contains(stderr, `"nod"`) {
+		t.Errorf("bad filter: exit %d, %q; want 2 and column 10", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "run", "uplink-dies", "-q", "--pcap", filepath.Join(t.TempDir(), "x.pcap"), "--pcap-segment", "dmz")
+	if code != exitBadInput || !strings.Contains(stderr, "lan, srv") {
+		t.Errorf("bad segment: exit %d, %q; want 2 and the segment names", code, stderr)
+	}
+}
