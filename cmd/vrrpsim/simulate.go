@@ -14,9 +14,9 @@ type simOptions struct {
 	seed    uint64
 	seedSet bool
 	until   time.Duration
-	pcap    io.Writer // nil: no pcap
-	trace   io.Writer // nil: no text trace
-	golden  io.Writer // nil: no golden trace
+	pcap    io.Writer  // nil: no pcap
+	trace   io.Writer  // nil: no text trace
+	golden  io.Writer  // nil: no golden trace
 	see     seeOptions // pcapng, --pcap-segment, --trace-filter (capture.go)
 }
 
