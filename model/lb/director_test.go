@@ -452,6 +452,29 @@ func TestUDPAndOPS(t *testing.T) {
 	}
 }
 
+// TestUpperThreshold: ip_vs_bind_dest sets IP_VS_DEST_F_OVERLOAD when a
+// dest's connections reach u_threshold, so the scheduler skips it;
+// ip_vs_unbind_dest clears it when the entry expires (no l_threshold:
+// below 3/4 of u_threshold).
+func TestUpperThreshold(t *testing.T) {
+	cfg := service(KindNAT)
+	cfg.Reals[1].UThreshold = 1 // B
+	d, e := newDirector(t, cfg)
+	for i, want := range []netip.AddrPort{realB, realA, realA} {
+		mustIn(t, d, tcp(t, netip.AddrPortFrom(client.Addr(), uint16(1000+i)), vip, syn, ""), Consumed)
+		if _, dst, _ := hdr(t, e.last(t).pkt); dst != want {
+			t.Fatalf("conn %d to %v, want %v", i, dst, want)
+		}
+	}
+	if !dest(t, d, "B").Overloaded {
+		t.Fatal("B not overloaded at its threshold")
+	}
+	e.run(61 * time.Second) // the SYN_RECV entries expire
+	if dest(t, d, "B").Overloaded {
+		t.Fatal("B still overloaded with no connection")
+	}
+}
+
 // TestSorryServer: with no real server left, keepalived puts the
 // sorry_server in the service; it leaves when a real server is back.
 func TestSorryServer(t *testing.T) {
