@@ -82,6 +82,14 @@ func (t *TUI) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return t, nil
 		}
+		if m.Type == tea.KeyRunes && len(m.Runes) > 1 && m.Runes[0] == ':' {
+			// ':' and what follows arrived in one read (typed fast or
+			// pasted): open the prompt with the rest in it.
+			t.typing = true
+			t.input.SetValue(string(m.Runes[1:]))
+			t.input.CursorEnd()
+			return t, t.input.Focus()
+		}
 		k := m.String()
 		switch k {
 		case "q", "ctrl+c":
