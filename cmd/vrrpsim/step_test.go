@@ -156,3 +156,60 @@ func TestStepTmux(t *testing.T) {
 	}
 	tmux("send-keys", "q")
 }
+
+// TestTeachingDocOutputs re-runs every `$ vrrpsim step ...` block of
+// docs/teaching.md and checks the captured output is still what the
+// program prints.
+func TestTeachingDocOutputs(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "teaching.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for _, block := range strings.Split(string(doc), "```\n")[1:] {
+		cmd, want, ok := strings.Cut(block, "\n")
+		if !ok || !strings.HasPrefix(cmd, "$ vrrpsim step ") {
+			continue
+		}
+		blocks++
+		args := shellWords(strings.TrimPrefix(cmd, "$ vrrpsim "))
+		code, out, stderr := runCLI(t, args...)
+		if code != exitOK {
+			t.Errorf("%s: exit %d: %s", cmd, code, stderr)
+			continue
+		}
+		if out != want {
+			t.Errorf("%s: output differs from docs/teaching.md (regenerate the block)\n%s", cmd, firstLineDiff(out, want))
+		}
+	}
+	if blocks < 5 {
+		t.Errorf("found %d step blocks in docs/teaching.md, want the lab's 8", blocks)
+	}
+}
+
+// shellWords splits a command line on spaces, keeping 'single-quoted'
+// words whole (all the docs use).
+func shellWords(s string) []string {
+	var out []string
+	var w strings.Builder
+	quoted, in := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			quoted, in = !quoted, true
+		case r == ' ' && !quoted:
+			if in {
+				out = append(out, w.String())
+				w.Reset()
+				in = false
+			}
+		default:
+			w.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, w.String())
+	}
+	return out
+}
