@@ -211,7 +211,7 @@ func (d *decoder) node(e entry) *Node {
 	if o.has("virtual_server") && nd.Kind != KindRouter && nd.Kind != "" {
 		d.add(o.keyAt("virtual_server"), "virtual_server in node %s of kind %s; valid: a director is a node of kind router", e.key, nd.Kind)
 	}
-	for _, ve := range d.defined(d.named(o.node("virtual_server"), path+".virtual_server", "virtual_server of "+e.key), "virtual_server") {
+	for _, ve := range d.named(o.node("virtual_server"), path+".virtual_server", "virtual_server of "+e.key) {
 		nd.VirtualServers = append(nd.VirtualServers, d.virtualServer(ve, nd, path+".virtual_server."+ve.key))
 	}
 	ports := map[int]bool{}

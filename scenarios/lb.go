@@ -191,7 +191,7 @@ func (d *decoder) virtualServer(e entry, nd *Node, path string) *VirtualServer {
 	if vs.LBKind == "FULLNAT" && len(vs.LocalAddrs) == 0 && !o.has("local_address") {
 		o.missing(e.keyPos, "FULLNAT %s needs local addresses for the source rewrite; valid: local_address: [10.0.0.201]", what)
 	}
-	for _, re := range d.defined(d.named(o.node("real_server"), path+".real_server", "real_server of "+what), "real_server") {
+	for _, re := range d.named(o.node("real_server"), path+".real_server", "real_server of "+what) {
 		vs.Reals = append(vs.Reals, d.realServer(re, what, path+".real_server."+re.key))
 	}
 	if !o.has("real_server") {
