@@ -340,3 +340,29 @@ func TestSchedCLIErrors(t *testing.T) {
 		t.Errorf("--help: exit %d\n%s", code, out)
 	}
 }
+
+// docs/lb.md shows real output: its examples are the golden files.
+func TestSchedDocsShowRealOutput(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "lb.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"example-wrr.txt", "example-wlc-syn-burst.txt"} {
+		want, err := os.ReadFile(filepath.Join("testdata", "sched", g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(doc, want) {
+			t.Errorf("docs/lb.md does not show the output of %s as the program prints it", g)
+		}
+	}
+	js, err := os.ReadFile(filepath.Join("testdata", "sched", "example-wrr.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(js), "\n") {
+		if strings.Contains(line, `"op": "remove"`) && !bytes.Contains(doc, []byte(line)) {
+			t.Errorf("docs/lb.md does not show the JSON remove entry as printed:\n%s", line)
+		}
+	}
+}
