@@ -471,18 +471,20 @@ func (d *Director) xmit(c *Conn, pkt []byte) Verdict {
 			return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
 		}
 		// ip_vs_tunnel_xmit: outer source is the route's source towards
-		// the real server, TOS/TTL/DF from the inner header.
+		// the real server; TOS, TTL and DF come from the inner header.
 		src, ok := d.env.Source(c.real.Addr())
 		if !ok {
 			return d.drop(&d.stats.OutputErr, "ipvs_output_error")
 		}
 		d.ipID++
-		var err error
-		d.buf, err = wire.AppendIPIP(d.buf[:0], src, c.real.Addr(), d.ipID, d.inner)
+		out, err := d.enc.IPIPPacket(wire.IPv4Header{TOS: d.inner[1], ID: d.ipID, TTL: d.inner[8], Src: src, Dst: c.real.Addr()}, d.inner)
+		if err == nil && wire.DF(d.inner) {
+			err = wire.SetDF(out)
+		}
 		if err != nil {
 			return d.drop(&d.stats.OutputErr, "ipvs_output_error")
 		}
-		return d.output(d.env.Output(d.buf), &d.stats.InPkts)
+		return d.output(d.env.Output(out), &d.stats.InPkts)
 	}
 	d.buf = append(d.buf[:0], pkt...)
 	if err := wire.DecTTL(d.buf); err != nil {

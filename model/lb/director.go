@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/model/lb/sched"
+	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
@@ -34,9 +35,10 @@ type Director struct {
 	live  int     // connection entries in the table
 	nTmpl int     // templates alive (valid or invalidated)
 
-	buf, inner []byte // output packets are built here
-	ipID       uint16 // outer IPv4 identification of TUN packets
-	seq        uint64 // entries created, for stable listings
+	buf, inner []byte        // output packets are built here
+	enc        *wire.Encoder // IPIP for TUN
+	ipID       uint16        // outer IPv4 identification of TUN packets
+	seq        uint64        // entries created, for stable listings
 	stats      Stats
 }
 
@@ -74,6 +76,7 @@ func New(cfgs []ServiceConfig, env Env) (*Director, error) {
 		dead:  make(map[*Conn]bool),
 		buf:   make([]byte, 0, 1600),
 		inner: make([]byte, 0, 1600),
+		enc:   wire.NewEncoder(),
 	}
 	for i := range cfgs {
 		if err := d.AddService(cfgs[i]); err != nil {

@@ -163,14 +163,20 @@ func TestDRInputOnly(t *testing.T) {
 func TestTUNEncapsulation(t *testing.T) {
 	d, e := newDirector(t, service(KindTUN))
 	in := tcp(t, client, vip, syn, "")
+	in[1] = 0x28 // DSCP AF11
+	_ = wire.SetChecksums(in)
+	_ = wire.SetDF(in)
 	mustIn(t, d, in, Consumed)
 	s := e.last(t)
 	if len(s.pkt) != 20+len(in) || s.pkt[9] != wire.ProtoIPIP {
 		t.Fatalf("outer: % x", s.pkt[:20])
 	}
 	osrc, odst := netip.AddrFrom4([4]byte(s.pkt[12:16])), netip.AddrFrom4([4]byte(s.pkt[16:20]))
-	if osrc != e.src || odst != realB.Addr() || s.pkt[8] != 63 || s.pkt[6]&0x40 == 0 {
-		t.Fatalf("outer %v -> %v ttl %d flags %x", osrc, odst, s.pkt[8], s.pkt[6])
+	if osrc != e.src || odst != realB.Addr() || s.pkt[8] != 63 || !wire.DF(s.pkt) || s.pkt[1] != 0x28 {
+		t.Fatalf("outer %v -> %v ttl %d tos %#x DF %v", osrc, odst, s.pkt[8], s.pkt[1], wire.DF(s.pkt))
+	}
+	if err := wire.VerifyChecksums(s.pkt[20:]); err != nil {
+		t.Fatal(err)
 	}
 	inner := s.pkt[20:]
 	want := bytes.Clone(in)

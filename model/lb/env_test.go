@@ -2,7 +2,6 @@ package lb
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"net/netip"
 	"testing"
@@ -79,26 +78,15 @@ func (e *testEnv) events(ev string) []sim.Record {
 // run advances virtual time by d.
 func (e *testEnv) run(d time.Duration) { e.k.Run(e.k.Now().Add(d)) }
 
-// tcp builds an IPv4/TCP packet (TTL 64, DF) with correct checksums.
+// tcp builds an IPv4/TCP packet (TTL 64) with the Encoder.
 func tcp(t testing.TB, src, dst netip.AddrPort, flags uint8, data string) []byte {
 	t.Helper()
-	p := make([]byte, 40+len(data))
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:4], uint16(len(p)))
-	binary.BigEndian.PutUint16(p[6:8], 0x4000)
-	p[8], p[9] = 64, wire.ProtoTCP
-	s, d := src.Addr().As4(), dst.Addr().As4()
-	copy(p[12:16], s[:])
-	copy(p[16:20], d[:])
-	binary.BigEndian.PutUint16(p[20:22], src.Port())
-	binary.BigEndian.PutUint16(p[22:24], dst.Port())
-	p[32], p[33] = 5<<4, flags
-	binary.BigEndian.PutUint16(p[34:36], 65535)
-	copy(p[40:], data)
-	if err := wire.SetChecksums(p); err != nil {
+	b, err := wire.NewEncoder().TCPPacket(wire.IPv4Header{TTL: 64, Src: src.Addr(), Dst: dst.Addr()},
+		wire.TCPHeader{SrcPort: src.Port(), DstPort: dst.Port(), Flags: flags, Window: 65535}, []byte(data))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return bytes.Clone(b)
 }
 
 func udp(t testing.TB, src, dst netip.AddrPort, data string) []byte {

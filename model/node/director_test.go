@@ -10,7 +10,6 @@ package node_test
 //	DR:              client, d, s1 10.0.0.21, s2 10.0.0.22 all on lan
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"strings"
 	"testing"
@@ -148,23 +147,15 @@ func newLBLab(t testing.TB, kind lb.Kind, mod func(*lb.ServiceConfig)) *lbLab {
 
 func (l *lbLab) run(d time.Duration) { l.k.Run(l.k.Now().Add(d)) }
 
-// lbTCP builds an IPv4/TCP packet with TTL 64 and correct checksums.
+// lbTCP builds an IPv4/TCP packet (TTL 64) with the Encoder.
 func lbTCP(t testing.TB, src, dst netip.AddrPort, flags uint8) []byte {
 	t.Helper()
-	p := make([]byte, 40)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:4], 40)
-	p[8], p[9] = 64, wire.ProtoTCP
-	s, d := src.Addr().As4(), dst.Addr().As4()
-	copy(p[12:16], s[:])
-	copy(p[16:20], d[:])
-	binary.BigEndian.PutUint16(p[20:22], src.Port())
-	binary.BigEndian.PutUint16(p[22:24], dst.Port())
-	p[32], p[33] = 5<<4, flags
-	if err := wire.SetChecksums(p); err != nil {
+	b, err := wire.NewEncoder().TCPPacket(wire.IPv4Header{TTL: 64, Src: src.Addr(), Dst: dst.Addr()},
+		wire.TCPHeader{SrcPort: src.Port(), DstPort: dst.Port(), Flags: flags, Window: 65535}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return append([]byte(nil), b...)
 }
 
 func addrsOf(t *testing.T, p []byte) (src, dst netip.AddrPort) {

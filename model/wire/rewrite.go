@@ -2,7 +2,7 @@ package wire
 
 // In-place rewrites of an IPv4 packet for the LVS director: the address
 // and port changes of NAT and FULLNAT, the TTL decrement of forwarding,
-// and IPIP encapsulation for LVS-TUN. Checksums are updated incrementally
+// and the DF bit of LVS-TUN's outer header. Checksums are updated incrementally
 // (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')), as the kernel does with
 // csum_replace4/inet_proto_csum_replace4 in tcp_dnat_handler and
 // udp_snat_handler (net/netfilter/ipvs/ip_vs_proto_{tcp,udp}.c).
@@ -188,36 +188,21 @@ func DecTTL(pkt []byte) error {
 // ipDF is the Don't Fragment bit of the IPv4 flags word.
 const ipDF = 0x4000
 
-// AppendIPIP appends to dst an IPv4 header from src to to carrying inner
-// (IP protocol 4, RFC 2003), then inner itself, as ip_vs_tunnel_xmit
-// builds it: TOS and TTL copied from the inner header
-// (ip_vs_prepare_tunneled_skb: dsfield, ttl), DF copied from the inner
-// header, the given identification, no options.
-func AppendIPIP(dst []byte, src, to netip.Addr, id uint16, inner []byte) ([]byte, error) {
-	if !src.Is4() || !to.Is4() {
-		return dst, fmt.Errorf("wire: ipip: %w: %v -> %v must be IPv4", ErrUnsupported, src, to)
+// DF reports whether the IPv4 packet has Don't Fragment set.
+func DF(pkt []byte) bool {
+	return len(pkt) >= ipv4HeaderLen && binary.BigEndian.Uint16(pkt[6:8])&ipDF != 0
+}
+
+// SetDF sets Don't Fragment on an IPv4 packet in place and fixes the
+// header checksum; ip_vs_tunnel_xmit copies the inner packet's DF to the
+// outer header, which Encoder.IPIPPacket leaves clear.
+func SetDF(pkt []byte) error {
+	if len(pkt) < ipv4HeaderLen {
+		return fmt.Errorf("wire: df: %w: %d bytes", ErrTruncated, len(pkt))
 	}
-	if len(inner) < ipv4HeaderLen {
-		return dst, fmt.Errorf("wire: ipip: %w: inner packet of %d bytes", ErrTruncated, len(inner))
-	}
-	total := ipv4HeaderLen + len(inner)
-	if total > 0xffff {
-		return dst, fmt.Errorf("wire: ipip: %w: %d bytes do not fit in one IPv4 packet", ErrBadLength, total)
-	}
-	var h [ipv4HeaderLen]byte
-	h[0] = 0x45
-	h[1] = inner[1] // TOS
-	binary.BigEndian.PutUint16(h[2:4], uint16(total))
-	binary.BigEndian.PutUint16(h[4:6], id)
-	binary.BigEndian.PutUint16(h[6:8], binary.BigEndian.Uint16(inner[6:8])&ipDF)
-	h[8] = inner[8] // TTL
-	h[9] = ProtoIPIP
-	s, d := src.As4(), to.As4()
-	copy(h[12:16], s[:])
-	copy(h[16:20], d[:])
-	binary.BigEndian.PutUint16(h[10:12], checksum(h[:], 0))
-	dst = append(dst, h[:]...)
-	return append(dst, inner...), nil
+	old := binary.BigEndian.Uint16(pkt[6:8])
+	replace16(pkt, 6, old|ipDF, 10)
+	return nil
 }
 
 // VerifyChecksums checks the IPv4 header checksum and, for TCP and UDP,

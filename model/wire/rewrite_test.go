@@ -8,28 +8,15 @@ import (
 	"testing"
 )
 
-// handTCP builds an IPv4/TCP packet by hand with correct checksums.
+// handTCP returns an IPv4/TCP packet (TTL 64) built by the Encoder.
 func handTCP(t testing.TB, src, dst netip.AddrPort, flags uint8, data []byte) []byte {
 	t.Helper()
-	p := make([]byte, 40+len(data))
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:4], uint16(len(p)))
-	binary.BigEndian.PutUint16(p[6:8], ipDF)
-	p[8], p[9] = 64, ProtoTCP
-	s, d := src.Addr().As4(), dst.Addr().As4()
-	copy(p[12:16], s[:])
-	copy(p[16:20], d[:])
-	binary.BigEndian.PutUint16(p[20:22], src.Port())
-	binary.BigEndian.PutUint16(p[22:24], dst.Port())
-	binary.BigEndian.PutUint32(p[24:28], 1000)
-	p[32] = 5 << 4
-	p[33] = flags
-	binary.BigEndian.PutUint16(p[34:36], 65535)
-	copy(p[40:], data)
-	if err := SetChecksums(p); err != nil {
+	b, err := NewEncoder().TCPPacket(IPv4Header{TTL: 64, Src: src.Addr(), Dst: dst.Addr()},
+		TCPHeader{SrcPort: src.Port(), DstPort: dst.Port(), Seq: 1000, Flags: flags, Window: 65535}, data)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return bytes.Clone(b)
 }
 
 func handUDP(t testing.TB, src, dst netip.AddrPort, data []byte, zeroSum bool) []byte {
@@ -150,37 +137,31 @@ func TestDecTTL(t *testing.T) {
 	}
 }
 
-// TestAppendIPIP follows ip_vs_tunnel_xmit: outer TOS, TTL and DF from the
-// inner header, protocol 4, the inner packet untouched after it.
-func TestAppendIPIP(t *testing.T) {
+// TestSetDFOnIPIP: ip_vs_tunnel_xmit copies the inner DF bit to the
+// outer header; SetDF adds it to what Encoder.IPIPPacket built, and the
+// header checksum still verifies.
+func TestSetDFOnIPIP(t *testing.T) {
 	inner := handTCP(t, rwCli, rwVIP, TCPSyn, nil)
-	inner[1] = 0x28 // DSCP AF11
-	_ = SetChecksums(inner)
-	src, to := netip.MustParseAddr("10.1.0.254"), netip.MustParseAddr("10.1.0.1")
-	out, err := AppendIPIP(make([]byte, 0, 64), src, to, 7, inner)
+	out, err := NewEncoder().IPIPPacket(IPv4Header{TTL: 63, ID: 7, Src: rwLIP.Addr(), Dst: rwRIP.Addr()}, inner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The outer header is read by hand: checkIPv4 is ip_rcv_core's check.
+	out = bytes.Clone(out)
+	if DF(out) {
+		t.Fatal("IPIPPacket set DF")
+	}
+	if err := SetDF(out); err != nil || !DF(out) {
+		t.Fatalf("SetDF: %v, DF %v", err, DF(out))
+	}
 	if n, err := checkIPv4(out); err != nil || n != len(out) {
-		t.Fatalf("outer header: %v (total %d of %d)", err, n, len(out))
+		t.Fatalf("outer header after SetDF: %v", err)
 	}
-	if out[9] != ProtoIPIP || netip.AddrFrom4([4]byte(out[12:16])) != src || netip.AddrFrom4([4]byte(out[16:20])) != to ||
-		out[8] != 64 || out[1] != 0x28 || binary.BigEndian.Uint16(out[4:6]) != 7 {
-		t.Fatalf("outer header % x", out[:20])
+	var f Frame
+	if err := NewDecoder().DecodeIPv4(out, &f); err != nil || !f.HasIPIP || !bytes.Equal(f.Payload, inner) {
+		t.Fatalf("decode: %v HasIPIP %v", err, f.HasIPIP)
 	}
-	if binary.BigEndian.Uint16(out[6:8]) != ipDF {
-		t.Fatalf("outer flags 0x%04x, want DF copied", binary.BigEndian.Uint16(out[6:8]))
-	}
-	if !bytes.Equal(out[20:], inner) {
-		t.Fatal("inner packet changed")
-	}
-	var in Frame
-	if err := NewDecoder().DecodeIPv4(out[20:], &in); err != nil || in.IP.Dst != rwVIP.Addr() {
-		t.Fatalf("inner: %v %+v", err, in.IP)
-	}
-	if _, err := AppendIPIP(nil, src, to, 1, inner[:10]); !errors.Is(err, ErrTruncated) {
-		t.Fatalf("short inner: %v", err)
+	if err := SetDF(out[:10]); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("short: %v", err)
 	}
 }
 
@@ -234,7 +215,7 @@ func FuzzRewrite(f *testing.F) {
 			}
 		}
 		_ = DecTTL(pkt)
-		_, _ = AppendIPIP(nil, rwRIP.Addr(), rwRIP.Addr(), 1, pkt)
+		_ = SetDF(pkt)
 	})
 }
 
