@@ -75,6 +75,8 @@ type Collector struct {
 	notesCnt int
 
 	lb *lbLog // load balancing (lb.go)
+
+	prio []PriorityChange // effective priority changes (priority.go)
 }
 
 type nodeInst struct{ node, inst string }
@@ -243,6 +245,9 @@ func (c *Collector) Trace(r *sim.Record) {
 		c.notesCnt++
 		if r.Event == "iface" {
 			c.onIface(r)
+		}
+		if r.Event == "priority" {
+			c.onPriority(r)
 		}
 	}
 }

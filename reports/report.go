@@ -69,6 +69,7 @@ type Report struct {
 	Interfaces      []Interface       `json:"interfaces"`
 	Actions         []Action          `json:"actions"`
 	Transitions     []Transition      `json:"transitions"`
+	Priorities      []PriorityChange  `json:"priority_changes,omitempty"`
 	Adverts         []AdvertStats     `json:"adverts"`
 	FinalMasters    []InstanceMasters `json:"final_masters"`
 	Convergence     []Convergence     `json:"convergence"`
@@ -304,6 +305,7 @@ func (c *Collector) Report(m Meta) *Report {
 		r.Actions = append(r.Actions, Action{At: Seconds(ac.at), Text: ac.text, Verb: ac.verb, Node: ac.node, Disruptive: disruptive[ac.text]})
 	}
 
+	r.Priorities = c.prio
 	r.Transitions = []Transition{}
 	for _, t := range c.trans {
 		r.Transitions = append(r.Transitions, Transition{

@@ -94,6 +94,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("  %12s  %-*s  %-*s  %s -> %s  (%s, prio %d)\n",
 			t.At.text(), nw, t.Node, iw, t.Instance, t.From, t.To, t.Reason, t.Priority)
 	}
+	b.WriteString(r.priorityText())
 
 	p("\nConvergence\n")
 	if len(r.Convergence) == 0 {

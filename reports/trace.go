@@ -146,6 +146,9 @@ func (g *GoldenTrace) Trace(r *sim.Record) {
 		g.line(r.At, "drop", r.Node, r.Comp, "drop", kv{"reason", r.Reason})
 	case sim.KindNote:
 		pairs := []kv{{"reason", r.Reason}}
+		if r.Event == "priority" {
+			pairs = append(pairs, kv{"from", r.From}, kv{"to", r.To})
+		}
 		if r.MAC != ([6]byte{}) {
 			pairs = append(pairs, kv{"mac", macString(r.MAC)})
 		}

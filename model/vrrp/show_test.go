@@ -1,10 +1,13 @@
 package vrrp_test
 
 import (
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/model/vrrp"
+	"github.com/vrrpsim/vrrpsim/sim"
 )
 
 // TestStatusTimersAndMaster: Status shows what keepalived's data dump
@@ -83,5 +86,35 @@ func TestStatusTrackContribution(t *testing.T) {
 				t.Errorf("effective %d base %d state %v, want %d 100 %v", st.Effective, st.BasePriority, st.State, c.effective, c.state)
 			}
 		})
+	}
+}
+
+// TestSpeakerTracesEffectivePriorityChanges: every change of the effective
+// priority (vrrp_track.c vrrp_set_effective_priority after a weighted
+// track or a new base priority) leaves a "priority" note with the old and
+// new value and why, so the report can show priority over time.
+func TestSpeakerTracesEffectivePriorityChanges(t *testing.T) {
+	l := newLAN(t)
+	cfg := baseConfig(100)
+	cfg.TrackScripts = []vrrp.Track{{Name: "chk", Weight: -60, HasWeight: true}}
+	r := l.add("r1", 1, cfg)
+	r.sp.Start()
+	r.sp.SetScriptOK("chk", false)
+	r.sp.SetScriptOK("chk", false) // no change, no record
+	r.sp.SetBasePriority(120)
+	r.sp.SetScriptOK("chk", true)
+	type note struct{ from, to, why string }
+	var got []note
+	for _, rec := range l.trace {
+		if rec.Kind == sim.KindNote && rec.Event == "priority" {
+			if rec.Value2 != 51 || rec.Comp != "VI_1" || rec.To != strconv.FormatInt(rec.Value, 10) {
+				t.Errorf("record %+v: want VRID 51, instance VI_1, To = Value", rec)
+			}
+			got = append(got, note{rec.From, rec.To, rec.Reason})
+		}
+	}
+	want := []note{{"100", "40", "chk down"}, {"40", "60", "set_priority"}, {"60", "120", "chk up"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("priority notes %v, want %v", got, want)
 	}
 }

@@ -1,5 +1,11 @@
 package vrrp
 
+import (
+	"strconv"
+
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
 // Tracking: keepalived vrrp_track.c and keepalived_netlink.c
 // process_if_status_change. A failed unweighted track (and the instance's
 // own interface) counts in faults; the instance goes to FAULT when the count
@@ -43,12 +49,16 @@ func (s *Speaker) SetBasePriority(p int) {
 		return
 	}
 	s.base = p
-	s.updateEffectivePriority()
+	s.updateEffectivePriority("set_priority")
 }
 
 func (s *Speaker) trackChanged(t Track, ok bool) {
 	if t.weighted() {
-		s.updateEffectivePriority()
+		why := t.Name + " down"
+		if ok {
+			why = t.Name + " up"
+		}
+		s.updateEffectivePriority(why)
 		return
 	}
 	s.faultChanged(!ok, ReasonFault)
@@ -107,12 +117,18 @@ func weightFor(t Track, ok bool) int {
 // master-down deadline moves by the change in Master_Down_Interval, so it
 // stays counted from the last advert accepted (vrrp_set_effective_priority:
 // sands += new ms_down_timer - old). A MASTER simply advertises the new
-// priority from its next advert.
-func (s *Speaker) updateEffectivePriority() {
+// priority from its next advert. The change is traced (a KindNote
+// "priority": From/To the old and new priority, Reason why) so reports can
+// plot the effective priority over time.
+func (s *Speaker) updateEffectivePriority(why string) {
 	p := s.computePriority()
 	if p == s.effective {
 		return
 	}
+	s.env.Trace(sim.Record{
+		Kind: sim.KindNote, Comp: s.cfg.Name, Event: "priority", Reason: why,
+		From: strconv.Itoa(s.effective), To: strconv.Itoa(p), Value: int64(p), Value2: int64(s.cfg.VRID),
+	})
 	s.effective = p
 	old := s.msDownTimer
 	s.msDownTimer = s.MasterDownInterval()

@@ -3,7 +3,6 @@ package plot
 import (
 	"cmp"
 	"encoding/csv"
-	"image/color"
 	"io"
 	"slices"
 	"strings"
@@ -90,6 +89,8 @@ func State(r *reports.Report) StateData {
 		}
 		d.SplitBrain = append(d.SplitBrain, ss)
 	}
+	// After the state rows, so the split-brain row indexes stay valid.
+	d.Rows = append(d.Rows, priorityRows(r, d.End)...)
 	return d
 }
 
@@ -117,7 +118,7 @@ func (d StateData) WriteCSV(w io.Writer) error {
 	cw.Write([]string{"kind", "row", "start_s", "end_s", "value"})
 	for _, r := range d.Rows {
 		for _, s := range r.Spans {
-			cw.Write([]string{"state", r.Label, fmtSec(s.Start), fmtSec(s.End), s.Value})
+			cw.Write([]string{r.Kind, r.Label, fmtSec(s.Start), fmtSec(s.End), s.Value})
 		}
 	}
 	for _, a := range d.Actions {
@@ -137,7 +138,7 @@ var stateOrder = []string{"INIT", "BACKUP", "MASTER", "FAULT"}
 func (d StateData) figure(title string) figure {
 	tl := &timeline{
 		rows:  d.Rows,
-		color: func(_ Row, s Span) color.Color { return stateColor(s.Value) },
+		color: spanColor,
 		label: func(_ Row, s Span) string { return s.Value },
 	}
 	for _, sb := range d.SplitBrain {
@@ -152,7 +153,12 @@ func (d StateData) figure(title string) figure {
 		p.Y.Label.Text = ""
 		lg := newLegend()
 		seen := map[string]bool{}
+		priority := false
 		for _, r := range d.Rows {
+			if r.Kind == rowPriority {
+				priority = true
+				continue
+			}
 			for _, s := range r.Spans {
 				seen[s.Value] = true
 			}
@@ -168,6 +174,9 @@ func (d StateData) figure(title string) figure {
 		slices.Sort(others)
 		for _, st := range others {
 			lg.Add(st, swatch{fill: stateColor(st)})
+		}
+		if priority {
+			lg.Add("effective priority", swatch{fill: colPriority})
 		}
 		if len(d.SplitBrain) > 0 {
 			lg.Add("split brain", swatch{fill: colSplit, edge: colSplitEdge, hatch: true})
