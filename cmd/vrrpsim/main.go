@@ -57,13 +57,14 @@ usage:
   vrrpsim merge OUT.csv SHARD.csv...  join the CSVs of sweep shards
   vrrpsim step SCENARIO [--script '...']  step through a run event by event, inspect nodes, go back
   vrrpsim sched FILE [--json]      what would IPVS pick? replay a scheduler playground file
+  vrrpsim graph [SCENARIO] [-o F]  draw the network (SVG/PNG/DOT/Mermaid), roles --at a time
   vrrpsim help [COMMAND]           show help
 
 run 'vrrpsim COMMAND --help' for the flags of a command.
 `
 
 // commandList names the subcommands, for error messages.
-const commandList = "run, list, check, plot, sweep, merge, step, sched"
+const commandList = "run, list, check, plot, sweep, merge, step, sched, graph"
 
 func isCommand(name string) bool {
 	return slices.Contains(strings.Split(commandList, ", "), name)
@@ -93,6 +94,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdStep(rest, stdout, stderr)
 	case "sched":
 		err = cmdSched(rest, stdout, stderr)
+	case "graph":
+		err = cmdGraph(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		// 'vrrpsim help run' is 'vrrpsim run --help'.
 		if len(rest) == 1 && isCommand(rest[0]) {

@@ -163,3 +163,40 @@ func TestTraceFilterCLI(t *testing.T) {
 		t.Errorf("bad segment: exit %d, %q; want 2 and the segment names", code, stderr)
 	}
 }
+
+// TestGraphCLI: the graph of a built-in, coloured at a time, in each
+// format; the roles come from the run (r1's uplink is down at 25 s, so
+// its VI_2 is in FAULT and r2 is master of VRIDs 52 and 53).
+func TestGraphCLI(t *testing.T) {
+	code, svg, stderr := runCLI(t, "graph", "uplink-dies", "--at", "25s")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"VI_2 vrid 52 prio 150 FAULT", "VI_2 vrid 52 prio 100 MASTER", "VI_3 vrid 53 prio 100 MASTER", `class="bus segment-srv"`, ">roles at 25s<"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("svg lacks %q", want)
+		}
+	}
+	code, plain, _ := runCLI(t, "graph", "uplink-dies")
+	if code != exitOK || strings.Contains(plain, "role-") || strings.Contains(plain, "MASTER") {
+		t.Errorf("without --at the graph shows roles (exit %d)", code)
+	}
+	dir := t.TempDir()
+	for _, f := range []struct{ file, want string }{
+		{"g.dot", `graph "uplink-dies" {`},
+		{"g.mmd", "flowchart TB"},
+		{"g.png", "\x89PNG"},
+	} {
+		path := filepath.Join(dir, f.file)
+		if code, _, stderr := runCLI(t, "graph", "uplink-dies", "-o", path); code != exitOK {
+			t.Fatalf("%s: exit %d %s", f.file, code, stderr)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.HasPrefix(string(b), f.want) {
+			t.Errorf("%s starts %.20q, want %q (%v)", f.file, b, f.want, err)
+		}
+	}
+	if code, _, stderr := runCLI(t, "graph", "uplink-dies", "--format", "gif"); code != exitBadInput || !strings.Contains(stderr, "svg, png, dot or mermaid") {
+		t.Errorf("--format gif: exit %d %q", code, stderr)
+	}
+}
