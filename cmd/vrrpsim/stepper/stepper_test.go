@@ -9,12 +9,18 @@ import (
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
-func newStepper(t testing.TB, name string, end time.Duration) *Stepper {
+func loadBuiltin(t testing.TB, name string) *scenarios.Scenario {
 	t.Helper()
 	sc, err := scenarios.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sc
+}
+
+func newStepper(t testing.TB, name string, end time.Duration) *Stepper {
+	t.Helper()
+	sc := loadBuiltin(t, name)
 	s, err := New(sc, sc.Seed, sim.Time(end))
 	if err != nil {
 		t.Fatal(err)
