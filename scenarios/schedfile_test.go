@@ -235,3 +235,21 @@ func TestLoadSchedBoundsTheOutput(t *testing.T) {
 		t.Errorf("got %v, want the output bound at the 4th request", err)
 	}
 }
+
+// BenchmarkLoadSched loads a file of 10,000 requests (new connections and
+// closes): the loader's cost per request.
+func BenchmarkLoadSched(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("scheduler: wrr\ndests:\n  - {name: A, addr: 10.1.0.1:80, weight: 4}\n  - {name: B, addr: 10.1.0.2:80, weight: 3}\nrequests:\n")
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&sb, "  - {client: 10.0.%d.%d:40000}\n  - {close: %d}\n", i/250, i%250+1, i+1)
+	}
+	data := []byte(sb.String())
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		if _, err := LoadSched("b.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -133,6 +133,7 @@ func playSched(f *scenarios.SchedFile, out schedWriter) error {
 	conns := make([]schedConn, 0, f.Conns)
 	shown := make([]*sched.Dest, 0, len(all))
 	e := &schedEntry{}
+	req := &sched.Request{} // one, reused: Schedule must not keep it
 	emit := func() error {
 		e.n++
 		shown = append(shown[:0], svc.Dests...)
@@ -151,8 +152,8 @@ func playSched(f *scenarios.SchedFile, out schedWriter) error {
 			for i := 0; i < r.Count; i++ {
 				e.client = netip.AddrPortFrom(r.Client.Addr(), r.Client.Port()+uint16(i))
 				e.dst = r.Dst
-				req := sched.Request{Proto: 6, Client: e.client, Dst: r.Dst}
-				d := svc.Schedule(&req)
+				*req = sched.Request{Proto: 6, Client: e.client, Dst: r.Dst}
+				d := svc.Schedule(req)
 				c := schedConn{dest: d}
 				if d != nil {
 					sched.Bind(d)
@@ -247,8 +248,8 @@ func (t *schedText) entry(e *schedEntry) error {
 	b = pad(b, "pick", t.nameW)
 	t.widths = t.widths[:0]
 	for _, d := range e.shown {
-		start := len(b)
 		b = append(b, "  "...)
+		start := len(b)
 		b = append(b, d.Name...)
 		if d.Available {
 			b = append(b, '(')
@@ -257,8 +258,10 @@ func (t *schedText) entry(e *schedEntry) error {
 		} else {
 			b = append(b, "(-)"...)
 		}
-		w := max(len(b)-start-2, 2*t.cw+2)
-		b = pad(b[:start+2], string(b[start+2:]), w)
+		w := max(len(b)-start, 2*t.cw+2)
+		for len(b)-start < w {
+			b = append(b, ' ')
+		}
 		t.widths = append(t.widths, w)
 	}
 	b = append(b, "  request"...)
@@ -293,7 +296,18 @@ func (t *schedText) entry(e *schedEntry) error {
 		}
 	}
 	b = append(b, "  "...)
-	b = append(b, describeEntry(e)...)
+	if e.op == scenarios.SchedConnect {
+		// The common line, without fmt.
+		b = append(b, "conn "...)
+		b = strconv.AppendInt(b, int64(e.conn), 10)
+		b = append(b, " from "...)
+		b = e.client.AppendTo(b)
+		if e.pick == nil {
+			b = append(b, ": no destination available"...)
+		}
+	} else {
+		b = append(b, describeOp(e)...)
+	}
 	b = append(b, '\n')
 	t.buf = b
 	_, err := t.w.Write(b)
@@ -302,15 +316,9 @@ func (t *schedText) entry(e *schedEntry) error {
 
 func (t *schedText) end() error { return nil }
 
-// describeEntry says what an entry did, in words.
-func describeEntry(e *schedEntry) string {
+// describeOp says what an edit did, in words.
+func describeOp(e *schedEntry) string {
 	switch e.op {
-	case scenarios.SchedConnect:
-		s := fmt.Sprintf("conn %d from %v", e.conn, e.client)
-		if e.pick == nil {
-			s += ": no destination available"
-		}
-		return s
 	case scenarios.SchedClose:
 		if e.dest == nil {
 			return fmt.Sprintf("close conn %d (it had no destination)", e.conn)
@@ -343,7 +351,8 @@ func pad(b []byte, s string, w int) []byte {
 }
 
 func padInt(b []byte, v, w int) []byte {
-	s := strconv.Itoa(v)
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
 	for i := len(s); i < w; i++ {
 		b = append(b, ' ')
 	}
@@ -381,8 +390,9 @@ func (j *schedJSON) entry(e *schedEntry) error {
 	case scenarios.SchedConnect:
 		b = append(b, `, "conn": `...)
 		b = strconv.AppendInt(b, int64(e.conn), 10)
-		b = append(b, `, "client": `...)
-		b = appendJSONString(b, e.client.String())
+		b = append(b, `, "client": "`...)
+		b = e.client.AppendTo(b)
+		b = append(b, '"')
 		b = append(b, `, "dest": `...)
 		if e.pick == nil {
 			b = append(b, "null"...)
@@ -401,8 +411,9 @@ func (j *schedJSON) entry(e *schedEntry) error {
 		b = appendJSONString(b, e.dest.Name)
 		switch e.op {
 		case scenarios.SchedAdd:
-			b = append(b, `, "addr": `...)
-			b = appendJSONString(b, e.dest.Addr.String())
+			b = append(b, `, "addr": "`...)
+			b = e.dest.Addr.AppendTo(b)
+			b = append(b, '"')
 			fallthrough
 		case scenarios.SchedSetWeight:
 			b = append(b, `, "weight": `...)
@@ -439,8 +450,17 @@ func (j *schedJSON) end() error {
 	return err
 }
 
-// appendJSONString appends s as a JSON string.
+// appendJSONString appends s as a JSON string. Names and addresses need
+// no escaping (the loader keeps names to letters, digits, '_', '-', '.'),
+// so they are copied as they are; anything else goes through encoding/json.
 func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always marshals
-	return append(b, q...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

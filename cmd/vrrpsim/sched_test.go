@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -364,5 +365,36 @@ func TestSchedDocsShowRealOutput(t *testing.T) {
 		if strings.Contains(line, `"op": "remove"`) && !bytes.Contains(doc, []byte(line)) {
 			t.Errorf("docs/lb.md does not show the JSON remove entry as printed:\n%s", line)
 		}
+	}
+}
+
+// BenchmarkSchedPlay replays 10,000 connections over 5 destinations and
+// prints them (text and JSON) to io.Discard: the cost per entry.
+func BenchmarkSchedPlay(b *testing.B) {
+	src := "scheduler: wlc\ndests:\n"
+	for i := 1; i <= 5; i++ {
+		src += fmt.Sprintf("  - {name: d%d, addr: 10.1.0.%d:80, weight: %d}\n", i, i, i)
+	}
+	src += "requests:\n  - {client: 10.0.0.1:1000, count: 10000}\n"
+	f, err := scenarios.LoadSched("b.yaml", []byte(src))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, kind := range []string{"text", "json"} {
+		b.Run(kind, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				w := bufio.NewWriter(io.Discard)
+				var out schedWriter = &schedText{w: w}
+				if kind == "json" {
+					out = &schedJSON{w: w}
+				}
+				if err := playSched(f, out); err != nil {
+					b.Fatal(err)
+				}
+				w.Flush()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/entry")
+		})
 	}
 }
