@@ -12,9 +12,9 @@ import (
 // effective priority over time (issue 15 part 4).
 const rowPriority = "priority"
 
-// colPriority fills the spans of a priority row: neutral, so they never
-// read as a state.
-var colPriority = color.NRGBA{0xd9, 0xd9, 0xd9, 0xff}
+// colPriority fills the spans of a priority row: a colour no state uses,
+// dark enough for the white value labels.
+var colPriority = color.NRGBA{0x94, 0x67, 0xbd, 0xff}
 
 // priorityRows returns one row per instance whose effective priority
 // changed during the run (a weighted track or set_priority): a span per
@@ -47,7 +47,7 @@ func priorityRows(r *reports.Report, end sim.Time) []Row {
 	return rows
 }
 
-// spanColor colours a state-timeline span: by state, or neutral on a
+// spanColor colours a state-timeline span: by state, or colPriority on a
 // priority row.
 func spanColor(r Row, s Span) color.Color {
 	if r.Kind == rowPriority {
