@@ -15,6 +15,7 @@ import (
 const CondGrammar = `conditions (an event makes it true):
   NODE STATE            a VRRP instance of NODE enters STATE (master, backup, fault, init)
   NODE/INSTANCE STATE   the same for one instance (r2/VI_1 master)
+  NODE[/INSTANCE] priority  the effective priority changes (weighted track, set_priority)
   NODE loses            a traffic flow of NODE loses a packet
   NODE fails            a client connection of NODE ends other than ok
   NODE neigh IP [NUD]   NODE's neighbour entry for IP changes (to NUD: reachable, stale, failed...)
@@ -115,6 +116,13 @@ func (s *Stepper) ParseCond(text string) (Cond, error) {
 		to := strings.ToUpper(verb)
 		c.match = anyRec(func(_ *Stepper, r *sim.Record) bool {
 			return r.Kind == sim.KindState && r.Node == node && (inst == "" || r.Comp == inst) && r.To == to
+		})
+	case "priority":
+		if len(f) != 2 {
+			return bad("want NODE priority")
+		}
+		c.match = anyRec(func(_ *Stepper, r *sim.Record) bool {
+			return isPriority(r) && r.Node == node && (inst == "" || r.Comp == inst)
 		})
 	case "loses":
 		c.match = anyRec(func(_ *Stepper, r *sim.Record) bool {
@@ -227,6 +235,10 @@ func (s *Stepper) recProto(r *sim.Record) string {
 		return "tcp"
 	case sim.KindIPVS:
 		return "ipvs"
+	case sim.KindNote:
+		if isPriority(r) {
+			return "vrrp"
+		}
 	}
 	return ""
 }
@@ -236,6 +248,10 @@ func (s *Stepper) recVRID(r *sim.Record) (int, bool) {
 	switch r.Kind {
 	case sim.KindState, sim.KindAdvert:
 		return int(r.Value2), true
+	case sim.KindNote:
+		if isPriority(r) {
+			return int(r.Value2), true
+		}
 	case sim.KindFrame:
 		if s.frameProto(r.Frame) == "vrrp" {
 			return int(s.fr.VRRP.VRID), true
@@ -243,6 +259,9 @@ func (s *Stepper) recVRID(r *sim.Record) (int, bool) {
 	}
 	return 0, false
 }
+
+// isPriority reports whether r is a speaker's effective priority change.
+func isPriority(r *sim.Record) bool { return r.Kind == sim.KindNote && r.Event == "priority" }
 
 // recNode is the node a record is about: a frame's sending node.
 func recNode(r *sim.Record) string {

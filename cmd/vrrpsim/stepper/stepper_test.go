@@ -139,6 +139,8 @@ func TestUntil(t *testing.T) {
 		{"master-crash", "", "h1 neigh 10.0.0.254 reachable", "h1 eth0 neigh 10.0.0.254 02:00:00:00:01:01 INCOMPLETE -> REACHABLE (reply)", ""},
 		{"master-crash", "", "vrid 51", "vrid 51", ""},
 		{"split-brain-partition", "", "split-brain", "r2 VI_1 BACKUP -> MASTER", "r1 VRRP Instance = VI_1\n  State = MASTER"},
+		// vrrp_track.c vrrp_set_effective_priority: the script's weight -60.
+		{"health-script-weight", "", "r1 priority", "r1 VI_1 effective priority 150 -> 90 (chk_nginx down) vrid 51", "Effective priority = 90"},
 		// After the heal r2 hears r1's higher priority (RFC 3768 6.4.3).
 		{"split-brain-partition", "until split-brain", "r2 backup", "r2 VI_1 MASTER -> BACKUP", ""},
 	} {

@@ -44,6 +44,10 @@ func Describe(r *sim.Record) string {
 		return s
 	case sim.KindServe:
 		return fmt.Sprintf("%s %s %s %s:%d", r.Node, r.Comp, r.Event, r.Addr, r.Value)
+	case sim.KindNote:
+		if r.Event == "priority" {
+			return fmt.Sprintf("%s %s effective priority %s -> %s (%s) vrid %d", r.Node, r.Comp, r.From, r.To, r.Reason, r.Value2)
+		}
 	}
 	// KindNote, KindIPVS and anything newer: every field that is set.
 	var parts []string
