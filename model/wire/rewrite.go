@@ -259,3 +259,76 @@ func protoName(p uint8) string {
 	}
 	return fmt.Sprintf("proto %d", p)
 }
+
+// ICMP error types IPVS relays for its connections (ip_vs_in_icmp,
+// ip_vs_out_icmp): destination unreachable, source quench, time exceeded.
+const icmpSourceQuench = 4
+
+// ICMPQuote reads an ICMP error message: its type and the offset in pkt
+// of the IPv4 packet it quotes (RFC 792: the offending header and at
+// least 8 octets of its data). Messages that are not errors, and quotes
+// too short to hold the quoted packet's ports, give an error wrapping
+// ErrUnsupported or ErrTruncated.
+func ICMPQuote(pkt []byte) (typ uint8, off int, err error) {
+	if len(pkt) < ipv4HeaderLen || pkt[0]>>4 != 4 || pkt[9] != ProtoICMP {
+		return 0, 0, fmt.Errorf("wire: icmp quote: %w: not an IPv4 ICMP packet", ErrUnsupported)
+	}
+	hl := int(pkt[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(pkt[2:4]))
+	if hl < ipv4HeaderLen || total < hl || total > len(pkt) {
+		return 0, 0, fmt.Errorf("wire: icmp quote: %w: header length %d, total length %d of %d", ErrBadLength, hl, total, len(pkt))
+	}
+	if total < hl+8 {
+		return 0, 0, fmt.Errorf("wire: icmp quote: %w: no ICMP header", ErrTruncated)
+	}
+	typ = pkt[hl]
+	if typ != ICMPUnreachable && typ != icmpSourceQuench && typ != ICMPTimeExceeded {
+		return typ, 0, fmt.Errorf("wire: icmp quote: %w: type %d is not an error", ErrUnsupported, typ)
+	}
+	off = hl + 8
+	q := pkt[off:total]
+	if len(q) < ipv4HeaderLen || q[0]>>4 != 4 {
+		return typ, 0, fmt.Errorf("wire: icmp quote: %w: %d octets quoted", ErrTruncated, len(q))
+	}
+	qhl := int(q[0]&0x0f) * 4
+	if qhl < ipv4HeaderLen || len(q) < qhl+4 {
+		return typ, 0, fmt.Errorf("wire: icmp quote: %w: quoted header %d, %d octets", ErrTruncated, qhl, len(q))
+	}
+	return typ, off, nil
+}
+
+// NATICMP rewrites an ICMP error about a NAT connection in place, as
+// ip_vs_nat_icmp does. out (a real server's error on its way to the
+// client): the outer source and the quoted destination become to. Not
+// out (a client's error on its way to the real server): the outer
+// destination and the quoted source become to. The quoted packet's
+// header checksum and the ICMP checksum are recomputed; the quoted
+// transport checksum is left alone, as the kernel leaves it.
+func NATICMP(pkt []byte, off int, to netip.AddrPort, out bool) error {
+	if !to.Addr().Is4() {
+		return fmt.Errorf("wire: icmp nat: %w: %v is not IPv4", ErrUnsupported, to)
+	}
+	if _, o, err := ICMPQuote(pkt); err != nil || o != off {
+		return fmt.Errorf("wire: icmp nat: quote at %d: %v", off, err)
+	}
+	hl := int(pkt[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(pkt[2:4]))
+	q := pkt[off:total]
+	qhl := int(q[0]&0x0f) * 4
+	outerAt, quoteAt, portAt := 16, 12, qhl // in: outer dst, quoted src, source port
+	if out {
+		outerAt, quoteAt, portAt = 12, 16, qhl+2
+	}
+	replace32(pkt, outerAt, to.Addr().As4(), 10)
+	a := to.Addr().As4()
+	copy(q[quoteAt:quoteAt+4], a[:])
+	if p := q[9]; p == ProtoTCP || p == ProtoUDP {
+		binary.BigEndian.PutUint16(q[portAt:portAt+2], to.Port())
+	}
+	q[10], q[11] = 0, 0
+	binary.BigEndian.PutUint16(q[10:12], checksum(q[:qhl], 0))
+	msg := pkt[hl:total]
+	msg[2], msg[3] = 0, 0
+	binary.BigEndian.PutUint16(msg[2:4], checksum(msg, 0))
+	return nil
+}

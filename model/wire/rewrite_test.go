@@ -196,11 +196,83 @@ func TestParseL4Rejects(t *testing.T) {
 	}
 }
 
+// icmpError builds the ICMP error (type typ) that from sends about pkt,
+// quoting its header and 8 octets as Linux icmp_send does at least.
+func icmpError(t testing.TB, from netip.Addr, typ uint8, pkt []byte) []byte {
+	t.Helper()
+	b, err := NewEncoder().ICMPPacket(IPv4Header{TTL: 64, Src: from, Dst: netip.AddrFrom4([4]byte(pkt[12:16]))},
+		ICMPEcho{Type: typ, Code: 3}, pkt[:28])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(b)
+}
+
+// TestNATICMP follows ip_vs_nat_icmp: a real server's port unreachable
+// about a datagram it got through NAT leaves as if the VIP sent it about
+// a datagram to the VIP; a client's error about a reply from the VIP goes
+// to the real server about the real server's datagram.
+func TestNATICMP(t *testing.T) {
+	// Out: the real server got client -> real:8080.
+	got := handUDP(t, rwCli, rwRIP, []byte("q"), false)
+	m := icmpError(t, rwRIP.Addr(), ICMPUnreachable, got)
+	typ, off, err := ICMPQuote(m)
+	if err != nil || typ != ICMPUnreachable || off != 28 {
+		t.Fatalf("quote: type %d off %d %v", typ, off, err)
+	}
+	if err := NATICMP(m, off, rwVIP, true); err != nil {
+		t.Fatal(err)
+	}
+	var f Frame
+	if err := NewDecoder().DecodeIPv4(m, &f); err != nil || !f.HasICMP || f.IP.Src != rwVIP.Addr() || f.IP.Dst != rwCli.Addr() {
+		t.Fatalf("out: %v %+v", err, f.IP)
+	}
+	q := m[off:]
+	if checksum(q[:20], 0) != 0 || netip.AddrFrom4([4]byte(q[16:20])) != rwVIP.Addr() || binary.BigEndian.Uint16(q[22:24]) != rwVIP.Port() {
+		t.Fatalf("out quote % x", q[:28])
+	}
+	// In: the client got VIP:80 -> client and answers with an error.
+	reply := handUDP(t, rwVIP, rwCli, []byte("r"), false)
+	m = icmpError(t, rwCli.Addr(), ICMPUnreachable, reply)
+	_, off, _ = ICMPQuote(m)
+	if err := NATICMP(m, off, rwRIP, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewDecoder().DecodeIPv4(m, &f); err != nil || f.IP.Dst != rwRIP.Addr() || f.IP.Src != rwCli.Addr() {
+		t.Fatalf("in: %v %+v", err, f.IP)
+	}
+	q = m[off:]
+	if netip.AddrFrom4([4]byte(q[12:16])) != rwRIP.Addr() || binary.BigEndian.Uint16(q[20:22]) != rwRIP.Port() {
+		t.Fatalf("in quote % x", q[:28])
+	}
+	// Echo requests are not errors; a quote without ports is too short.
+	echo, _ := NewEncoder().ICMPPacket(IPv4Header{TTL: 64, Src: rwCli.Addr(), Dst: rwVIP.Addr()}, ICMPEcho{Type: ICMPEchoRequest}, nil)
+	if _, _, err := ICMPQuote(echo); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("echo: %v", err)
+	}
+	short, _ := NewEncoder().ICMPPacket(IPv4Header{TTL: 64, Src: rwCli.Addr(), Dst: rwVIP.Addr()}, ICMPEcho{Type: ICMPUnreachable}, got[:22])
+	if _, _, err := ICMPQuote(short); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("short quote: %v", err)
+	}
+}
+
 func FuzzRewrite(f *testing.F) {
 	f.Add(handTCP(f, rwCli, rwVIP, TCPSyn, nil), uint16(8080))
 	f.Add(handUDP(f, rwCli, rwVIP, []byte("x"), false), uint16(53))
 	f.Add(handUDP(f, rwCli, rwVIP, []byte("x"), true), uint16(0))
+	f.Add(icmpError(f, rwRIP.Addr(), ICMPUnreachable, handUDP(f, rwCli, rwRIP, []byte("q"), false)), uint16(80))
 	f.Fuzz(func(t *testing.T, pkt []byte, port uint16) {
+		if _, off, err := ICMPQuote(pkt); err == nil {
+			q := bytes.Clone(pkt)
+			if err := NATICMP(q, off, netip.AddrPortFrom(rwVIP.Addr(), port), port&1 == 0); err != nil {
+				t.Fatalf("quote found but not rewritten: %v", err)
+			}
+			hl := int(q[0]&0x0f) * 4
+			total := int(binary.BigEndian.Uint16(q[2:4]))
+			if checksum(q[hl:total], 0) != 0 {
+				t.Fatal("ICMP checksum does not verify after NATICMP")
+			}
+		}
 		ok := VerifyChecksums(pkt) == nil
 		to := netip.AddrPortFrom(rwRIP.Addr(), port)
 		if err := RewriteDst(pkt, to); err != nil {
