@@ -1,0 +1,311 @@
+package tcp
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// Arrival is how a client spaces its new connections.
+type Arrival uint8
+
+// Arrival processes.
+const (
+	ArrivalFixed   Arrival = iota // every 1/Rate seconds
+	ArrivalPoisson                // exponential gaps of mean 1/Rate
+)
+
+// DefaultConnectTimeout is how long connect() takes to fail on Linux
+// with tcp_syn_retries 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s, failure at
+// 127 s (tcp_model_timeout).
+var DefaultConnectTimeout = modelTimeout(SynRetries, TimeoutInit)
+
+// ClientConfig describes an HTTP/1.0 traffic source: one connection per
+// request, opened at Rate per second from Start until Stop.
+type ClientConfig struct {
+	Name    string
+	To      netip.AddrPort
+	Rate    float64 // new connections per second
+	Arrival Arrival
+	// Sources are the local addresses connections come from, round
+	// robin; empty: the address routing picks for To.
+	Sources []netip.Addr
+	// ConnectTimeout aborts a connection still in SYN_SENT (the
+	// application's timeout, as curl --connect-timeout); 0 or more than
+	// DefaultConnectTimeout: the kernel's own limit.
+	ConnectTimeout time.Duration
+	// ResponseTimeout aborts a connection with no complete response this
+	// long after its first SYN (curl --max-time); 0: none.
+	ResponseTimeout time.Duration
+	Start, Stop     time.Duration // Stop 0: never
+	Path            string        // default "/"
+	Host            string        // the Host header; default To's address
+}
+
+// Validate checks the configuration.
+func (c ClientConfig) Validate() error {
+	switch {
+	case !c.To.Addr().Is4() || c.To.Port() == 0:
+		return fmt.Errorf("tcp client %s: destination %v; valid: an IPv4 address and a port", c.Name, c.To)
+	case !(c.Rate > 0) || c.Rate > 1e6:
+		return fmt.Errorf("tcp client %s: rate %v; valid: 0 < rate <= 1e6 connections per second", c.Name, c.Rate)
+	case c.Arrival > ArrivalPoisson:
+		return fmt.Errorf("tcp client %s: unknown arrival %d", c.Name, c.Arrival)
+	case c.ConnectTimeout < 0 || c.ResponseTimeout < 0:
+		return fmt.Errorf("tcp client %s: negative timeout", c.Name)
+	case c.Stop != 0 && c.Stop < c.Start:
+		return fmt.Errorf("tcp client %s: stop %v before start %v", c.Name, c.Stop, c.Start)
+	}
+	for _, a := range c.Sources {
+		if !a.Is4() {
+			return fmt.Errorf("tcp client %s: source %v is not IPv4", c.Name, a)
+		}
+	}
+	return nil
+}
+
+// Outcome is how a client connection ended.
+type Outcome uint8
+
+// Outcomes, as sim.KindConn names them.
+const (
+	OutcomeOK Outcome = iota
+	OutcomeRefused
+	OutcomeReset
+	OutcomeTimeout
+)
+
+var outcomeNames = [...]string{"ok", "refused", "reset", "timeout"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "?"
+}
+
+// Client is a running traffic source and its counters.
+type Client struct {
+	s       *Stack
+	cfg     ClientConfig
+	rnd     *rand.Rand
+	tick    sim.Resettable
+	running bool
+	nextSrc int
+	portOff int
+	req     []byte
+	servers []string // X-Real-Server values seen, so a record reuses the string
+
+	Opened, NoRoute, NoPort uint64
+	Outcomes                [4]uint64 // by Outcome
+	Active                  int       // connections not yet ended
+}
+
+// AddClient adds a traffic source; it opens connections after Start.
+func (s *Stack) AddClient(cfg ClientConfig) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > DefaultConnectTimeout {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.Path == "" {
+		cfg.Path = "/"
+	}
+	if cfg.Host == "" {
+		cfg.Host = cfg.To.Addr().String()
+	}
+	cl := &Client{s: s, cfg: cfg, rnd: s.env.Stream("client/" + cfg.Name)}
+	cl.req = fmt.Appendf(nil, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", cfg.Path, cfg.Host)
+	// __inet_hash_connect starts a destination's walk at a keyed hash;
+	// a random even offset stands in for it.
+	cl.portOff = 2 * cl.rnd.IntN((EphemeralHigh-EphemeralLow+1)/2)
+	cl.tick = s.env.NewTimer(cl.open)
+	s.clients = append(s.clients, cl)
+	return cl, nil
+}
+
+// Config returns the client's configuration (defaults filled in).
+func (cl *Client) Config() ClientConfig { return cl.cfg }
+
+// Name returns the client's name.
+func (cl *Client) Name() string { return cl.cfg.Name }
+
+func (cl *Client) start() {
+	if cl.running {
+		return
+	}
+	cl.running = true
+	first := time.Duration(0)
+	if now := time.Duration(cl.s.env.Now()); cl.cfg.Start > now {
+		first = cl.cfg.Start - now
+	}
+	cl.tick.Reset(first)
+}
+
+func (cl *Client) stop() {
+	cl.running = false
+	cl.tick.Stop()
+	cl.Active = 0
+}
+
+// gap is the time to the next connection.
+func (cl *Client) gap() time.Duration {
+	mean := float64(time.Second) / cl.cfg.Rate
+	if cl.cfg.Arrival == ArrivalPoisson {
+		return time.Duration(cl.rnd.ExpFloat64() * mean)
+	}
+	return time.Duration(mean)
+}
+
+// open opens one connection and schedules the next (tcp_v4_connect).
+func (cl *Client) open() {
+	s := cl.s
+	now := s.env.Now()
+	if cl.cfg.Stop > 0 && time.Duration(now) >= cl.cfg.Stop {
+		cl.running = false
+		return
+	}
+	cl.tick.Reset(cl.gap())
+	dst := cl.cfg.To
+	var src netip.Addr
+	if n := len(cl.cfg.Sources); n > 0 {
+		src = cl.cfg.Sources[cl.nextSrc%n]
+		cl.nextSrc = (cl.nextSrc + 1) % n
+	} else if a, ok := s.env.SourceFor(dst.Addr()); ok {
+		src = a
+	} else {
+		cl.NoRoute++ // connect() fails at once with ENETUNREACH
+		return
+	}
+	key, ok := cl.port(src)
+	if !ok {
+		cl.NoPort++ // EADDRNOTAVAIL
+		return
+	}
+	c := s.newConn(key)
+	c.cl = cl
+	c.state = StateSynSent
+	c.iss = s.isn(key)
+	c.sndBase = c.iss + 1
+	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss+1, c.iss+1
+	c.start = now
+	cl.Opened++
+	cl.Active++
+	s.cnt.ActiveOpens++
+	c.sendSyn()
+	c.armRtx(TimeoutInit)
+	if cl.cfg.ConnectTimeout < DefaultConnectTimeout {
+		c.armApp(appConnect, cl.cfg.ConnectTimeout)
+	}
+}
+
+// port picks a free ephemeral port for src -> To: the walk of
+// __inet_hash_connect, in steps of 2 (even ports first, odd after a full
+// lap), skipping four-tuples in use.
+func (cl *Client) port(src netip.Addr) (connKey, bool) {
+	const span = EphemeralHigh - EphemeralLow + 1
+	for range span {
+		p := EphemeralLow + cl.portOff%span
+		cl.portOff += 2
+		if cl.portOff%span < 2 {
+			cl.portOff ^= 1 // the lap is done: the other parity
+		}
+		key := connKey{local: netip.AddrPortFrom(src, uint16(p)), remote: cl.cfg.To}
+		if cl.s.conns[key] == nil {
+			return key, true
+		}
+	}
+	return connKey{}, false
+}
+
+// connected: the handshake completed; send the request.
+func (cl *Client) connected(c *conn) {
+	c.head = append(c.head[:0], cl.req...)
+	c.bodyLen = 0
+	c.app.Stop()
+	c.appWhat = appNone
+	if d := cl.cfg.ResponseTimeout; d > 0 {
+		c.armApp(appResponse, max(d-time.Duration(cl.s.env.Now()-c.start), 0))
+	}
+	c.push()
+}
+
+// received: response octets arrived; the server's FIN ends an HTTP/1.0
+// response. The client then closes too.
+func (cl *Client) received(c *conn, fin bool) {
+	if !fin {
+		return
+	}
+	if ok, reason := responseComplete(c.in, c.rcvd); ok {
+		cl.finish(c, OutcomeOK, "")
+	} else {
+		cl.finish(c, OutcomeReset, reason)
+	}
+	c.close()
+}
+
+var (
+	xRealServer   = []byte("\r\nX-Real-Server: ")
+	contentLength = []byte("\r\nContent-Length: ")
+)
+
+// responseComplete checks a whole HTTP/1.0 response: a status line, the
+// end of the header, and as many body octets as Content-Length says.
+func responseComplete(in []byte, total int) (bool, string) {
+	if !bytes.HasPrefix(in, []byte("HTTP/1.")) {
+		return false, "empty_reply"
+	}
+	end := bytes.Index(in, endOfHeader)
+	if end < 0 {
+		return false, "short_response"
+	}
+	hdr := in[:end+2]
+	if _, v, ok := bytes.Cut(hdr, contentLength); ok {
+		v, _, _ = bytes.Cut(v, []byte("\r\n"))
+		n, err := strconv.Atoi(string(v))
+		if err != nil || total-(end+4) != n {
+			return false, "short_response"
+		}
+	}
+	return true, ""
+}
+
+// realServer returns the X-Real-Server header of a response, "" if none.
+func (cl *Client) realServer(in []byte) string {
+	end := bytes.Index(in, endOfHeader)
+	if end < 0 {
+		return ""
+	}
+	_, v, ok := bytes.Cut(in[:end+2], xRealServer)
+	if !ok {
+		return ""
+	}
+	v, _, _ = bytes.Cut(v, []byte("\r\n"))
+	for _, s := range cl.servers {
+		if s == string(v) {
+			return s
+		}
+	}
+	s := string(v)
+	cl.servers = append(cl.servers, s)
+	return s
+}
+
+// finish records a connection's outcome once (sim.KindConn).
+func (cl *Client) finish(c *conn, o Outcome, reason string) {
+	if c.done {
+		return
+	}
+	c.done = true
+	cl.Active--
+	cl.Outcomes[o]++
+	cl.s.trace(sim.Record{Kind: sim.KindConn, Comp: cl.cfg.Name, Event: o.String(), Reason: reason,
+		To: cl.realServer(c.in), Addr: cl.cfg.To.Addr(),
+		Value: int64(cl.s.env.Now() - c.start), Value2: int64(c.key.local.Port())})
+}
