@@ -203,12 +203,13 @@ func playSched(f *scenarios.SchedFile, out schedWriter) error {
 // destination's weight (- when removed), and is printed again whenever
 // that changes.
 type schedText struct {
-	w      *bufio.Writer
-	cw     int // width of one counter
-	nameW  int
-	header string
-	widths []int
-	buf    []byte
+	w       *bufio.Writer
+	service netip.AddrPort // a request's dst is printed when it is not this
+	cw      int            // width of one counter
+	nameW   int
+	header  string
+	widths  []int
+	buf     []byte
 }
 
 func (t *schedText) begin(f *scenarios.SchedFile) error {
@@ -228,6 +229,7 @@ func (t *schedText) begin(f *scenarios.SchedFile) error {
 		t.nameW = max(t.nameW, len(sd.Name))
 	}
 	t.cw = len(strconv.Itoa(most + f.Conns))
+	t.service = f.Service
 	conns := "active (ESTABLISHED at once)"
 	if f.Inactive {
 		conns = "inactive (left in SYN_RECV)"
@@ -302,6 +304,10 @@ func (t *schedText) entry(e *schedEntry) error {
 		b = strconv.AppendInt(b, int64(e.conn), 10)
 		b = append(b, " from "...)
 		b = e.client.AppendTo(b)
+		if e.dst != t.service {
+			b = append(b, " to "...)
+			b = e.dst.AppendTo(b)
+		}
 		if e.pick == nil {
 			b = append(b, ": no destination available"...)
 		}
