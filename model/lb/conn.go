@@ -107,6 +107,9 @@ func isTCP(p uint8) bool { return p == wire.ProtoTCP }
 // LOCAL_IN hook, ip_vs_in. pkt is the IPv4 packet (no Ethernet header);
 // it is never modified, and f is its decoded view.
 func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
+	if len(pkt) > 9 && pkt[9] == wire.ProtoICMP {
+		return d.inICMP(pkt)
+	}
 	l, src, dst, err := parse(pkt, f)
 	if err != nil {
 		if errors.Is(err, wire.ErrUnsupported) {
@@ -172,6 +175,9 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 // virtual service; a FULLNAT reply (normally addressed to the director
 // and seen by In) is rewritten too. Anything else passes.
 func (d *Director) Out(pkt []byte, f *wire.Frame) Verdict {
+	if len(pkt) > 9 && pkt[9] == wire.ProtoICMP {
+		return d.outICMP(pkt)
+	}
 	l, src, dst, err := parse(pkt, f)
 	if err != nil {
 		return Pass // not a connection's: the router forwards it as it is
@@ -542,4 +548,70 @@ func (d *Director) drop(n *uint64, reason string) Verdict {
 	*n++
 	d.env.Trace(sim.Record{Kind: sim.KindDrop, Comp: "ipvs", Reason: reason})
 	return Dropped
+}
+
+// quoted returns the entry an ICMP error is about, looked up in table by
+// the quoted packet's addresses reversed ("the embedded headers contain
+// source and dest in reverse order"), and the quote's offset.
+func quoted(pkt []byte, table map[connKey]*Conn) (*Conn, int) {
+	_, off, err := wire.ICMPQuote(pkt)
+	if err != nil {
+		return nil, 0
+	}
+	q := pkt[off:]
+	hl := int(q[0]&0x0f) * 4
+	src := netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[12:16])), uint16(q[hl])<<8|uint16(q[hl+1]))
+	dst := netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[16:20])), uint16(q[hl+2])<<8|uint16(q[hl+3]))
+	c := table[connKey{q[9], dst, src}]
+	if c == nil || c.template {
+		return nil, 0
+	}
+	return c, off
+}
+
+// inICMP is ip_vs_in_icmp: an ICMP error from a client about a packet it
+// got from the virtual service goes to the entry's real server, through
+// the forwarding method (ip_vs_icmp_xmit): DR and TUN as any packet, NAT
+// with the outer destination and the quoted source rewritten
+// (ip_vs_nat_icmp). Other ICMP passes. FULLNAT's is not relayed.
+func (d *Director) inICMP(pkt []byte) Verdict {
+	c, off := quoted(pkt, d.conns)
+	if c == nil {
+		return Pass
+	}
+	total := int(pkt[2])<<8 | int(pkt[3])
+	switch c.svc.cfg.Kind {
+	case KindDR, KindTUN:
+		return d.xmit(c, pkt[:total])
+	case KindNAT:
+		d.buf = append(d.buf[:0], pkt[:total]...)
+		if err := wire.DecTTL(d.buf); err != nil {
+			return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
+		}
+		if err := wire.NATICMP(d.buf, off, c.real, false); err != nil {
+			return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
+		}
+		return d.output(d.env.Output(d.buf), &d.stats.InPkts)
+	}
+	return Pass
+}
+
+// outICMP is ip_vs_out_icmp with handle_response_icmp: a NAT real
+// server's ICMP error about a client's packet leaves as if the virtual
+// service sent it about a packet to itself. Only MASQ entries are
+// translated; anything else passes.
+func (d *Director) outICMP(pkt []byte) Verdict {
+	c, off := quoted(pkt, d.outs)
+	if c == nil || c.svc.cfg.Kind != KindNAT {
+		return Pass
+	}
+	total := int(pkt[2])<<8 | int(pkt[3])
+	d.buf = append(d.buf[:0], pkt[:total]...)
+	if err := wire.DecTTL(d.buf); err != nil {
+		return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
+	}
+	if err := wire.NATICMP(d.buf, off, c.vaddr, true); err != nil {
+		return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
+	}
+	return d.output(d.env.Output(d.buf), &d.stats.OutPkts)
 }

@@ -601,9 +601,15 @@ func FuzzDirector(f *testing.F) {
 	f.Add(tcp(f, client, vip, syn, ""), true)
 	f.Add(tcp(f, realB, client, synack, "x"), false)
 	f.Add(udp(f, client, vip, "q"), true)
+	quote := tcp(f, client, realB, syn, "")
+	unreach, _ := wire.NewEncoder().ICMPPacket(wire.IPv4Header{TTL: 64, Src: realB.Addr(), Dst: client.Addr()},
+		wire.ICMPEcho{Type: wire.ICMPUnreachable, Code: 3}, quote[:28])
+	f.Add(bytes.Clone(unreach), false)
+	syn1 := tcp(f, client, vip, syn, "")
 	f.Fuzz(func(t *testing.T, pkt []byte, in bool) {
 		for _, k := range []Kind{KindNAT, KindDR, KindTUN, KindFULLNAT} {
 			d, _ := newDirector(t, service(k))
+			d.In(syn1, nil) // an entry for the packet to be about
 			p := bytes.Clone(pkt)
 			if in {
 				d.In(p, nil)
@@ -655,5 +661,55 @@ func BenchmarkNewConn(b *testing.B) {
 		if i&1023 == 0 {
 			e.run(11 * time.Second)
 		}
+	}
+}
+
+// icmpAbout builds the ICMP port unreachable that from sends about pkt.
+func icmpAbout(t *testing.T, from netip.Addr, pkt []byte) []byte {
+	t.Helper()
+	b, err := wire.NewEncoder().ICMPPacket(wire.IPv4Header{TTL: 64, Src: from, Dst: netip.AddrFrom4([4]byte(pkt[12:16]))},
+		wire.ICMPEcho{Type: wire.ICMPUnreachable, Code: 3}, pkt[:28])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(b)
+}
+
+// TestICMPRelated follows ip_vs_out_icmp and ip_vs_in_icmp: ICMP errors
+// about a connection's packets cross the director like the connection
+// (NAT: rewritten by ip_vs_nat_icmp; DR: forwarded unchanged to the real
+// server); ICMP about nothing IPVS knows, and echo, pass.
+func TestICMPRelated(t *testing.T) {
+	cfg := service(KindNAT)
+	cfg.Proto = ProtoUDP
+	d, e := newDirector(t, cfg)
+	mustIn(t, d, udp(t, client, vip, "q"), Consumed)
+	atReal := e.last(t).pkt
+	// The real server has no listener: its error goes back as the VIP's.
+	mustOut(t, d, icmpAbout(t, realB.Addr(), atReal), Consumed)
+	var f wire.Frame
+	if err := wire.NewDecoder().DecodeIPv4(e.last(t).pkt, &f); err != nil || f.IP.Src != vip.Addr() || f.IP.Dst != client.Addr() || !f.HasICMP {
+		t.Fatalf("out: %v %+v", err, f.IP)
+	}
+	if q := f.Payload; netip.AddrFrom4([4]byte(q[16:20])) != vip.Addr() {
+		t.Fatalf("quoted destination %v, want the VIP", netip.AddrFrom4([4]byte(q[16:20])))
+	}
+	// The client's error about a reply from the VIP reaches the real server.
+	mustIn(t, d, icmpAbout(t, client.Addr(), udp(t, vip, client, "r")), Consumed)
+	if err := wire.NewDecoder().DecodeIPv4(e.last(t).pkt, &f); err != nil || f.IP.Dst != realB.Addr() {
+		t.Fatalf("in: %v %+v", err, f.IP)
+	}
+	// Unrelated: another client, or an echo request.
+	mustIn(t, d, icmpAbout(t, client2.Addr(), udp(t, vip, client2, "r")), Pass)
+	echo, _ := wire.NewEncoder().ICMPPacket(wire.IPv4Header{TTL: 64, Src: client.Addr(), Dst: vip.Addr()}, wire.ICMPEcho{Type: wire.ICMPEchoRequest}, nil)
+	mustIn(t, d, bytes.Clone(echo), Pass)
+
+	d, e = newDirector(t, service(KindDR))
+	mustIn(t, d, tcp(t, client, vip, syn, ""), Consumed)
+	m := icmpAbout(t, client.Addr(), tcp(t, vip, client, synack, ""))
+	mustIn(t, d, m, Consumed)
+	s := e.last(t)
+	if s.next != realB.Addr() || !bytes.Equal(s.pkt[20:], m[20:]) {
+		t.Fatalf("DR: sent to %v % x", s.next, s.pkt)
 	}
 }
