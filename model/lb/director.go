@@ -23,7 +23,8 @@ type Director struct {
 	conns map[connKey]*Conn
 	// outs is the table looked up by ip_vs_conn_out_get for replies:
 	// (protocol, real server, client) for NAT, (protocol, real server,
-	// local address) for FULLNAT. DR and TUN replies never come back.
+	// local address) for FULLNAT, (protocol, VIP, client) for DR and TUN,
+	// whose replies only cross the director when routed through it.
 	outs map[connKey]*Conn
 	// tmpls holds the persistence templates by their kernel key.
 	tmpls map[tmplKey]*Conn
@@ -60,7 +61,8 @@ func (s *Service) Name() string { return s.name }
 // Config returns the service's configuration.
 func (s *Service) Config() ServiceConfig { return s.cfg }
 
-// Sched returns the service's destination list and scheduler.
+// Sched returns the service's destination list and scheduler, for
+// reading: change it through the Director so the trace hears of it.
 func (s *Service) Sched() *sched.Service { return s.svc }
 
 // New builds a director with the given services. Reals are added in
@@ -167,6 +169,9 @@ func (d *Director) checkSorry(s *Service) {
 			s.sorry = newDest(*s.cfg.Sorry)
 		}
 		if s.svc.Add(s.sorry) == nil {
+			if i := slices.Index(s.trash, s.sorry); i >= 0 {
+				s.trash = slices.Delete(s.trash, i, i+1)
+			}
 			d.traceDest(s, s.sorry, "add")
 		}
 	case reals > 0 && s.sorry != nil && s.sorry.Available:

@@ -500,6 +500,12 @@ func TestSorryServer(t *testing.T) {
 	if ds := d.Services()[0].Dests; len(ds) != 1 || ds[0].Name != "A" {
 		t.Fatalf("dests %+v", ds)
 	}
+	// The sorry server kept its entry (trash); back in service, it is
+	// taken out of the trash again.
+	_ = d.RemoveReal("TCP 10.0.0.100:80", "A")
+	if ds := d.Services()[0].Dests; len(ds) != 1 || !ds[0].Sorry || ds[0].Inactive != 1 || len(d.svcs[0].trash) != 0 {
+		t.Fatalf("sorry back: dests %+v, trash %d", ds, len(d.svcs[0].trash))
+	}
 }
 
 // TestFlush: a crash loses the whole table; no timer fires afterwards.
