@@ -233,7 +233,11 @@ func (d *decoder) schedFile(root ast.Node) *SchedFile {
 
 // schedDest decodes one destination (of dests:, or an add request).
 func (d *decoder) schedDest(n ast.Node, what string, keys []string) *SchedDest {
+	before := len(d.errs)
 	o := d.object(n, "", what, keys)
+	if len(o.vals) == 0 && len(d.errs) > before {
+		return nil // not a mapping: said once
+	}
 	sd := &SchedDest{Pos: o.pos, Weight: 1} // ipvsadm's default weight
 	if v, ok := o.str("name"); ok {
 		if validName(v) {
@@ -387,7 +391,11 @@ func (d *decoder) schedRequest(n ast.Node, st *schedState, f *SchedFile) *SchedR
 		st.closed[r.Close] = true
 	case "set_weight":
 		r.Op = SchedSetWeight
+		before := len(d.errs)
 		so := d.object(o.node("set_weight"), "", "set_weight", []string{"name", "weight"})
+		if len(so.vals) == 0 && len(d.errs) > before {
+			return nil // not a mapping: said once
+		}
 		name, ok := so.str("name")
 		if !ok {
 			if !so.has("name") {

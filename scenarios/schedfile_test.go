@@ -181,6 +181,8 @@ func TestLoadSchedErrors(t *testing.T) {
 		{"two kinds in one request", "scheduler: rr\nrequests:\n  - {client: 10.0.0.1:1, close: 1}\n", []string{"f.yaml:3:5: request has both client and close"}},
 		{"empty request", "scheduler: rr\nrequests:\n  - {}\n", []string{"f.yaml:3:5: request does nothing; valid: {client: ADDR:PORT}"}},
 		{"count on a remove", "scheduler: rr\n" + dests + "requests:\n  - {remove: A, count: 3}\n", []string{"f.yaml:6:17: count in a remove request; valid: count only with client"}},
+		{"set_weight not a mapping", "scheduler: rr\n" + dests + "requests:\n  - {set_weight: A}\n", []string{"f.yaml:6:18: set_weight must be a mapping"}},
+		{"add not a mapping", "scheduler: rr\nrequests:\n  - {add: D}\n", []string{"f.yaml:3:11: add must be a mapping"}},
 		{"requests not a list", "scheduler: rr\nrequests: {client: 10.0.0.1:1}\n", []string{"f.yaml:2:11: requests must be a list"}},
 		{"empty file", "", []string{"f.yaml:1:1: empty playground file; valid: a mapping with at least scheduler:"}},
 		{"syntax error", "scheduler: [rr\n", []string{"f.yaml:", "YAML syntax error", "valid: YAML like scenarios/sched-examples"}},
@@ -250,6 +252,20 @@ func BenchmarkLoadSched(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := LoadSched("b.yaml", data); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A value of the wrong kind is one error, not one per key it lacks.
+func TestLoadSchedNotAMappingIsOneError(t *testing.T) {
+	for _, src := range []string{
+		"scheduler: rr\ndests: [{name: A, addr: 10.1.0.1:80}]\nrequests:\n  - {set_weight: A}\n",
+		"scheduler: rr\nrequests:\n  - {add: D}\n",
+		"scheduler: rr\ndests: [A]\n",
+	} {
+		_, err := LoadSched("f.yaml", []byte(src))
+		if es, ok := err.(Errors); !ok || len(es) != 1 {
+			t.Errorf("%q: got %v, want exactly one error", src, err)
 		}
 	}
 }
