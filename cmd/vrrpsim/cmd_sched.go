@@ -238,7 +238,7 @@ func (t *schedText) begin(f *scenarios.SchedFile) error {
 	if f.Flags != 0 {
 		flags = " -b " + f.Flags.String()
 	}
-	_, err := fmt.Fprintf(t.w, "scheduler %s%s on %v, seed %d, new connections %s\ncounters: active/inactive, * overloaded; header: NAME(weight), NAME(-) removed\n",
+	_, err := fmt.Fprintf(t.w, "scheduler %s%s on %v, seed %d, new connections %s\ncolumns in list order (newest first): NAME(weight), NAME(-) removed; counters active/inactive, * overloaded\n",
 		f.Scheduler, flags, f.Service, f.Seed, conns)
 	return err
 }
