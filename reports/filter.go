@@ -294,7 +294,7 @@ func (f *Filter) eval(n *fnode, r *sim.Record, facts *FrameFacts) bool {
 		}
 		switch n.arg {
 		case "vrrp":
-			return r.Kind == sim.KindState || r.Kind == sim.KindAdvert
+			return r.Kind == sim.KindState || r.Kind == sim.KindAdvert || isPriorityNote(r)
 		case "arp":
 			return r.Kind == sim.KindNeigh
 		case "tcp":
@@ -305,7 +305,7 @@ func (f *Filter) eval(n *fnode, r *sim.Record, facts *FrameFacts) bool {
 		if facts != nil {
 			return facts.VRRP && facts.VRID == n.vrid
 		}
-		return (r.Kind == sim.KindState || r.Kind == sim.KindAdvert) && r.Value2 == int64(n.vrid)
+		return (r.Kind == sim.KindState || r.Kind == sim.KindAdvert || isPriorityNote(r)) && r.Value2 == int64(n.vrid)
 	case fNode:
 		return f.recordNode(r) == n.arg
 	case fSegment:

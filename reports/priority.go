@@ -23,6 +23,10 @@ type PriorityChange struct {
 	Reason   string  `json:"reason"`
 }
 
+// isPriorityNote reports whether r is a speaker's effective priority
+// change (trace filters count it as VRRP, with its VRID in Value2).
+func isPriorityNote(r *sim.Record) bool { return r.Kind == sim.KindNote && r.Event == "priority" }
+
 // onPriority keeps a "priority" note.
 func (c *Collector) onPriority(r *sim.Record) {
 	from, _ := strconv.ParseInt(r.From, 10, 64)

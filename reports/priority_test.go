@@ -63,3 +63,27 @@ func TestNoPriorityChangeNoJSONKey(t *testing.T) {
 		t.Errorf("JSON has priority_changes without any change:\n%s", js.String())
 	}
 }
+
+// TestFilterKeepsPriorityNotesAsVRRP: a trace filter's vrrp and vrid
+// primitives keep the priority notes of that VRID.
+func TestFilterKeepsPriorityNotesAsVRRP(t *testing.T) {
+	r := sim.Record{Kind: sim.KindNote, Node: "r1", Comp: "VI_1", Event: "priority", From: "150", To: "90", Value: 90, Value2: 51}
+	other := sim.Record{Kind: sim.KindNote, Node: "r1", Comp: "eth0", Event: "link", Reason: "down"}
+	for _, c := range []struct {
+		expr        string
+		note, other bool
+	}{
+		{"vrrp", true, false}, {"vrid 51", true, false}, {"vrid 52", false, false}, {"arp", false, false}, {"node r1", true, true},
+	} {
+		f, err := ParseFilter(c.expr, FilterEnv{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Match(&r); got != c.note {
+			t.Errorf("%s on the priority note: %v, want %v", c.expr, got, c.note)
+		}
+		if got := f.Match(&other); got != c.other {
+			t.Errorf("%s on a link note: %v, want %v", c.expr, got, c.other)
+		}
+	}
+}

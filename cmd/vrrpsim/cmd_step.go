@@ -53,6 +53,7 @@ func cmdStep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return inputError{err}
 	}
+	s.SetFilterEnv(filterEnv(sc)) // the language and classifier of --trace-filter
 	if *at != "" {
 		d, err := parseUntil(*at)
 		if err != nil {

@@ -3,11 +3,10 @@ package stepper
 import (
 	"fmt"
 	"net/netip"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/vrrpsim/vrrpsim/model/vrrp"
+	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
@@ -22,9 +21,10 @@ const CondGrammar = `conditions (an event makes it true):
   state                 any VRRP state change
   split-brain           a second MASTER for one VRID on one segment
   action                the next scenario timeline action
-  frame [PROTO]         the next frame (of arp, vrrp, icmp, udp, tcp, ipip, ip)
+  frame [EXPR]          the next frame (that the filter EXPR keeps: frame arp)
+  match EXPR            the next record the filter EXPR keeps (node r2 and vrrp)
   drop [REASON]         something is dropped (with that counter name)
-  vrid N                anything about VRID N (state, advert, VRRP frame)`
+  vrid N                anything about VRID N (match vrid N)`
 
 // Cond is a parsed condition of `until` or `break`.
 type Cond struct {
@@ -69,16 +69,26 @@ func (s *Stepper) ParseCond(text string) (Cond, error) {
 	case "action":
 		c.match = anyRec(func(_ *Stepper, r *sim.Record) bool { return r.Kind == sim.KindAction })
 		return c, nil
-	case "frame":
-		proto := ""
-		if len(f) > 1 {
-			proto = f[1]
-			if !slices.Contains(protocols, proto) {
-				return bad("unknown protocol %q; valid: %s", proto, strings.Join(protocols, ", "))
-			}
+	case "frame", "match", "vrid":
+		// Filter expressions (reports.ParseFilter, as --trace-filter):
+		// frame [EXPR] is the next frame EXPR keeps, match EXPR the next
+		// record it keeps, vrid N short for match vrid N.
+		expr := strings.Join(f[1:], " ")
+		if f[0] == "vrid" {
+			expr = "vrid " + expr
 		}
-		c.match = anyRec(func(s *Stepper, r *sim.Record) bool {
-			return r.Kind == sim.KindFrame && (proto == "" || s.recProto(r) == proto)
+		var flt *reports.Filter
+		if expr != "" {
+			var err error
+			if flt, err = reports.ParseFilter(expr, s.filterEnv); err != nil {
+				return bad("%v", err)
+			}
+		} else if f[0] != "frame" {
+			return bad("want %s EXPR", f[0])
+		}
+		frames := f[0] == "frame"
+		c.match = anyRec(func(_ *Stepper, r *sim.Record) bool {
+			return (!frames || r.Kind == sim.KindFrame) && flt.Match(r)
 		})
 		return c, nil
 	case "drop":
@@ -89,16 +99,6 @@ func (s *Stepper) ParseCond(text string) (Cond, error) {
 		c.match = anyRec(func(_ *Stepper, r *sim.Record) bool {
 			return r.Kind == sim.KindDrop && (reason == "" || r.Reason == reason)
 		})
-		return c, nil
-	case "vrid":
-		if len(f) != 2 {
-			return bad("want vrid N")
-		}
-		id, err := strconv.Atoi(f[1])
-		if err != nil || id < 1 || id > 255 {
-			return bad("VRID %q: want 1..255", f[1])
-		}
-		c.match = anyRec(func(s *Stepper, r *sim.Record) bool { v, ok := s.recVRID(r); return ok && v == id })
 		return c, nil
 	}
 	if len(f) < 2 {
@@ -192,82 +192,5 @@ func (s *Stepper) nodeNames() []string {
 	return out
 }
 
-// protocols are the frame protocols filters and conditions name.
-var protocols = []string{"arp", "vrrp", "icmp", "udp", "tcp", "ipip", "ip", "other"}
-
-// frameProto names the innermost protocol of a frame.
-func (s *Stepper) frameProto(b []byte) string {
-	_ = s.dec.Decode(b, &s.fr) // a malformed frame is named by what decoded
-	switch {
-	case s.fr.HasARP:
-		return "arp"
-	case s.fr.HasVRRP:
-		return "vrrp"
-	case s.fr.HasICMP:
-		return "icmp"
-	case s.fr.HasUDP:
-		return "udp"
-	case s.fr.HasTCP:
-		return "tcp"
-	case s.fr.HasIPIP:
-		return "ipip"
-	case s.fr.HasIP:
-		return "ip"
-	}
-	return "other"
-}
-
-// recProto is the protocol a record is about, "" for records about none
-// (actions, notes, drops: filters by protocol let them through).
-func (s *Stepper) recProto(r *sim.Record) string {
-	switch r.Kind {
-	case sim.KindFrame:
-		return s.frameProto(r.Frame)
-	case sim.KindState, sim.KindAdvert:
-		return "vrrp"
-	case sim.KindNeigh:
-		return "arp"
-	case sim.KindFDB:
-		return "fdb"
-	case sim.KindFlow:
-		return "icmp"
-	case sim.KindConn, sim.KindServe:
-		return "tcp"
-	case sim.KindIPVS:
-		return "ipvs"
-	case sim.KindNote:
-		if isPriority(r) {
-			return "vrrp"
-		}
-	}
-	return ""
-}
-
-// recVRID is the VRID a record is about.
-func (s *Stepper) recVRID(r *sim.Record) (int, bool) {
-	switch r.Kind {
-	case sim.KindState, sim.KindAdvert:
-		return int(r.Value2), true
-	case sim.KindNote:
-		if isPriority(r) {
-			return int(r.Value2), true
-		}
-	case sim.KindFrame:
-		if s.frameProto(r.Frame) == "vrrp" {
-			return int(s.fr.VRRP.VRID), true
-		}
-	}
-	return 0, false
-}
-
 // isPriority reports whether r is a speaker's effective priority change.
 func isPriority(r *sim.Record) bool { return r.Kind == sim.KindNote && r.Event == "priority" }
-
-// recNode is the node a record is about: a frame's sending node.
-func recNode(r *sim.Record) string {
-	if r.Kind == sim.KindFrame {
-		n, _, _ := strings.Cut(r.Comp, "/")
-		return n
-	}
-	return r.Node
-}

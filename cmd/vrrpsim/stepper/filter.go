@@ -3,108 +3,48 @@ package stepper
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
-// Filter hides records from the event lines (not from stepping: `next`
-// still counts every event, so `back` undoes it exactly). A record is
-// shown when it passes every non-empty part.
-type Filter struct {
-	Nodes  []string // the record's node (a frame's sending node)
-	Protos []string // recProto; records about no protocol pass
-	VRIDs  []int    // recVRID; records about no protocol pass, others fail
-}
+// The `filter` command takes the trace-filter language of `vrrpsim run
+// --trace-filter` (reports.ParseFilter): `filter vrrp and vrid 51`,
+// `filter node r1 or action`, `filter not arp`. It hides records from the
+// event lines, not events from stepping: `next` still counts every event,
+// so `back` undoes it exactly.
 
-// Empty reports whether the filter shows everything.
-func (f Filter) Empty() bool { return len(f.Nodes)+len(f.Protos)+len(f.VRIDs) == 0 }
+// SetFilterEnv tells the filter how to classify frames and which
+// segments the nodes are on (cmd passes the one --trace-filter uses).
+// Without it, protocol and segment filters never match a frame.
+func (s *Stepper) SetFilterEnv(env reports.FilterEnv) { s.filterEnv = env }
 
-func (f Filter) String() string {
-	if f.Empty() {
-		return "filter: off"
-	}
-	var parts []string
-	if len(f.Nodes) > 0 {
-		parts = append(parts, "node "+strings.Join(f.Nodes, ","))
-	}
-	if len(f.Protos) > 0 {
-		parts = append(parts, "proto "+strings.Join(f.Protos, ","))
-	}
-	if len(f.VRIDs) > 0 {
-		var v []string
-		for _, id := range f.VRIDs {
-			v = append(v, strconv.Itoa(id))
-		}
-		parts = append(parts, "vrid "+strings.Join(v, ","))
-	}
-	return "filter: " + strings.Join(parts, "; ")
-}
-
-// shows reports whether r passes the filter.
-func (s *Stepper) shows(r *sim.Record) bool {
-	f := &s.filter
-	if len(f.Nodes) > 0 && !slices.Contains(f.Nodes, recNode(r)) {
-		return false
-	}
-	p := s.recProto(r)
-	if len(f.Protos) > 0 && p != "" && !slices.Contains(f.Protos, p) {
-		return false
-	}
-	if len(f.VRIDs) > 0 && p != "" {
-		id, ok := s.recVRID(r)
-		if !ok || !slices.Contains(f.VRIDs, id) {
-			return false
-		}
-	}
-	return true
-}
-
-// SetFilter applies `filter node A,B`, `filter proto P,Q`, `filter vrid
-// N,M` (each replaces that part) or `filter off`.
-func (s *Stepper) SetFilter(args []string) error {
-	if len(args) == 1 && args[0] == "off" {
-		s.filter = Filter{}
+// SetFilter applies `filter EXPR` or, with "off", removes the filter.
+func (s *Stepper) SetFilter(expr string) error {
+	expr = strings.TrimSpace(expr)
+	if expr == "off" {
+		s.filter, s.filterText = nil, ""
 		return nil
 	}
-	if len(args) != 2 {
-		return fmt.Errorf("filter: want 'filter node|proto|vrid LIST' or 'filter off'")
+	f, err := reports.ParseFilter(expr, s.filterEnv)
+	if err != nil {
+		return err
 	}
-	list := strings.Split(args[1], ",")
-	switch args[0] {
-	case "node":
-		for _, n := range list {
-			if _, ok := s.w.Node(n); !ok {
-				return fmt.Errorf("filter node: no node %q; nodes: %s", n, strings.Join(s.nodeNames(), ", "))
-			}
-		}
-		s.filter.Nodes = list
-	case "proto":
-		for _, p := range list {
-			if !slices.Contains(protocols, p) && !slices.Contains(recordProtocols, p) {
-				return fmt.Errorf("filter proto: unknown %q; valid: %s, %s", p, strings.Join(protocols, ", "), strings.Join(recordProtocols, ", "))
-			}
-		}
-		s.filter.Protos = list
-	case "vrid":
-		var ids []int
-		for _, v := range list {
-			id, err := strconv.Atoi(v)
-			if err != nil || id < 1 || id > 255 {
-				return fmt.Errorf("filter vrid: %q: want 1..255", v)
-			}
-			ids = append(ids, id)
-		}
-		s.filter.VRIDs = ids
-	default:
-		return fmt.Errorf("filter: unknown %q; want node, proto, vrid or off", args[0])
-	}
+	s.filter, s.filterText = f, expr
 	return nil
 }
 
-// recordProtocols are the protocol names of records that are not frames.
-var recordProtocols = []string{"fdb", "ipvs"}
+// FilterText describes the filter in effect.
+func (s *Stepper) FilterText() string {
+	if s.filter == nil {
+		return "filter: off"
+	}
+	return "filter: " + s.filterText
+}
+
+// shows reports whether r passes the filter.
+func (s *Stepper) shows(r *sim.Record) bool { return s.filter.Match(r) }
 
 // breakpoint is a condition that stops next, run, until and continue.
 type breakpoint struct {

@@ -11,7 +11,7 @@ import (
 func FuzzExec(f *testing.F) {
 	for _, seed := range []string{
 		"next 3; back 2; show vrrp", "until r2 master; frame 2", "until h1 neigh 10.0.0.254 stale",
-		"break split-brain; continue", "filter proto vrrp,arp; events 5", "filter vrid 51; next",
+		"break split-brain; continue", "filter vrrp or arp; events 5", "filter vrid 51 and not node r2; next", "until match node h1 and icmp",
 		"show mac lan; show arp h1; show interfaces", "run 12s; goto 3; where", "frame -1; delete 9",
 		"until frame ipip", "show ipvs", "until", "back 99999", "run 1h",
 	} {
@@ -23,6 +23,7 @@ func FuzzExec(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		s.SetFilterEnv(testFilterEnv())
 		for _, c := range Script(script) {
 			out, err := s.Exec(c)
 			if strings.ContainsRune(out, 0x1b) {

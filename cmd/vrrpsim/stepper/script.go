@@ -20,7 +20,9 @@ const Help = `commands:
   goto N                 go to event N (forward or back)
   break [CONDITION]      add a breakpoint (next, run, until, continue stop at it); list them
   delete [N]             delete breakpoint N (all without N)
-  filter node|proto|vrid LIST   show only matching records (comma-separated LIST)
+  filter EXPR            show only matching records; EXPR as --trace-filter:
+                         vrrp, arp, icmp, udp, tcp, action, node N, segment S,
+                         vrid V, joined by and/or/not and parentheses
   filter off             show everything
   show vrrp [NODE]       VRRP instances: state, priorities and tracks, timers, counters
   show arp NODE          neighbour cache: NUD state, ages, timer
@@ -120,13 +122,12 @@ func (s *Stepper) Exec(line string) (string, error) {
 		}
 		return "", s.DeleteBreak(id)
 	case "filter":
-		if len(args) == 0 {
-			return s.filter.String() + "\n", nil
+		if len(args) > 0 {
+			if err := s.SetFilter(strings.Join(args, " ")); err != nil {
+				return "", err
+			}
 		}
-		if err := s.SetFilter(args); err != nil {
-			return "", err
-		}
-		return s.filter.String() + "\n", nil
+		return s.FilterText() + "\n", nil
 	case "show":
 		return s.Show(args)
 	case "frame":

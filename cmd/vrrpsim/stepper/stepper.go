@@ -17,6 +17,7 @@ import (
 	"fmt"
 
 	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -47,9 +48,11 @@ type Stepper struct {
 	ring [histLen]Event // events n-histLen+1..n, at index N%histLen
 	next *Event         // the slot the running kernel event records into
 
-	breaks    []breakpoint
-	nextBreak int
-	filter    Filter
+	breaks     []breakpoint
+	nextBreak  int
+	filter     *reports.Filter // nil: everything shows
+	filterText string
+	filterEnv  reports.FilterEnv
 
 	dec *wire.Decoder // for protocol filters and the frame view
 	fr  wire.Frame

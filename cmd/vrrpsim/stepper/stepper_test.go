@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -25,7 +27,19 @@ func newStepper(t testing.TB, name string, end time.Duration) *Stepper {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.SetFilterEnv(testFilterEnv())
 	return s
+}
+
+// testFilterEnv classifies frames for filter tests (cmd passes the
+// classifier of --trace-filter; this one knows the protocols the tests use).
+func testFilterEnv() reports.FilterEnv {
+	dec := wire.NewDecoder()
+	var f wire.Frame
+	return reports.FilterEnv{Classify: func(b []byte) reports.FrameFacts {
+		_ = dec.Decode(b, &f)
+		return reports.FrameFacts{VRRP: f.HasVRRP, ARP: f.HasARP, ICMP: f.HasICMP, UDP: f.HasUDP, TCP: f.HasTCP, VRID: int(f.VRRP.VRID)}
+	}}
 }
 
 func exec(t testing.TB, s *Stepper, cmd string) string {
@@ -180,8 +194,9 @@ func TestParseCondErrors(t *testing.T) {
 		{"", "empty"},
 		{"r9 master", `no node "r9"; nodes: r1, r2, h1`},
 		{"r1 sleeps", `unknown verb "sleeps"`},
-		{"frame smtp", `unknown protocol "smtp"`},
-		{"vrid 300", "want 1..255"},
+		{"frame smtp", `unknown word "smtp"`},
+		{"vrid 300", "1..255"},
+		{"match", "want match EXPR"},
 		{"h1 neigh banana", "ParseAddr"},
 		{"wibble", "unknown condition"},
 	} {
@@ -212,14 +227,17 @@ func TestBreakpointStopsRun(t *testing.T) {
 	}
 }
 
-// TestFilter: a filter hides records from the event text, not events from
-// the count.
+// TestFilter: a filter (the --trace-filter language) hides records from
+// the event text, not events from the count.
 func TestFilter(t *testing.T) {
 	s := newStepper(t, "master-crash", 0)
-	exec(t, s, "filter proto fdb")
+	if out := exec(t, s, "filter not vrrp"); out != "filter: not vrrp\n" {
+		t.Errorf("filter not vrrp printed %q", out)
+	}
 	out := exec(t, s, "next 2")
-	if strings.Contains(out, "VRRPv2") || !strings.Contains(out, "lan fdb 02:00:00:00:01:01 none -> r1/eth0 (learn)") {
-		t.Errorf("filter proto fdb, next 2:\n%s", out)
+	if strings.Contains(out, "VRRPv2") || strings.Contains(out, "BACKUP -> MASTER") ||
+		!strings.Contains(out, "ARP, Request who-has 10.0.0.254") || !strings.Contains(out, "lan fdb 02:00:00:00:01:01 none -> r1/eth0 (learn)") {
+		t.Errorf("filter not vrrp, next 2:\n%s", out)
 	}
 	if s.N() != 2 {
 		t.Errorf("at event %d, want 2", s.N())
@@ -229,7 +247,11 @@ func TestFilter(t *testing.T) {
 	if out := s.EventText(s.History(2)[0]); strings.Contains(out, "vrid 51") || !strings.Contains(out, "hidden by the filter") {
 		t.Errorf("filter vrid 7 shows:\n%s", out)
 	}
-	for _, bad := range []string{"filter node zz", "filter proto smtp", "filter vrid 0", "filter colour red"} {
+	exec(t, s, "filter vrid 51 and node r1")
+	if out := s.EventText(s.History(2)[0]); !strings.Contains(out, "r1 VI_1 BACKUP -> MASTER") || strings.Contains(out, "ARP, Request") {
+		t.Errorf("filter vrid 51 and node r1 shows:\n%s", out)
+	}
+	for _, bad := range []string{"filter (vrrp", "filter vrid 0", "filter colour red"} {
 		if _, err := s.Exec(bad); err == nil {
 			t.Errorf("%s: no error", bad)
 		}

@@ -132,8 +132,8 @@ func (t *TUI) View() string {
 	var b strings.Builder
 	b.WriteString(styleTitle.Render(clip(" vrrpsim step "+t.title+" ", t.width)) + "\n")
 	b.WriteString(clip(t.s.Where(), t.width) + "\n")
-	if !t.s.filter.Empty() {
-		b.WriteString(clip(t.s.filter.String(), t.width) + "\n")
+	if t.s.filter != nil {
+		b.WriteString(clip(t.s.FilterText(), t.width) + "\n")
 	}
 	listLen := max(3, t.height/3)
 	var lines []string
