@@ -23,7 +23,9 @@ import (
 //     it needs L2 adjacency);
 //   - a TUN real server must be routable;
 //   - a FULLNAT local address must be an address of the node, or the
-//     real servers' replies to it would never come back.
+//     real servers' replies to it would never come back;
+//   - no real server may be the director itself (LOCALNODE is not
+//     modelled).
 //
 // Interfaces must be added first.
 func (n *Node) AddDirector(cfgs []lb.ServiceConfig) (*lb.Director, error) {
@@ -52,6 +54,10 @@ func (n *Node) Director() *lb.Director { return n.director }
 // call it before adding a real server at run time.
 func (n *Node) CheckReal(kind lb.Kind, service string, real lb.RealConfig) error {
 	ip := real.Addr.Addr()
+	if n.isLocal(ip) {
+		// IP_VS_CONN_F_LOCALNODE hands such packets to the local stack.
+		return fmt.Errorf("virtual server %s: real server %s (%v) is an address of the director itself; a local real server (LOCALNODE) is not modelled", service, real.Name, ip)
+	}
 	switch kind {
 	case lb.KindDR:
 		if !n.onSegment(ip) {

@@ -328,6 +328,7 @@ func TestAddDirectorChecks(t *testing.T) {
 		{lb.ServiceConfig{Proto: lb.ProtoTCP, VIP: vip, Sched: "rr", Kind: lb.KindTUN, Reals: []lb.RealConfig{far}}, "TUN real server far"},
 		{lb.ServiceConfig{Proto: lb.ProtoTCP, VIP: vip, Sched: "rr", Kind: lb.KindFULLNAT, LocalAddrs: []netip.Addr{netip.MustParseAddr("10.0.0.9")}}, "local address 10.0.0.9 is not an address of the node"},
 		{lb.ServiceConfig{Proto: lb.ProtoTCP, VIP: vip, Sched: "nope"}, "unknown scheduler"},
+		{lb.ServiceConfig{Proto: lb.ProtoTCP, VIP: vip, Sched: "rr", Reals: []lb.RealConfig{{Name: "self", Addr: netip.MustParseAddrPort("10.0.0.1:80"), Weight: 1}}}, "LOCALNODE"},
 	}
 	for _, c := range cases {
 		_, err := d.AddDirector([]lb.ServiceConfig{c.cfg})
