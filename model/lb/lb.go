@@ -3,7 +3,8 @@
 // templates, and NAT/DR/TUN/FULLNAT forwarding on real IPv4 packets.
 //
 // It follows linux/net/netfilter/ipvs: ip_vs_core.c (ip_vs_in, ip_vs_out,
-// ip_vs_schedule, ip_vs_sched_persist), ip_vs_conn.c (ip_vs_conn_new,
+// ip_vs_in_icmp, ip_vs_out_icmp, ip_vs_schedule, ip_vs_sched_persist,
+// ip_vs_leave), ip_vs_conn.c (ip_vs_conn_new,
 // ip_vs_conn_expire, ip_vs_check_template), ip_vs_proto_tcp.c
 // (tcp_states, set_tcp_state), ip_vs_xmit.c (ip_vs_nat_xmit,
 // ip_vs_dr_xmit, ip_vs_tunnel_xmit) and ip_vs_ctl.c (dest add, edit,
