@@ -85,9 +85,10 @@ func segmentSummary(sc *scenarios.Scenario, seg *string) func([]byte) string {
 
 // seeOptions are the capture outputs of issue 16 on top of --pcap/--trace.
 type seeOptions struct {
-	pcapng  io.Writer // nil: no pcapng
-	segment string    // --pcap-segment: only this segment in pcap/pcapng
-	filter  string    // --trace-filter: "" keeps everything
+	pcapng  io.Writer    // nil: no pcapng
+	segment string       // --pcap-segment: only this segment in pcap/pcapng
+	filter  string       // --trace-filter: "" keeps everything
+	extra   []sim.Tracer // more consumers (the sequence chart), behind the filter
 }
 
 // captures are the per-run trace consumers that can fail while writing.
@@ -141,6 +142,9 @@ func addCaptures(k *sim.Kernel, sc *scenarios.Scenario, o simOptions) (*captures
 			seg = r.Node
 			tt.Trace(r)
 		}))
+	}
+	for _, t := range o.see.extra {
+		k.AddTracer(reports.FilterTracer(flt, t))
 	}
 	return &c, nil
 }

@@ -31,6 +31,9 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	dpi := fs.Int("dpi", plot.DefaultDPI, "PNG resolution in dots per inch")
 	seed := fs.Uint64("seed", 0, "random seed (overrides the scenario's seed)")
 	until := fs.String("until", "", "stop the run at this virtual time (e.g. 20s) instead of the scenario's duration")
+	sequence := fs.String("sequence", "", "also draw a message sequence chart around this timeline action (e.g. 'crash r1') as sequence.svg/png")
+	window := fs.Duration("window", 5*time.Second, "with --sequence: how long after the action to chart (and a fifth of it before)")
+	traceFilter := fs.String("trace-filter", "", "with --sequence: chart only what matches, e.g. 'vrrp or arp' (docs/diagrams.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +67,14 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		return usagef("--out: %v", err)
 	}
 	for _, p := range written {
+		fmt.Fprintln(stdout, p)
+	}
+	if *sequence != "" {
+		opts.see.filter = *traceFilter
+		p, err := writeSequence(sc, opts, *sequence, *window, *out, f, *dpi)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, p)
 	}
 	return nil

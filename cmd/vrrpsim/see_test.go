@@ -200,3 +200,41 @@ func TestGraphCLI(t *testing.T) {
 		t.Errorf("--format gif: exit %d %q", code, stderr)
 	}
 }
+
+// TestPlotSequenceCLI: the chart of master-crash around 'crash r1':
+// r2's takeover after the Master_Down_Interval (RFC 3768 6.4.2: 3 x 1 s +
+// (256-100)/256 s after r1's last advert at 9.414062 = 13.023437 plus
+// the lan latency), the GARP burst, the pings lost to the dead master.
+func TestPlotSequenceCLI(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCLI(t, "plot", "master-crash", "--out", dir, "--sequence", "crash r1", "--window", "5s")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	path := filepath.Join(dir, "sequence.svg")
+	if !strings.Contains(out, path) {
+		t.Errorf("output does not list %s:\n%s", path, out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := string(b)
+	for _, want := range []string{">crash r1<", ">VI_1 MASTER<", ">13.023457<", "GARP 10.0.0.254 (×5", `class="seq-msg seq-lost msg-icmp"`, `class="seq-state state-master"`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	// The filter keeps the chart to VRRP: no ping or ARP arrow.
+	if code, _, stderr := runCLI(t, "plot", "master-crash", "--out", dir, "--sequence", "crash r1", "--trace-filter", "vrrp or action"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	b, _ = os.ReadFile(path)
+	if strings.Contains(string(b), "msg-icmp") || strings.Contains(string(b), "msg-arp") || !strings.Contains(string(b), "msg-vrrp") {
+		t.Error("--trace-filter 'vrrp or action' did not keep the chart to VRRP")
+	}
+	code, _, stderr = runCLI(t, "plot", "master-crash", "--out", dir, "--sequence", "crash r9")
+	if code != exitBadInput || !strings.Contains(stderr, "actions: crash r1") {
+		t.Errorf("unknown action: exit %d %q", code, stderr)
+	}
+}
