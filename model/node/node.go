@@ -13,6 +13,7 @@ import (
 	"github.com/vrrpsim/vrrpsim/model/arp"
 	"github.com/vrrpsim/vrrpsim/model/lan"
 	"github.com/vrrpsim/vrrpsim/model/lb"
+	"github.com/vrrpsim/vrrpsim/model/tcp"
 	"github.com/vrrpsim/vrrpsim/model/vrrp"
 	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -100,6 +101,8 @@ type Node struct {
 	inner    wire.Frame // an IPIP packet's inner packet, decoded
 
 	director *lb.Director // the LVS director (director.go), nil if none
+
+	tcp *tcp.Stack // TCP services and clients (tcp.go), nil until used
 }
 
 // instance is a VRRP speaker and the interface it runs on.
@@ -247,6 +250,7 @@ func (n *Node) Start() {
 	for _, f := range n.flows {
 		f.start()
 	}
+	n.startTCP()
 }
 
 func (n *Node) startDaemon() {
@@ -274,6 +278,7 @@ func (n *Node) Crash() {
 	for _, f := range n.flows {
 		f.stop()
 	}
+	n.crashTCP()
 	clear(n.arpSrc)
 	if n.director != nil {
 		n.director.Flush() // a crashed director loses its connection table
@@ -293,6 +298,7 @@ func (n *Node) Restart() {
 	for _, f := range n.flows {
 		f.start()
 	}
+	n.startTCP()
 }
 
 // StopDaemon stops the VRRP daemon gracefully (SIGTERM): masters send a

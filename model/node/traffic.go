@@ -219,6 +219,8 @@ func (f *Flow) answered(seq, mask int64) {
 func (n *Node) deliverLocal(i *Interface, fr *wire.Frame) {
 	ip := fr.IP
 	switch {
+	case fr.HasTCP:
+		n.receiveTCP(fr) // tcp.go
 	case fr.HasICMP && fr.ICMP.Type == wire.ICMPEchoRequest:
 		// Answer from the address that was asked (a VIP when master),
 		// as Linux does for echo requests (icmp_reply).
