@@ -382,6 +382,21 @@ type e2eLab struct {
 
 func newE2ELab(t *testing.T, kind lb.Kind, ops bool) *e2eLab {
 	t.Helper()
+	return newE2ELabWith(t, kind, func(l *e2eLab, reals []lb.RealConfig) []lb.ServiceConfig {
+		var err error
+		l.flow, err = l.h.AddFlow(node.FlowConfig{Name: "echo", Kind: node.FlowStream, To: l.vipUDP.Addr(), Interval: 100 * time.Millisecond, Start: time.Second, Stop: 3 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []lb.ServiceConfig{{Proto: lb.ProtoUDP, VIP: l.vipUDP, Sched: "rr", Kind: kind, OPS: ops, Reals: reals}}
+	})
+}
+
+// newE2ELabWith builds the lab, lets setup add services and traffic and
+// name the director's services (reals: s1, s2 on the echo port), then
+// runs it for 6 s.
+func newE2ELabWith(t *testing.T, kind lb.Kind, setup func(l *e2eLab, reals []lb.RealConfig) []lb.ServiceConfig) *e2eLab {
+	t.Helper()
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -434,9 +449,7 @@ func newE2ELab(t *testing.T, kind lb.Kind, ops bool) *e2eLab {
 		l.s[i] = s
 		reals = append(reals, lb.RealConfig{Name: cfg.Name, Addr: netip.AddrPortFrom(netip.MustParseAddr(addr), node.DefaultStreamPort), Weight: 1})
 	}
-	l.dir, err = l.d.AddDirector([]lb.ServiceConfig{{Proto: lb.ProtoUDP, VIP: l.vipUDP, Sched: "rr", Kind: kind, OPS: ops, Reals: reals}})
-	must(err)
-	l.flow, err = l.h.AddFlow(node.FlowConfig{Name: "echo", Kind: node.FlowStream, To: l.vipUDP.Addr(), Interval: 100 * time.Millisecond, Start: time.Second, Stop: 3 * time.Second})
+	l.dir, err = l.d.AddDirector(setup(l, reals))
 	must(err)
 	for _, n := range []*node.Node{l.d, l.h, l.s[0], l.s[1]} {
 		n.Start()
