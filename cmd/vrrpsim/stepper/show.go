@@ -273,25 +273,11 @@ func (s *Stepper) showInterfaces(b *strings.Builder, n *node.Node, _ bool) {
 	}
 }
 
-// directorOf finds a node's LVS director, if the node model has one (the
-// director is being wired into nodes separately: this works with either
-// accessor shape).
-func directorOf(n *node.Node) *lb.Director {
-	switch h := any(n).(type) {
-	case interface{ Director() *lb.Director }:
-		return h.Director()
-	case interface{ Director() (*lb.Director, bool) }:
-		d, _ := h.Director()
-		return d
-	}
-	return nil
-}
-
 // showIPVS prints the director's table as ipvsadm -Ln and ipvsadm -Lnc
 // do: services with scheduler, real servers with weight and
 // active/inactive connection counts, then the connection entries.
 func (s *Stepper) showIPVS(b *strings.Builder, n *node.Node, all bool) {
-	d := directorOf(n)
+	d := n.Director()
 	if d == nil {
 		if !all {
 			fmt.Fprintf(b, "no LVS director on %s\n", n.Name())
@@ -314,7 +300,7 @@ func (s *Stepper) showIPVS(b *strings.Builder, n *node.Node, all bool) {
 			if x.Sorry {
 				note += " (sorry server)"
 			}
-			fmt.Fprintf(b, "    -> %-21s %-7s %-6d %-10d %d%s\n", x.Addr, sv.Kind, x.Weight, x.Active, x.Inactive, note)
+			fmt.Fprintf(b, "    -> %-21s %-7s %-6d %-10d %d%s\n", x.Addr, forwardName(sv.Kind), x.Weight, x.Active, x.Inactive, note)
 		}
 	}
 	conns := d.Conns()
@@ -329,6 +315,20 @@ func (s *Stepper) showIPVS(b *strings.Builder, n *node.Node, all bool) {
 		}
 		fmt.Fprintf(b, "  %-4s %-6s %-11s %-21s %-21s %s (%s)\n", pro, mmss(c.Left), c.State, c.Client, c.Virtual, c.Real, c.Dest)
 	}
+}
+
+// forwardName is ipvsadm -L's Forward column (print_forwarding in
+// ipvsadm.c); FULLNAT, not in mainline ipvsadm, keeps its lb_kind name.
+func forwardName(k lb.Kind) string {
+	switch k {
+	case lb.KindNAT:
+		return "Masq"
+	case lb.KindDR:
+		return "Route"
+	case lb.KindTUN:
+		return "Tunnel"
+	}
+	return k.String()
 }
 
 // mmss is ipvsadm -c's expire column.
