@@ -242,6 +242,8 @@ func (cl *Client) received(c *conn, fin bool) {
 	if !fin {
 		return
 	}
+	c.app.Stop() // the response timeout, if any, is moot now
+	c.appWhat = appNone
 	if ok, reason := responseComplete(c.in, c.rcvd); ok {
 		cl.finish(c, OutcomeOK, "")
 	} else {

@@ -723,3 +723,41 @@ func BenchmarkConnection(b *testing.B) {
 		b.Fatalf("%d ok, %d live (%d before)", cl.Outcomes[OutcomeOK], cs.Live(), live)
 	}
 }
+
+// FuzzReceive feeds arbitrary segments to a server (and a client in
+// SYN_SENT): no panic, every reply is a valid segment (the fake network
+// decodes it), and once time passes every connection is gone.
+func FuzzReceive(f *testing.F) {
+	f.Add(uint8(wire.TCPSyn), uint32(1000), uint32(0), uint16(80), []byte{})
+	f.Add(uint8(wire.TCPAck|wire.TCPPsh), uint32(1001), uint32(1), uint16(80), []byte("GET / HTTP/1.0\r\n\r\n"))
+	f.Add(uint8(wire.TCPRst), uint32(5), uint32(0), uint16(81), []byte{})
+	f.Add(uint8(wire.TCPSyn|wire.TCPAck), uint32(7), uint32(0), uint16(40000), []byte{})
+	f.Fuzz(func(t *testing.T, flags uint8, seq, ack uint32, port uint16, data []byte) {
+		if len(data) > 1460 {
+			return
+		}
+		w, cs, ss, _ := lab(t, web, ClientConfig{})
+		w.keep = false
+		w.k.Run(0)
+		// The server: a SYN, then the fuzzed segment relative to its ISN.
+		ip := wire.IPv4Header{Src: cAddr, Dst: sAddr}
+		ss.Receive(ip, wire.TCPHeader{SrcPort: 50000, DstPort: 80, Seq: 999, Flags: wire.TCPSyn}, nil)
+		var isn uint32
+		for _, c := range ss.conns {
+			isn = c.iss
+		}
+		for _, a := range []uint32{ack, isn + 1 + ack%4} {
+			ss.Receive(ip, wire.TCPHeader{SrcPort: 50000, DstPort: port, Seq: seq, Ack: a, Flags: flags & 0x3f}, data)
+			ss.Receive(ip, wire.TCPHeader{SrcPort: 50000, DstPort: 80, Seq: 1000 + seq%8, Ack: a, Flags: flags & 0x3f}, data)
+		}
+		// The client in SYN_SENT gets the same.
+		for _, c := range cs.conns {
+			cip := wire.IPv4Header{Src: sAddr, Dst: cAddr}
+			cs.Receive(cip, wire.TCPHeader{SrcPort: 80, DstPort: c.key.local.Port(), Seq: seq, Ack: c.iss + 1 + ack%2, Flags: flags & 0x3f}, data)
+		}
+		w.k.Run(sim.Time(2000 * time.Second))
+		if cs.Live() != 0 || ss.Live() != 0 {
+			t.Fatalf("got %d/%d connections left", cs.Live(), ss.Live())
+		}
+	})
+}
