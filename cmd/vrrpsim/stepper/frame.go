@@ -50,8 +50,11 @@ func (s *Stepper) FrameText(k int) (string, error) {
 		if a.Op == wire.ARPReply {
 			op = "reply"
 		}
-		fmt.Fprintf(&b, "ARP\n  Opcode: %s (%d)%s\n  Sender MAC: %s\n  Sender IP: %s\n  Target MAC: %s\n  Target IP: %s\n",
-			op, a.Op, map[bool]string{true: ", gratuitous", false: ""}[a.IsGratuitous()], a.SenderMAC, a.SenderIP, a.TargetMAC, a.TargetIP)
+		if a.IsGratuitous() {
+			op += ", gratuitous"
+		}
+		fmt.Fprintf(&b, "ARP\n  Opcode: %d (%s)\n  Sender MAC: %s\n  Sender IP: %s\n  Target MAC: %s\n  Target IP: %s\n",
+			a.Op, op, a.SenderMAC, a.SenderIP, a.TargetMAC, a.TargetIP)
 	}
 	if f.HasIP {
 		ip := raw[14:]
