@@ -82,12 +82,7 @@ const (
 
 var outcomeNames = [...]string{"ok", "refused", "reset", "timeout"}
 
-func (o Outcome) String() string {
-	if int(o) < len(outcomeNames) {
-		return outcomeNames[o]
-	}
-	return "?"
-}
+func (o Outcome) String() string { return enumName(outcomeNames[:], int(o)) }
 
 // Client is a running traffic source and its counters.
 type Client struct {

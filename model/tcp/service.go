@@ -45,12 +45,7 @@ const (
 
 var faultNames = [...]string{"none", "refuse", "blackhole", "slow"}
 
-func (k FaultKind) String() string {
-	if int(k) < len(faultNames) {
-		return faultNames[k]
-	}
-	return "?"
-}
+func (k FaultKind) String() string { return enumName(faultNames[:], int(k)) }
 
 // Fault is a service's fault; ResponseTime is for FaultSlow.
 type Fault struct {

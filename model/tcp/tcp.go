@@ -92,9 +92,12 @@ const (
 
 var stateNames = [...]string{"CLOSED", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"}
 
-func (s State) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
+func (s State) String() string { return enumName(stateNames[:], int(s)) }
+
+// enumName names value i of an enumeration, "?" when out of range.
+func enumName(names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
 	}
 	return "?"
 }
