@@ -102,11 +102,12 @@ func htmlPage(sc *scenarios.Scenario, res *simResult) (plot.Page, error) {
 	if res == nil || res.report == nil {
 		return plot.Page{}, fmt.Errorf("no run to report")
 	}
-	return plot.Page{
+	pg := plot.Page{
 		Report:   res.report,
 		Topology: topologyTables(sc, res.report),
 		Plots:    plot.FromRun(res.report, res.collector),
-	}, nil
+	}
+	return pg, addPictures(&pg, sc, res)
 }
 
 // topologyTables lists the scenario's segments, interfaces, VRRP instances

@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,5 +111,103 @@ func TestHTMLReportLoadsInChromiumWithoutErrors(t *testing.T) {
 	}
 	if len(console) == 0 {
 		t.Error("no console message for the planted error, want one")
+	}
+}
+
+// screenshot has headless Chromium render file in a tall window and
+// returns the picture.
+func screenshot(t *testing.T, bin, file string, w, h int) image.Image {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	cmd := exec.CommandContext(ctx, bin,
+		"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir="+t.TempDir(),
+		fmt.Sprintf("--window-size=%d,%d", w, h), "--screenshot="+shot, "file://"+abs)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, errb.String())
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// colourCount counts the pixels within a small distance of each colour.
+func colourCount(img image.Image, colours map[string]color.RGBA) map[string]int {
+	n := map[string]int{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			for name, c := range colours {
+				dr, dg, db := int(r>>8)-int(c.R), int(g>>8)-int(c.G), int(bl>>8)-int(c.B)
+				if dr*dr+dg*dg+db*db < 24*24 {
+					n[name]++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// TestHTMLReportScreenshotShowsDiagramAndSequence takes a screenshot of
+// the master-crash report, and of the same page with the network diagram
+// and the sequence chart made invisible (visibility: hidden keeps the
+// layout, so every other pixel stays put). What the two pictures differ
+// by is what the browser drew for them: the lan bus, r2's MASTER role,
+// the crashed r1, the VRRP adverts, the GARPs and the crash line must
+// each account for real pixels.
+func TestHTMLReportScreenshotShowsDiagramAndSequence(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.html")
+	if code, _, stderr := runCLI(t, "run", "master-crash", "-q", "--html", path); code != exitOK {
+		t.Fatalf("run --html: exit %d: %s", code, stderr)
+	}
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<figure id="diagram">`, `class="sequence"`} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Fatalf("the report lacks %s", want)
+		}
+	}
+	hidden := strings.Replace(string(page), "</style>", "#diagram svg, figure.sequence svg { visibility: hidden; }\n</style>", 1)
+	hiddenPath := filepath.Join(dir, "hidden.html")
+	if err := os.WriteFile(hiddenPath, []byte(hidden), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	colours := map[string]color.RGBA{
+		"bus #5f6368":         {0x5f, 0x63, 0x68, 255},
+		"MASTER #34a853":      {0x34, 0xa8, 0x53, 255},
+		"crashed #fce8e6":     {0xfc, 0xe8, 0xe6, 255},
+		"vrrp arrow #1a73e8":  {0x1a, 0x73, 0xe8, 255},
+		"arp arrow #e37400":   {0xe3, 0x74, 0x00, 255},
+		"crash line #ea4335":  {0xea, 0x43, 0x35, 255},
+		"lifeline #9aa0a6":    {0x9a, 0xa0, 0xa6, 255},
+		"participant #e8f0fe": {0xe8, 0xf0, 0xfe, 255},
+	}
+	const w, h = 1300, 9000
+	full := colourCount(screenshot(t, bin, path, w, h), colours)
+	bare := colourCount(screenshot(t, bin, hiddenPath, w, h), colours)
+	for name := range colours {
+		if d := full[name] - bare[name]; d < 150 {
+			t.Errorf("%s: %d pixels more with the pictures shown (%d vs %d), want at least 150", name, d, full[name], bare[name])
+		}
 	}
 }

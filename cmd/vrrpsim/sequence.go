@@ -299,3 +299,36 @@ func writeSequence(sc *scenarios.Scenario, opts simOptions, action string, windo
 	}
 	return path, nil
 }
+
+// htmlSeqWindow is how long after each disruptive action the HTML
+// report's sequence charts look.
+const htmlSeqWindow = 5 * time.Second
+
+// addPictures draws the network (roles at the end of the run) and a
+// sequence chart for the first disruptive action into the HTML page.
+// The chart re-runs the scenario with the run's seed and duration.
+func addPictures(pg *plot.Page, sc *scenarios.Scenario, res *simResult) error {
+	end := time.Duration(res.report.Duration)
+	var b strings.Builder
+	if err := topologyOf(sc, res, end).WriteSVG(&b); err != nil {
+		return err
+	}
+	pg.Diagram = []byte(b.String())
+	for _, a := range res.report.Actions {
+		if !a.Disruptive {
+			continue
+		}
+		opts := simOptions{seed: res.report.Seed, seedSet: true, until: end}
+		q, err := sequenceChart(sc, opts, a.Text, htmlSeqWindow)
+		if err != nil {
+			return err
+		}
+		var s strings.Builder
+		if err := q.WriteSVG(&s); err != nil {
+			return err
+		}
+		pg.Sequences = append(pg.Sequences, plot.Figure{Title: q.Title, SVG: []byte(s.String())})
+		break
+	}
+	return nil
+}

@@ -150,7 +150,7 @@ func (s *scene) writeSVG(w io.Writer, title string) error {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family="Liberation Mono, DejaVu Sans Mono, Courier New, monospace" font-size="%s">`+"\n",
 		num(s.w), num(s.h), num(s.w), num(s.h), num(fontSize))
 	fmt.Fprintf(&b, "<title>%s</title>\n", esc(title))
-	b.WriteString(`<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>` + "\n")
+	b.WriteString(`<defs><marker id="vrrpsim-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>` + "\n")
 	fmt.Fprintf(&b, `<rect width="%s" height="%s" fill="#ffffff"/>`+"\n", num(s.w), num(s.h))
 	for _, sh := range s.shapes {
 		cls := ""
@@ -167,7 +167,7 @@ func (s *scene) writeSVG(w io.Writer, title string) error {
 				extra += ` stroke-dasharray="4 3"`
 			}
 			if sh.kind == shArrow {
-				extra += ` marker-end="url(#head)"`
+				extra += ` marker-end="url(#vrrpsim-arrow)"`
 			}
 			open := fmt.Sprintf(`<line%s x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="%s"%s`,
 				cls, num(sh.x1), num(sh.y1), num(sh.x2), num(sh.y2), sh.stroke, num(sh.width), extra)

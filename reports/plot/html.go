@@ -24,6 +24,16 @@ type Page struct {
 	Report   *reports.Report
 	Topology []Table
 	Plots    Set
+	// Pictures drawn by reports/diagram (SVG documents): the network
+	// heads the Topology section, sequence charts follow the plots.
+	Diagram   []byte
+	Sequences []Figure
+}
+
+// Figure is a titled SVG drawn elsewhere.
+type Figure struct {
+	Title string
+	SVG   []byte
 }
 
 // OKMarker is the attribute the report's inline script sets on <html>
@@ -49,6 +59,8 @@ type view struct {
 	Transitions  Table
 	Actions      Table
 	Plots        []inlinePlot
+	Diagram      template.HTML
+	Sequences    []inlinePlot
 }
 
 type expectRow struct {
@@ -157,6 +169,11 @@ func WriteHTML(w io.Writer, pg Page) error {
 		// The SVG is our own output: gonum escapes every text it draws.
 		v.Plots = append(v.Plots, inlinePlot{ID: "plot-" + im.Name, Title: titles[im.Name], SVG: template.HTML(InlineSVG(im.Data))})
 	}
+	// Our own SVG too: reports/diagram escapes every text it writes.
+	v.Diagram = template.HTML(InlineSVG(pg.Diagram))
+	for i, f := range pg.Sequences {
+		v.Sequences = append(v.Sequences, inlinePlot{ID: fmt.Sprintf("sequence-%d", i+1), Title: f.Title, SVG: template.HTML(InlineSVG(f.SVG))})
+	}
 	return pageTemplate.Execute(w, v)
 }
 
@@ -219,6 +236,7 @@ var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
   .empty { color: #57606a; font-style: italic; }
   figure { margin: 1rem 0 2rem; }
   figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--line); }
+  #diagram svg, figure.sequence svg { width: auto; max-width: 100%; }
   figcaption { color: #57606a; font-size: 0.9rem; margin-top: 0.3rem; }
   code { background: var(--head); padding: 0 0.25rem; border-radius: 0.2rem; }
   footer { margin: 3rem 0 1rem; color: #57606a; font-size: 0.85rem; }
@@ -232,7 +250,11 @@ var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <p><span class="verdict {{if .VerdictOK}}ok{{else}}bad{{end}}" id="verdict">{{.Verdict}}</span></p>
 
 <h2 id="topology">Topology</h2>
-{{range .Topology}}{{template "table" .}}{{end}}
+{{if .Diagram}}<figure id="diagram">
+{{.Diagram}}
+<figcaption>The network, laid out from the scenario</figcaption>
+</figure>
+{{end}}{{range .Topology}}{{template "table" .}}{{end}}
 
 <h2 id="summary">Summary</h2>
 {{template "table" .Actions}}
@@ -253,7 +275,13 @@ var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 {{.SVG}}
 <figcaption>{{.Title}}</figcaption>
 </figure>
-{{end}}
+{{end}}{{if .Sequences}}
+<h2 id="sequence">Message sequence</h2>
+{{range .Sequences}}<figure id="{{.ID}}" class="sequence">
+{{.SVG}}
+<figcaption>{{.Title}}</figcaption>
+</figure>
+{{end}}{{end}}
 <h2 id="transitions">Transitions</h2>
 {{template "table" .Transitions}}
 
