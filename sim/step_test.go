@@ -127,3 +127,24 @@ func TestAdvanceTo(t *testing.T) {
 		}
 	}
 }
+
+// resetOnly is a Resettable that cannot tell its deadline.
+type resetOnly struct{}
+
+func (resetOnly) Reset(time.Duration) {}
+func (resetOnly) Stop() bool          { return false }
+
+func TestDeadline(t *testing.T) {
+	k := New(1)
+	tm := k.NewTimer(func() {})
+	if _, ok := Deadline(tm); ok {
+		t.Error("a stopped timer has a deadline")
+	}
+	tm.Reset(3 * time.Second)
+	if at, ok := Deadline(tm); !ok || at != Time(3*time.Second) {
+		t.Errorf("Deadline = %v, %v; want 3s, true", at, ok)
+	}
+	if _, ok := Deadline(resetOnly{}); ok {
+		t.Error("a timer without Deadline reported one")
+	}
+}
