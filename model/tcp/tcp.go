@@ -152,6 +152,12 @@ func (s *Stack) Counters() Counters { return s.cnt }
 // included).
 func (s *Stack) Live() int { return len(s.conns) }
 
+// Services returns the listening services in the order they were added.
+func (s *Stack) Services() []*Service { return s.services }
+
+// Clients returns the traffic sources in the order they were added.
+func (s *Stack) Clients() []*Client { return s.clients }
+
 // Start starts the clients (their first connection at their Start time).
 func (s *Stack) Start() {
 	for _, c := range s.clients {

@@ -761,3 +761,30 @@ func FuzzReceive(f *testing.F) {
 		}
 	})
 }
+
+// TestResetAfterHandshake: the server forgets the connection (a crash
+// and reboot) before the request arrives; the request gets a RST at its
+// ack number (tcp_v4_send_reset), which is exactly rcv_nxt for the
+// client (RFC 5961 section 3.2), so the client reports "reset".
+func TestResetAfterHandshake(t *testing.T) {
+	w, cs, ss, _ := lab(t, web, ClientConfig{})
+	w.k.At(sim.Time(2*delay+delay/2), ss.Reset)
+	w.k.Run(sim.Time(time.Second))
+	rs := w.conns()
+	if len(rs) != 1 || rs[0].Event != "reset" || rs[0].Reason != "rst" || rs[0].Value != int64(4*delay) {
+		t.Fatalf("got %+v, want reset after %v", rs, 4*delay)
+	}
+	if cs.Live() != 0 || ss.Live() != 0 {
+		t.Errorf("got %d/%d live, want none", cs.Live(), ss.Live())
+	}
+	// A RST off rcv_nxt is ignored (RFC 5961 section 3.2).
+	w, cs, _, _ = lab(t, web, ClientConfig{})
+	w.k.Run(sim.Time(2 * delay))
+	for _, c := range cs.conns {
+		cs.Receive(wire.IPv4Header{Src: sAddr, Dst: cAddr}, wire.TCPHeader{SrcPort: 80, DstPort: c.key.local.Port(), Seq: c.rcvNxt + 1, Flags: wire.TCPRst}, nil)
+	}
+	w.k.Run(sim.Time(time.Second))
+	if rs := w.conns(); len(rs) != 1 || rs[0].Event != "ok" {
+		t.Errorf("got %+v, want ok despite an out-of-window RST", rs)
+	}
+}
