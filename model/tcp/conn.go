@@ -263,11 +263,7 @@ func (c *conn) inputSynSent(h wire.TCPHeader) {
 	}
 	c.rcvNxt = h.Seq + 1
 	c.sndUna = h.Ack
-	if c.backoff == 0 {
-		c.sample(time.Duration(c.s.env.Now() - c.start))
-	} else {
-		c.rto = 3 * time.Second // TCP_TIMEOUT_FALLBACK after a lost SYN (tcp_finish_connect)
-	}
+	c.handshakeRTT(c.start)
 	c.backoff = 0
 	c.stopRtx()
 	c.rttOn = false
@@ -295,13 +291,22 @@ func (c *conn) inputTimeWait(h wire.TCPHeader) {
 func (c *conn) established() {
 	c.state = StateEstablished
 	c.sndUna = c.iss + 1
-	if c.backoff == 0 {
-		c.sample(time.Duration(c.s.env.Now() - c.rttAt))
-	}
+	c.handshakeRTT(c.rttAt)
 	c.backoff = 0
 	c.stopRtx()
 	c.s.cnt.PassiveOpens++
 	c.svc.accepted(c)
+}
+
+// handshakeRTT takes the RTT of a SYN or SYN-ACK sent at sent, unless it
+// was retransmitted (Karn); without a sample the RTO is
+// TCP_TIMEOUT_FALLBACK, 3 s (tcp_init_metrics).
+func (c *conn) handshakeRTT(sent sim.Time) {
+	if c.backoff == 0 {
+		c.sample(time.Duration(c.s.env.Now() - sent))
+	} else {
+		c.rto = timeoutFallback
+	}
 }
 
 // ack processes an acknowledgment (tcp_ack, tcp_clean_rtx_queue).

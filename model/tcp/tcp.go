@@ -30,17 +30,18 @@ import (
 // Linux constants (include/net/tcp.h) and default sysctls
 // (Documentation/networking/ip-sysctl.rst).
 const (
-	TimeoutInit   = time.Second            // TCP_TIMEOUT_INIT: first SYN/SYN-ACK RTO
-	RTOMin        = 200 * time.Millisecond // TCP_RTO_MIN
-	RTOMax        = 120 * time.Second      // TCP_RTO_MAX
-	TimeWaitLen   = 60 * time.Second       // TCP_TIMEWAIT_LEN
-	FinTimeout    = 60 * time.Second       // tcp_fin_timeout: orphaned FIN_WAIT2
-	SynRetries    = 6                      // tcp_syn_retries
-	SynAckRetries = 5                      // tcp_synack_retries
-	Retries2      = 15                     // tcp_retries2
-	OrphanRetries = 8                      // tcp_orphan_retries 0 means 8 (tcp_orphan_retries())
-	InitCwnd      = 10                     // TCP_INIT_CWND
-	MSS           = 1460                   // Ethernet MTU 1500 - 40
+	TimeoutInit     = time.Second            // TCP_TIMEOUT_INIT: first SYN/SYN-ACK RTO
+	RTOMin          = 200 * time.Millisecond // TCP_RTO_MIN
+	timeoutFallback = 3 * time.Second        // TCP_TIMEOUT_FALLBACK
+	RTOMax          = 120 * time.Second      // TCP_RTO_MAX
+	TimeWaitLen     = 60 * time.Second       // TCP_TIMEWAIT_LEN
+	FinTimeout      = 60 * time.Second       // tcp_fin_timeout: orphaned FIN_WAIT2
+	SynRetries      = 6                      // tcp_syn_retries
+	SynAckRetries   = 5                      // tcp_synack_retries
+	Retries2        = 15                     // tcp_retries2
+	OrphanRetries   = 8                      // tcp_orphan_retries 0 means 8 (tcp_orphan_retries())
+	InitCwnd        = 10                     // TCP_INIT_CWND
+	MSS             = 1460                   // Ethernet MTU 1500 - 40
 	// Window is what Linux advertises without window scaling: 65535
 	// rounded down to a multiple of the MSS (tcp_select_initial_window).
 	Window = 64240
