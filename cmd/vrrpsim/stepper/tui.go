@@ -129,52 +129,52 @@ var (
 // View implements tea.Model: title and position, the recent events (the
 // current one marked), the last command's output, the key line.
 func (t *TUI) View() string {
-	var b strings.Builder
-	b.WriteString(styleTitle.Render(clip(" vrrpsim step "+t.title+" ", t.width)) + "\n")
-	b.WriteString(clip(t.s.Where(), t.width) + "\n")
+	head := []string{styleTitle.Render(clip(" vrrpsim step "+t.title+" ", t.width)), clip(t.s.Where(), t.width)}
 	if t.s.filter != nil {
-		b.WriteString(clip(t.s.FilterText(), t.width) + "\n")
+		head = append(head, clip(t.s.FilterText(), t.width))
 	}
-	listLen := max(3, t.height/3)
-	var lines []string
+	if bs := t.s.Breaks(); len(bs) > 0 {
+		head = append(head, clip("breakpoints: "+strings.Join(bs, "; "), t.width))
+	}
+	var list []string
 	for _, e := range t.s.History(histLen) {
 		if l, ok := t.s.EventLine(e); ok {
 			mark := "  "
 			if e.N == t.s.N() {
 				mark = "> "
 			}
-			lines = append(lines, mark+l)
+			list = append(list, clip(mark+l, t.width))
 		}
 	}
-	if len(lines) > listLen {
-		lines = lines[len(lines)-listLen:]
+	if n := max(3, t.height/3); len(list) > n {
+		list = list[len(list)-n:]
 	}
-	for i, l := range lines {
-		l = clip(l, t.width)
-		if i == len(lines)-1 && strings.HasPrefix(l, "> ") {
-			l = styleCurrent.Render(l)
-		}
-		b.WriteString(l + "\n")
+	if k := len(list) - 1; k >= 0 && strings.HasPrefix(list[k], "> ") {
+		list[k] = styleCurrent.Render(list[k])
 	}
-	b.WriteString(strings.Repeat("─", max(1, min(t.width, 80))) + "\n")
-	room := max(3, t.height-len(lines)-6)
+	// What is left between the list's rule and the key line.
+	room := max(3, t.height-len(head)-len(list)-2)
 	out := strings.Split(strings.TrimRight(t.out, "\n"), "\n")
 	if len(out) > room {
 		out = append(out[:room-1], "… ("+strconv.Itoa(len(out)-room+1)+" more lines: run it in --script mode to see all)")
 	}
-	for _, l := range out {
-		l = clip(l, t.width)
+	for i, l := range out {
+		out[i] = clip(l, t.width)
 		if t.err {
-			l = styleError.Render(l)
+			out[i] = styleError.Render(out[i])
 		}
-		b.WriteString(l + "\n")
 	}
+	foot := styleKeys.Render(clip(tuiKeys, t.width))
 	if t.typing {
-		b.WriteString(t.input.View() + "\n")
-	} else {
-		b.WriteString(styleKeys.Render(clip(tuiKeys, t.width)) + "\n")
+		foot = t.input.View()
 	}
-	return b.String()
+	// No newline after the last line: the renderer would scroll the
+	// title off a full screen.
+	var all []string
+	for _, part := range [][]string{head, list, {strings.Repeat("─", max(1, min(t.width, 80)))}, out, {foot}} {
+		all = append(all, part...)
+	}
+	return strings.Join(all, "\n")
 }
 
 // clip cuts a line to the screen width.

@@ -64,6 +64,11 @@ func TestTUIKeysDriveTheInterpreter(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "stopped: r2 master") || !strings.Contains(v, "r2 VI_1 BACKUP -> MASTER") {
 		t.Errorf("after :until r2 master:\n%s", v)
 	}
+	typeLine(m, "break h1 loses")
+	typeLine(m, "filter vrrp or action")
+	if v := m.View(); !strings.Contains(v, "breakpoints: 1: h1 loses") || !strings.Contains(v, "filter: vrrp or action") {
+		t.Errorf("breakpoints and filter are not on the screen:\n%s", v)
+	}
 	press(m, "v")
 	if v := m.View(); !strings.Contains(v, "r2 VRRP Instance = VI_1") || !strings.Contains(v, "State = MASTER") {
 		t.Errorf("after v:\n%s", v)
@@ -97,9 +102,14 @@ func TestTUIViewFitsTheScreen(t *testing.T) {
 	m := NewTUI(s, "master-crash")
 	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
 	press(m, "N", "N")
+	typeLine(m, "break r2 master")
+	typeLine(m, "filter not icmp")
 	typeLine(m, "show vrrp")
 	v := m.View()
-	lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
+	if strings.HasSuffix(v, "\n") {
+		t.Error("the view ends with a newline: a full screen would scroll its title away")
+	}
+	lines := strings.Split(v, "\n")
 	if len(lines) > 20 {
 		t.Errorf("%d lines on a 20-line screen:\n%s", len(lines), v)
 	}
