@@ -148,12 +148,13 @@ func (c *conn) push() {
 func (c *conn) sendData(flags uint8, seq uint32, n int) {
 	data := c.s.seg[:n]
 	off := int(seq - c.sndBase)
-	for i := range data {
-		if j := off + i; j < len(c.head) {
-			data[i] = c.head[j]
-		} else {
-			data[i] = bodyByte(j - len(c.head))
-		}
+	k := 0
+	if off < len(c.head) {
+		k = copy(data, c.head[off:])
+	}
+	if k < n {
+		b := off + k - len(c.head) // body offset
+		copy(data[k:], bodyPattern[b%26:])
 	}
 	next := seq + uint32(n)
 	if flags&wire.TCPFin != 0 {
@@ -174,9 +175,15 @@ func (c *conn) sendData(flags uint8, seq uint32, n int) {
 	}
 }
 
-// bodyByte is the i-th octet of a generated response body: printable, so
-// a capture reads well.
-func bodyByte(i int) byte { return 'a' + byte(i%26) }
+// bodyPattern holds a generated response body from any offset modulo 26
+// for one segment: "abc...zabc...", printable, so a capture reads well.
+var bodyPattern = func() []byte {
+	b := make([]byte, MSS+26)
+	for i := range b {
+		b[i] = 'a' + byte(i%26)
+	}
+	return b
+}()
 
 // sample feeds one RTT measurement to the RFC 6298 estimator with Linux's
 // floor on the variance term (tcp_rtt_estimator, tcp_set_rto:

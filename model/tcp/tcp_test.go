@@ -327,7 +327,8 @@ func TestHandshakeRequestResponseTeardown(t *testing.T) {
 				i, s.src == cAddr, flagStr(s.h.Flags), s.h.Seq-mine, ack, s.n, time.Duration(s.at), wt.fromC, wt.flags, wt.seq, wt.ack, wt.n, wt.at)
 		}
 	}
-	if w.segs[3].data != req || !strings.HasPrefix(w.segs[5].data, hdr) {
+	body := strings.Repeat("abcdefghijklmnopqrstuvwxyz", 39)[:1000]
+	if w.segs[3].data != req || w.segs[5].data != hdr+body {
 		t.Errorf("got request %q and response %.80q", w.segs[3].data, w.segs[5].data)
 	}
 	rs := w.conns()
@@ -375,8 +376,10 @@ func TestResponseSegmentation(t *testing.T) {
 		var lens []int
 		times := map[sim.Time]bool{}
 		var last seg
+		var stream strings.Builder
 		for _, s := range w.segs {
 			if s.src == sAddr && s.n > 0 {
+				stream.WriteString(s.data)
 				lens = append(lens, s.n)
 				times[s.at] = true
 				last = s
@@ -394,6 +397,10 @@ func TestResponseSegmentation(t *testing.T) {
 		}
 		if want := hdrLen - 4 + len(fmt.Sprint(tc.size)) + tc.size; total != want {
 			t.Errorf("size %d: got %d octets, want %d", tc.size, total, want)
+		}
+		body := strings.Repeat("abcdefghijklmnopqrstuvwxyz", tc.size/26+1)[:tc.size]
+		if got := stream.String(); !strings.HasSuffix(got, "\r\n\r\n"+body) {
+			t.Errorf("size %d: the segments do not carry the header and body in order", tc.size)
 		}
 		if last.h.Flags != wire.TCPFin|wire.TCPPsh|wire.TCPAck {
 			t.Errorf("size %d: last segment %s, want FP.", tc.size, flagStr(last.h.Flags))
