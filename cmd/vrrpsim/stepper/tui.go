@@ -42,7 +42,7 @@ var keyCommands = map[string]string{
 }
 
 // tuiKeys is the key line at the bottom of the screen.
-const tuiKeys = "n/→ next  b/← back  N/B ×10  s state  a action  f frame  c continue  v vrrp  i interfaces  x frame bytes  : command  ? help  q quit"
+const tuiKeys = "n/→ next  b/← back  N/B ×10  s state  a action  f frame  c continue  v vrrp  i ifaces  x bytes  : cmd  ? help  q quit"
 
 // NewTUI returns the screen model for s; title names the scenario.
 func NewTUI(s *Stepper, title string) *TUI {
