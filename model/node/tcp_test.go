@@ -32,15 +32,21 @@ type tcpLab struct {
 	recs   []sim.Record
 }
 
-func newTCPLab(t *testing.T, svc tcp.ServiceConfig, cl tcp.ClientConfig) (*tcpLab, *tcp.Client) {
+func newTCPLab(t testing.TB, svc tcp.ServiceConfig, cl tcp.ClientConfig) (*tcpLab, *tcp.Client) {
+	return newTCPLabTrace(t, svc, cl, true)
+}
+
+func newTCPLabTrace(t testing.TB, svc tcp.ServiceConfig, cl tcp.ClientConfig, trace bool) (*tcpLab, *tcp.Client) {
 	t.Helper()
 	k := sim.New(1)
 	l := &tcpLab{k: k}
-	k.AddTracer(func(r *sim.Record) {
-		c := *r
-		c.Frame = append([]byte(nil), c.Frame...)
-		l.recs = append(l.recs, c)
-	})
+	if trace {
+		k.AddTracer(func(r *sim.Record) {
+			c := *r
+			c.Frame = append([]byte(nil), c.Frame...)
+			l.recs = append(l.recs, c)
+		})
+	}
 	seg := lan.New(k, "lan", lan.Config{})
 	l.c1 = node.New(k, node.Config{Name: "c1", Kind: node.KindHost})
 	l.rs = node.New(k, node.Config{Name: "rs1", Kind: node.KindServer})
@@ -282,5 +288,21 @@ func TestNodeTCPCrashDropsState(t *testing.T) {
 	l.k.Run(sim.Time(2 * time.Second))
 	if cl.Outcomes[tcp.OutcomeOK] < ok+90 {
 		t.Errorf("after restart: %d more ok, want about 100", cl.Outcomes[tcp.OutcomeOK]-ok)
+	}
+}
+
+// BenchmarkNodeTCPConnection: one HTTP/1.0 connection per iteration
+// through the nodes, ARP and the switch (9 frames), untraced, after a
+// warm-up past TIME_WAIT so entries expire as fast as they come.
+func BenchmarkNodeTCPConnection(b *testing.B) {
+	l, cl := newTCPLabTrace(b, tcpWeb, tcp.ClientConfig{Rate: 1000}, false)
+	l.k.Run(sim.Time(tcp.TimeWaitLen + 2*time.Second))
+	ok := cl.Outcomes[tcp.OutcomeOK]
+	b.ReportAllocs()
+	for b.Loop() {
+		l.k.Run(l.k.Now() + sim.Time(time.Millisecond))
+	}
+	if cl.Outcomes[tcp.OutcomeOK] == ok {
+		b.Fatal("no connection completed")
 	}
 }

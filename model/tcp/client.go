@@ -212,7 +212,7 @@ func (cl *Client) port(src netip.Addr) (connKey, bool) {
 			cl.portOff ^= 1 // the lap is done: the other parity
 		}
 		key := connKey{local: netip.AddrPortFrom(src, uint16(p)), remote: cl.cfg.To}
-		if cl.s.conns[key] == nil {
+		if cl.s.conns[key.tuple()] == nil {
 			return key, true
 		}
 	}

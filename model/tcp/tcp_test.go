@@ -341,7 +341,7 @@ func TestHandshakeRequestResponseTeardown(t *testing.T) {
 	if cs.Live() != 0 || cl.Outcomes[OutcomeOK] != 1 {
 		t.Errorf("client: got %d live, outcomes %v; want 0 and one ok", cs.Live(), cl.Outcomes)
 	}
-	if ss.Live() != 1 || ss.conns[connKey{netip.AddrPortFrom(sAddr, 80), netip.AddrPortFrom(cAddr, w.segs[0].h.SrcPort)}].state != StateTimeWait {
+	if ss.Live() != 1 || ss.conns[connKey{netip.AddrPortFrom(sAddr, 80), netip.AddrPortFrom(cAddr, w.segs[0].h.SrcPort)}.tuple()].state != StateTimeWait {
 		t.Errorf("server: got %d live, want 1 in TIME_WAIT", ss.Live())
 	}
 	w.k.Run(sim.Time(5*delay + rt + TimeWaitLen - 1))
