@@ -262,6 +262,12 @@ func (s *Stack) output(key connKey, h wire.TCPHeader, data []byte) {
 	s.ipID++
 	ip := wire.IPv4Header{ID: s.ipID, TTL: TTL, Protocol: wire.ProtoTCP, Src: key.local.Addr(), Dst: key.remote.Addr()}
 	pkt, err := s.enc.TCPPacket(ip, h, data)
+	if err == nil {
+		// Linux TCP sets DF on every segment, RSTs included (path MTU
+		// discovery: ip_dont_fragment; the reply socket of
+		// tcp_v4_send_reset is IP_PMTUDISC_DO).
+		err = wire.SetDF(pkt)
+	}
 	if err != nil {
 		s.cnt.Dropped++
 		return

@@ -68,6 +68,9 @@ func (h *host) Send(src, dst netip.Addr, pkt []byte) {
 	if err := w.dec.DecodeIPv4(pkt, &f); err != nil || !f.HasTCP {
 		w.t.Fatalf("%s sent a bad packet: %v", h.name, err)
 	}
+	if pkt[6]&0x40 == 0 {
+		w.t.Fatalf("%s sent a segment without DF", h.name)
+	}
 	s := seg{at: w.k.Now(), src: src, dst: dst, h: f.TCP, n: len(f.Payload)}
 	if w.drop != nil && w.drop(&s) {
 		s.dropped = true
