@@ -1,8 +1,9 @@
 package wire
 
 // Summary prints frames the way `tcpdump -n` does (tcpdump's print-arp.c,
-// print-ip.c, print-icmp.c, print-udp.c and print-vrrp.c), without the
-// timestamp, so a simulated trace reads like a capture. A few -v details
+// print-ip.c, print-icmp.c, print-udp.c, print-tcp.c and print-vrrp.c),
+// without the timestamp, so a simulated trace reads like a capture. TCP
+// sequence and ack numbers are absolute, as with `tcpdump -n -S` (tcp.go). A few -v details
 // that matter for VRRP labs are kept on the one line: the address list and
 // password of simple-auth v2 adverts, a TTL other than 255, and checksums
 // that do not verify. It reads the bytes itself, field by field with a
