@@ -802,3 +802,56 @@ func TestResetAfterHandshake(t *testing.T) {
 		t.Errorf("got %+v, want ok despite an out-of-window RST", rs)
 	}
 }
+
+// FuzzResponse: the client's reading of a response (status line, end of
+// header, Content-Length, X-Real-Server) never panics, and accepts only
+// what ends its header and carries exactly Content-Length octets.
+func FuzzResponse(f *testing.F) {
+	f.Add([]byte("HTTP/1.0 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 3\r\n\r\nabc"), 0)
+	f.Add([]byte("HTTP/1.0 200 OK\r\nContent-Length: x\r\n\r\n"), 0)
+	f.Add([]byte("HTTP/1.1 204\r\n\r\n"), 5)
+	f.Fuzz(func(t *testing.T, in []byte, extra int) {
+		if len(in) > maxIn || extra < 0 || extra > 1<<20 {
+			return
+		}
+		cl := &Client{}
+		srv := cl.realServer(in)
+		ok, reason := responseComplete(in, len(in)+extra)
+		if ok != (reason == "") {
+			t.Fatalf("ok %v with reason %q", ok, reason)
+		}
+		if ok && !strings.Contains(string(in), "\r\n\r\n") {
+			t.Fatalf("accepted a response without the end of its header: %q", in)
+		}
+		if strings.Contains(srv, "\r\n") {
+			t.Fatalf("server name %q spans lines", srv)
+		}
+		if again := cl.realServer(in); again != srv {
+			t.Fatalf("got %q then %q", srv, again)
+		}
+	})
+}
+
+// TestResponseComplete: an HTTP/1.0 response ends at the server's FIN
+// (RFC 1945 section 7.2.2) and is whole when its body has Content-Length
+// octets; a FIN before any status line is curl's "Empty reply from server".
+func TestResponseComplete(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		total  int
+		ok     bool
+		reason string
+	}{
+		{"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc", 0, true, ""},
+		{"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nab", 0, false, "short_response"},
+		{"HTTP/1.0 200 OK\r\n\r\nanything", 0, true, ""},
+		{"HTTP/1.0 200 OK\r\nContent-Le", 0, false, "short_response"},
+		{"", 0, false, "empty_reply"},
+		{"SSH-2.0\r\n\r\n", 0, false, "empty_reply"},
+	} {
+		total := len(tc.in) + tc.total
+		if ok, reason := responseComplete([]byte(tc.in), total); ok != tc.ok || reason != tc.reason {
+			t.Errorf("%q: got %v %q, want %v %q", tc.in, ok, reason, tc.ok, tc.reason)
+		}
+	}
+}
