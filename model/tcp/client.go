@@ -183,12 +183,8 @@ func (cl *Client) open() {
 		cl.NoPort++ // EADDRNOTAVAIL
 		return
 	}
-	c := s.newConn(key)
+	c := s.newConn(key, StateSynSent)
 	c.cl = cl
-	c.state = StateSynSent
-	c.iss = s.isn(key)
-	c.sndBase = c.iss + 1
-	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss+1, c.iss+1
 	c.start = now
 	cl.Opened++
 	cl.Active++

@@ -116,12 +116,8 @@ func serviceComp(svc *Service, port uint16) string {
 // (tcp_conn_request, tcp_v4_send_synack).
 func (svc *Service) accept(key connKey, h wire.TCPHeader) {
 	s := svc.s
-	c := s.newConn(key)
+	c := s.newConn(key, StateSynRecv)
 	c.svc = svc
-	c.state = StateSynRecv
-	c.iss = s.isn(key)
-	c.sndBase = c.iss + 1
-	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss+1, c.iss+1
 	c.rcvNxt = h.Seq + 1
 	c.rttAt = s.env.Now()
 	c.sendSyn()

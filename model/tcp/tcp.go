@@ -296,9 +296,10 @@ func (s *Stack) isn(key connKey) uint32 {
 	return uint32(h) + uint32(uint64(s.env.Now())>>6)
 }
 
-// newConn takes a connection from the free list (or makes one) and puts
-// it in the table.
-func (s *Stack) newConn(key connKey) *conn {
+// newConn takes a connection from the free list (or makes one), puts it
+// in the table in state (SYN_SENT or SYN_RECV) with its ISN, the SYN
+// taking iss.
+func (s *Stack) newConn(key connKey, state State) *conn {
 	var c *conn
 	if n := len(s.free); n > 0 {
 		c = s.free[n-1]
@@ -310,6 +311,10 @@ func (s *Stack) newConn(key connKey) *conn {
 		c.app = s.env.NewTimer(c.onAppTimer)
 	}
 	c.key = key
+	c.state = state
+	c.iss = s.isn(key)
+	c.sndBase = c.iss + 1
+	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss+1, c.iss+1
 	c.rto = TimeoutInit
 	c.cwnd = InitCwnd
 	s.conns[key.tuple()] = c

@@ -632,7 +632,7 @@ func TestEphemeralPorts(t *testing.T) {
 			t.Fatal("no port")
 		}
 		got = append(got, k.local.Port())
-		cs.newConn(k) // keep it busy
+		cs.newConn(k, StateSynSent) // keep it busy
 	}
 	if fmt.Sprint(got) != "[60996 60998 32769 32771]" {
 		t.Errorf("got %v, want [60996 60998 32769 32771]", got)
