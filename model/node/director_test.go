@@ -19,6 +19,7 @@ import (
 	"github.com/vrrpsim/vrrpsim/model/lan"
 	"github.com/vrrpsim/vrrpsim/model/lb"
 	"github.com/vrrpsim/vrrpsim/model/node"
+	"github.com/vrrpsim/vrrpsim/model/tcp"
 	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -515,6 +516,63 @@ func TestDirectorEndToEnd(t *testing.T) {
 				}
 				if vip != 20 {
 					t.Fatalf("s2 saw %d VIP frames from the director's MAC, want 20", vip)
+				}
+			}
+		})
+	}
+}
+
+// TestDirectorTCPEndToEnd: HTTP clients of model/tcp through the director
+// to real servers' TCP services, in NAT, DR and TUN. Every connection
+// completes, rr splits them evenly, the director saw each reach
+// ESTABLISHED (NAT through its OUTPUT table, DR/TUN through INPUT-ONLY),
+// and the table empties once the closing states time out.
+func TestDirectorTCPEndToEnd(t *testing.T) {
+	for _, kind := range []lb.Kind{lb.KindNAT, lb.KindDR, lb.KindTUN} {
+		t.Run(kind.String(), func(t *testing.T) {
+			l := newE2ELabWith(t, kind, func(l *e2eLab, reals []lb.RealConfig) []lb.ServiceConfig {
+				for i, s := range l.s {
+					if err := s.AddService(tcp.ServiceConfig{Port: 80, ResponseSize: 2000}); err != nil {
+						t.Fatal(err)
+					}
+					reals[i].Addr = netip.AddrPortFrom(reals[i].Addr.Addr(), 80)
+				}
+				if _, err := l.h.AddClient(tcp.ClientConfig{Name: "web", To: netip.MustParseAddrPort("10.0.0.100:80"), Rate: 10,
+					Start: time.Second, Stop: 3 * time.Second, ConnectTimeout: 3 * time.Second}); err != nil {
+					t.Fatal(err)
+				}
+				return []lb.ServiceConfig{{Proto: lb.ProtoTCP, VIP: netip.MustParseAddrPort("10.0.0.100:80"), Sched: "rr", Kind: kind, Reals: reals}}
+			})
+			ok := map[string]int{}
+			var failed []string
+			for _, r := range l.recs {
+				if r.Kind == sim.KindConn && r.Node == "h" {
+					if r.Event == "ok" {
+						ok[r.To]++
+					} else {
+						failed = append(failed, r.Event+"/"+r.Reason)
+					}
+				}
+			}
+			if len(failed) != 0 || ok["s1"] != 10 || ok["s2"] != 10 {
+				t.Fatalf("served %v, failed %v; want 10 each, none failed", ok, failed)
+			}
+			est := 0
+			for _, r := range l.recs {
+				if r.Kind == sim.KindIPVS && r.Event == "state" && r.To == "ESTABLISHED" {
+					est++
+				}
+			}
+			if est != 20 {
+				t.Fatalf("%d entries reached ESTABLISHED, want 20", est)
+			}
+			l.k.Run(l.k.Now().Add(3 * time.Minute))
+			if c, _ := l.dir.Len(); c != 0 {
+				t.Fatalf("%d entries left after the closing timeouts", c)
+			}
+			for _, x := range l.dir.Services()[0].Dests {
+				if x.Active+x.Inactive != 0 {
+					t.Fatalf("counters left %+v", x)
 				}
 			}
 		})
