@@ -58,13 +58,14 @@ usage:
   vrrpsim step SCENARIO [--script '...']  step through a run event by event, inspect nodes, go back
   vrrpsim sched FILE [--json]      what would IPVS pick? replay a scheduler playground file
   vrrpsim graph [SCENARIO] [-o F]  draw the network (SVG/PNG/DOT/Mermaid), roles --at a time
+  vrrpsim lab new|check LAB --student ID  hand out a graded lab, grade an answer
   vrrpsim help [COMMAND]           show help
 
 run 'vrrpsim COMMAND --help' for the flags of a command.
 `
 
 // commandList names the subcommands, for error messages.
-const commandList = "run, list, check, plot, sweep, merge, step, sched, graph"
+const commandList = "run, list, check, plot, sweep, merge, step, sched, graph, lab"
 
 func isCommand(name string) bool {
 	return slices.Contains(strings.Split(commandList, ", "), name)
@@ -96,6 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdSched(rest, stdout, stderr)
 	case "graph":
 		err = cmdGraph(rest, stdout, stderr)
+	case "lab":
+		err = cmdLab(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		// 'vrrpsim help run' is 'vrrpsim run --help'.
 		if len(rest) == 1 && isCommand(rest[0]) {
