@@ -88,16 +88,16 @@ type Task struct {
 // ConfigCheck asserts fields of one VRRP instance in the answer. Empty
 // fields are not checked.
 type ConfigCheck struct {
-	Node             string `yaml:"node"`
-	Instance         string `yaml:"instance"`
-	VRID             string `yaml:"virtual_router_id"`
-	Priority         string `yaml:"priority"`
-	VIP              string `yaml:"virtual_ipaddress"` // one address the instance must hold
-	PreemptDelay     string `yaml:"preempt_delay"`
-	NoPreempt        string `yaml:"nopreempt"` // "true" or "false"
-	TrackInterface   string `yaml:"track_interface"`
+	Node              string `yaml:"node"`
+	Instance          string `yaml:"instance"`
+	VRID              string `yaml:"virtual_router_id"`
+	Priority          string `yaml:"priority"`
+	VIP               string `yaml:"virtual_ipaddress"` // one address the instance must hold
+	PreemptDelay      string `yaml:"preempt_delay"`
+	NoPreempt         string `yaml:"nopreempt"` // "true" or "false"
+	TrackInterface    string `yaml:"track_interface"`
 	TrackWeightAtMost string `yaml:"track_weight_at_most"` // the tracked interface's weight must be this or lower (a decrement)
-	AuthPass         string `yaml:"auth_pass"`
+	AuthPass          string `yaml:"auth_pass"`
 }
 
 type labFile struct {
