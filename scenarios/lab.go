@@ -68,8 +68,16 @@ type StudentLab struct {
 	Student string
 	Values  []VariantValue
 	Prompt  string
-	Handout string // the scenario text the student starts from
-	Tasks   []Task
+	Handout  string // the scenario text the student starts from
+	Solution string // the reference answer (the handout with the lab's solution edits); "" if none
+	Tasks    []Task
+}
+
+// Edit is one change of the reference solution to the handout: Find
+// must occur exactly once.
+type Edit struct {
+	Find    string `yaml:"find"`
+	Replace string `yaml:"replace"`
 }
 
 // VariantValue is the value a student drew.
@@ -106,6 +114,7 @@ type labFile struct {
 	Prompt   string        `yaml:"prompt"`
 	Variants yaml.MapSlice `yaml:"variants"`
 	Handout  string        `yaml:"handout"`
+	Solution []Edit        `yaml:"solution"`
 	Tasks    []struct {
 		Name   string        `yaml:"name"`
 		Prompt string        `yaml:"prompt"`
@@ -235,14 +244,33 @@ func (l *Lab) ForStudent(student string) (*StudentLab, error) {
 		}
 		s.Tasks = append(s.Tasks, t)
 	}
-	// The handout itself must load with every task's expectations: a
-	// lab whose checks name a missing instance or action is broken.
+	// The reference answer (or, without one, the handout) must load with
+	// every task's checks: a lab whose checks name a missing instance or
+	// action is broken.
+	ref, what := s.Handout, "the handout"
+	if len(f.Solution) > 0 {
+		sol, err := applyEdits(s.Handout, f.Solution)
+		if err != nil {
+			return nil, fmt.Errorf("%s: solution: %w", l.File, err)
+		}
+		s.Solution, ref, what = sol, sol, "the solution"
+	}
 	for i := range s.Tasks {
-		if _, err := s.Tasks[i].Scenario(l.File+" (handout)", []byte(s.Handout)); err != nil {
-			return nil, fmt.Errorf("%s: task %q against the handout: %w", l.File, s.Tasks[i].Name, err)
+		if _, err := s.Tasks[i].Scenario(l.File+" ("+what+")", []byte(ref)); err != nil {
+			return nil, fmt.Errorf("%s: task %q against %s: %w", l.File, s.Tasks[i].Name, what, err)
 		}
 	}
 	return s, nil
+}
+
+func applyEdits(text string, edits []Edit) (string, error) {
+	for i, e := range edits {
+		if n := strings.Count(text, e.Find); n != 1 || e.Find == "" {
+			return "", fmt.Errorf("edit %d: find %q occurs %d times in the handout, want once", i+1, e.Find, n)
+		}
+		text = strings.Replace(text, e.Find, e.Replace, 1)
+	}
+	return text, nil
 }
 
 // Points is the lab's total.

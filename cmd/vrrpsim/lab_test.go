@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vrrpsim/vrrpsim/scenarios"
 )
 
 // TestLabGrading grades the shipped labs' reference answers for student
@@ -101,5 +104,89 @@ func TestLabCheckJUnit(t *testing.T) {
 	c := doc.Suites[0].Cases[1]
 	if c.Failure == nil || !strings.Contains(c.Failure.Message, "lost 5 points") {
 		t.Errorf("task 2 case %+v, want a failure losing 5 points", c)
+	}
+}
+
+// TestBuiltinLabSolutionsGetFullMarks: each shipped lab's reference
+// solution, for several students (so several variant draws), gets full
+// marks: the checks are right and the lab can be solved.
+func TestBuiltinLabSolutionsGetFullMarks(t *testing.T) {
+	for _, name := range scenarios.LabNames() {
+		lab, err := scenarios.BuiltinLab(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, student := range []string{"s1001", "s1002", "s1003", "alice"} {
+			sl, err := lab.ForStudent(student)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sl.Solution == "" {
+				t.Fatalf("%s ships no solution", name)
+			}
+			if g := gradeLab(sl, name+"-solution.yaml", []byte(sl.Solution)); g.Score != g.Total {
+				t.Errorf("%s for %s: the solution scores %d/%d: %+v", name, student, g.Score, g.Total, g.Tasks)
+			}
+			// The handout as handed out must not already pass.
+			if g := gradeLab(sl, name+"-handout.yaml", []byte(sl.Handout)); g.Score == g.Total {
+				t.Errorf("%s for %s: the untouched handout gets full marks", name, student)
+			}
+		}
+	}
+}
+
+// TestLabBrokenSolutions: the reference solution with one mistake loses
+// exactly the points of the task that mistake breaks.
+func TestLabBrokenSolutions(t *testing.T) {
+	replace := func(find, with string) func(string) string {
+		return func(s string) string { return strings.Replace(s, find, with, 1) }
+	}
+	dropLines := func(containing string) func(string) string {
+		return func(s string) string {
+			var keep []string
+			for _, l := range strings.Split(s, "\n") {
+				if !strings.Contains(l, containing) {
+					keep = append(keep, l)
+				}
+			}
+			return strings.Join(keep, "\n")
+		}
+	}
+	tests := []struct {
+		lab, why string
+		edit     func(string) string
+		score    int
+	}{
+		// r1 as master of both groups: no load sharing (task 1, 4 points)
+		// and r2 cannot take VI_2 back (task 3, 3 points).
+		{"two-groups-load-sharing", "r1 higher in VI_2", replace("priority: 100, advert_int: 1s, virtual_ipaddress: [10.0.0.253]", "priority: 250, advert_int: 1s, virtual_ipaddress: [10.0.0.253]"), 3},
+		// preempt_delay shorter than asked: r1 back before the check time (task 1, 6 points).
+		{"preempt-delay", "delay too short", replace("preempt_delay: ", "preempt_delay: 1s\n        # was: "), 4},
+		// nopreempt beats preempt_delay (keepalived vrrp_state_backup): r1 never takes back (task 2, 4 points).
+		{"preempt-delay", "nopreempt", replace("preempt_delay: ", "nopreempt: true\n        preempt_delay: "), 6},
+		// Dropping authentication ends the split brain but breaks task 2 (4 points).
+		{"split-brain", "no authentication", dropLines("authentication:"), 6},
+		// Fixing r1's password instead of r2's: one master, wrong password (task 2, 4 points).
+		{"split-brain", "r1 changed", func(s string) string {
+			return regexp.MustCompile(`auth_pass: [^}]*}`).ReplaceAllString(s, "auth_pass: Secret}")
+		}, 6},
+	}
+	for _, tt := range tests {
+		lab, err := scenarios.BuiltinLab(tt.lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl, err := lab.ForStudent("s1001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans := tt.edit(sl.Solution)
+		if ans == sl.Solution {
+			t.Fatalf("%s/%s: the edit changed nothing", tt.lab, tt.why)
+		}
+		g := gradeLab(sl, tt.why+".yaml", []byte(ans))
+		if g.Score != tt.score {
+			t.Errorf("%s/%s: %d/%d, want %d: %+v", tt.lab, tt.why, g.Score, g.Total, tt.score, g.Tasks)
+		}
 	}
 }
