@@ -64,10 +64,10 @@ type Variant struct {
 
 // StudentLab is a lab with one student's variant values filled in.
 type StudentLab struct {
-	Lab     *Lab
-	Student string
-	Values  []VariantValue
-	Prompt  string
+	Lab      *Lab
+	Student  string
+	Values   []VariantValue
+	Prompt   string
 	Handout  string // the scenario text the student starts from
 	Solution string // the reference answer (the handout with the lab's solution edits); "" if none
 	Tasks    []Task
