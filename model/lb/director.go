@@ -53,6 +53,9 @@ type Service struct {
 	sorry *sched.Dest   // in the list while no real server is
 	lnext int           // FULLNAT: next local address of the pool
 	lport uint16        // FULLNAT: next local port to try
+	// expire is the periodic timer of lblc/lblcr's table
+	// (ip_vs_lblc_check_expire, every CHECK_EXPIRE_INTERVAL).
+	expire sim.Resettable
 }
 
 // Name returns the service's display name ("TCP 10.0.0.100:80").
@@ -116,6 +119,15 @@ func (d *Director) AddService(cfg ServiceConfig) error {
 	}
 	d.svcs = append(d.svcs, s)
 	d.checkSorry(s)
+	if ex, ok := sc.(sched.Expirer); ok {
+		// ip_vs_lblc_init_svc arms the check CHECK_EXPIRE_INTERVAL after
+		// the service is created; it re-arms itself every interval.
+		s.expire = d.env.NewTimer(func() {
+			ex.CheckExpire(time.Duration(d.env.Now()))
+			s.expire.Reset(sched.ExpireInterval)
+		})
+		s.expire.Reset(sched.ExpireInterval)
+	}
 	return nil
 }
 

@@ -719,3 +719,39 @@ func TestICMPRelated(t *testing.T) {
 		t.Fatalf("DR: sent to %v % x", s.next, s.pkt)
 	}
 }
+
+// TestLBLCTableAgesOnTheDirectorsTimer: ip_vs_lblc_init_svc arms
+// ip_vs_lblc_check_expire every CHECK_EXPIRE_INTERVAL (60 s), and that
+// timer, not a lookup, frees an entry unused for lblc_expiration (24 h).
+// A VIP's entry binds it to A; while the entry lives, a new connection
+// follows it even when B (the head of the list, newest first) would win a
+// fresh pick; once the timer has collected it, the fresh pick goes to B.
+func TestLBLCTableAgesOnTheDirectorsTimer(t *testing.T) {
+	cfg := service(KindNAT)
+	cfg.Sched = "lblc"
+	d, e := newDirector(t, cfg)
+	if err := d.SetWeight("TCP 10.0.0.100:80", "B", 0); err != nil {
+		t.Fatal(err)
+	}
+	dest := func(from netip.AddrPort) netip.AddrPort {
+		t.Helper()
+		mustIn(t, d, tcp(t, from, vip, syn, ""), Consumed)
+		_, dst, _ := hdr(t, e.last(t).pkt)
+		mustIn(t, d, tcp(t, from, vip, rst, ""), Consumed)
+		return dst
+	}
+	if got := dest(client); got != realA {
+		t.Fatalf("first pick %v, want A (B quiesced)", got)
+	}
+	if err := d.SetWeight("TCP 10.0.0.100:80", "B", 1); err != nil {
+		t.Fatal(err)
+	}
+	e.run(time.Hour)
+	if got := dest(client2); got != realA {
+		t.Fatalf("after 1 h: %v, want A (the VIP's entry is still fresh)", got)
+	}
+	e.run(25*time.Hour + 31*time.Minute)
+	if got := dest(netip.MustParseAddrPort("192.0.2.12:40000")); got != realB {
+		t.Fatalf("after the entry aged out: %v, want B, the head of the list", got)
+	}
+}
