@@ -166,6 +166,16 @@ func TestLabBrokenSolutions(t *testing.T) {
 		{"preempt-delay", "nopreempt", replace("preempt_delay: ", "nopreempt: true\n        preempt_delay: "), 6},
 		// Dropping authentication ends the split brain but breaks task 2 (4 points).
 		{"split-brain", "no authentication", dropLines("authentication:"), 6},
+		// arp_ignore 1 alone: the real servers no longer answer who-has
+		// VIP (arp_process checks the target against the incoming
+		// interface), so the director wins gw's first ARP and schedules by
+		// weight; but with arp_announce 0 a real server's own ARP request
+		// carries the VIP as sender (arp_solicit) and gw files it
+		// (neigh_event_ns): packets bypass the director (task 1, 6 points).
+		{"lvs-dr-arp-trap", "arp_ignore only", dropLines("arp_announce: 2"), 4},
+		// arp_announce 2 alone: the real servers still answer who-has VIP
+		// and rs1 wins the race: the director schedules nothing (both tasks).
+		{"lvs-dr-arp-trap", "arp_announce only", dropLines("arp_ignore: 1"), 0},
 		// Fixing r1's password instead of r2's: one master, wrong password (task 2, 4 points).
 		{"split-brain", "r1 changed", func(s string) string {
 			return regexp.MustCompile(`auth_pass: [^}]*}`).ReplaceAllString(s, "auth_pass: Secret}")
