@@ -33,6 +33,7 @@ type lbLog struct {
 	lastARP   map[string][]byte // node -> last ARP frame it sent (Ethernet + ARP)
 	poison    []ARPPoison
 	pending   []pendingNeigh // neighbour changes for a VIP seen before the VIP was known
+	holder    map[hostIP][6]byte // last MAC of each host's entry for a VIP
 }
 
 type svcKey struct{ director, service string }
@@ -82,6 +83,7 @@ func newLBLog() *lbLog {
 	return &lbLog{
 		services: map[svcKey]*svcLog{}, clients: map[flowKey]*clientLog{}, servers: map[string]*serverLog{},
 		directors: map[string]bool{}, vips: map[netip.Addr]bool{}, lastARP: map[string][]byte{},
+		holder: map[hostIP][6]byte{},
 	}
 }
 
@@ -252,6 +254,11 @@ func (l *lbLog) check(c *Collector, p pendingNeigh) {
 	if !l.vips[p.ip] {
 		return
 	}
+	k := hostIP{p.host, p.ip}
+	if prev, ok := l.holder[k]; ok && prev == p.mac {
+		return // the entry changed state, not owner
+	}
+	l.holder[k] = p.mac
 	who := c.owner(p.mac)
 	if l.directors[who] || strings.HasPrefix(who, "vmac") {
 		return
@@ -426,7 +433,10 @@ func (l *lbLog) report() *LBReport {
 		}
 		out.Clients = append(out.Clients, cs)
 	}
-	for _, name := range l.srvOrder {
+	slices.SortFunc(out.Clients, func(a, b ClientStats) int { return cmp.Or(cmp.Compare(a.Node, b.Node), cmp.Compare(a.Flow, b.Flow)) })
+	srv := slices.Clone(l.srvOrder)
+	slices.Sort(srv)
+	for _, name := range srv {
 		s := l.servers[name]
 		ss := ServerStats{Name: name, Accepted: s.accepted, Served: s.served, Refused: s.refused, VIPPackets: s.vip, BypassFrom: sortedCounts(s.bypass)}
 		for _, n := range s.bypass {
@@ -577,6 +587,11 @@ func (c *Collector) LatencyCDF() map[string][][2]float64 {
 	return out
 }
 
+// ms prints a latency in milliseconds with microsecond precision.
+func ms(s Seconds) string {
+	return strconv.FormatFloat(float64(s)/float64(sim.Millisecond), 'f', 3, 64) + " ms"
+}
+
 // writeLBText prints the load-balancing section of the text report.
 func writeLBText(b *strings.Builder, lb *LBReport) {
 	if lb == nil {
@@ -614,7 +629,7 @@ func writeLBText(b *strings.Builder, lb *LBReport) {
 		fmt.Fprintf(b, "  %s %s: %d connections, %d ok, %d failed (%d refused, %d reset, %d timeout)", cs.Node, cs.Flow,
 			cs.Connections, cs.OK, cs.Connections-cs.OK, cs.Refused, cs.Reset, cs.Timeout)
 		if cs.P50 != nil {
-			fmt.Fprintf(b, "; latency p50 %s p95 %s p99 %s max %s", short(*cs.P50), short(*cs.P95), short(*cs.P99), short(*cs.Max))
+			fmt.Fprintf(b, "; latency p50 %s p95 %s p99 %s max %s", ms(*cs.P50), ms(*cs.P95), ms(*cs.P99), ms(*cs.Max))
 		}
 		b.WriteString("\n")
 		if len(cs.ServedBy) > 0 {
@@ -643,7 +658,7 @@ func writeLBText(b *strings.Builder, lb *LBReport) {
 		fmt.Fprintf(b, "  director bypassed: %d packets for a VIP went straight to a real server\n", lb.BypassPackets)
 	}
 	for _, p := range lb.Poisoned {
-		fmt.Fprintf(b, "  %12s  %s's ARP entry for %s -> %s (%s, %s)", short(p.At), p.Host, p.IP, p.Owner, p.MAC, p.Reason)
+		fmt.Fprintf(b, "  %12s  %s's ARP entry for %s -> %s (%s, %s)", p.At.text(), p.Host, p.IP, p.Owner, p.MAC, p.Reason)
 		if p.Frame != "" {
 			fmt.Fprintf(b, " after %s", p.Frame)
 		}

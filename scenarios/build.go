@@ -105,12 +105,17 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 	}
 	n := node.New(w.k, cfg)
 	acfg := arpConfig(sn.ARP)
+	extra := sourceAddrs(sn)
 	for ii, ifc := range sn.Interfaces {
 		seg := w.segments[ifc.Segment]
 		if seg == nil {
 			return nil, fmt.Errorf("%s: interface %s: no segment %q", ifc.Pos, ifc.Name, ifc.Segment)
 		}
-		i, err := n.AddInterface(ifc.Name, nodeMAC(ni, ii, ifc.MAC), ifc.Addresses, seg, acfg)
+		addrs := ifc.Addresses
+		if ii == 0 && len(extra) > 0 {
+			addrs = append(append([]netip.Prefix{}, addrs...), extra...)
+		}
+		i, err := n.AddInterface(ifc.Name, nodeMAC(ni, ii, ifc.MAC), addrs, seg, acfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", ifc.Pos, err)
 		}
@@ -136,6 +141,9 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 		}
 	}
 	for _, f := range sn.Traffic {
+		if f.Kind == FlowHTTP {
+			continue // buildLB: a TCP client, not a packet flow
+		}
 		fc := node.FlowConfig{Name: f.Name, To: f.To, Size: f.Size, Timeout: f.Timeout,
 			Start: f.Start.Sub(0), Stop: f.Stop.Sub(0), Port: uint16(f.Port)}
 		if f.Kind == FlowPing {

@@ -124,7 +124,7 @@ func (d *decoder) script(e entry) *Script {
 	return sc
 }
 
-var nodeKeys = []string{"kind", "interfaces", "routes", "vrrp", "sync_groups", "traffic", "arp", "arp_announce", "arp_ignore", "forwarding", "clock_drift", "timer_jitter", "virtual_server", "services"}
+var nodeKeys = []string{"kind", "interfaces", "routes", "vrrp", "sync_groups", "traffic", "arp", "arp_announce", "arp_ignore", "forwarding", "clock_drift", "timer_jitter", "virtual_server", "services", "fwmarks"}
 
 var nodeKinds = []string{string(KindRouter), string(KindHost), string(KindServer)}
 
@@ -213,6 +213,14 @@ func (d *decoder) node(e entry) *Node {
 	}
 	for _, ve := range d.named(o.node("virtual_server"), path+".virtual_server", "virtual_server of "+e.key) {
 		nd.VirtualServers = append(nd.VirtualServers, d.virtualServer(ve, nd, path+".virtual_server."+ve.key))
+	}
+	for i, mn := range d.items(o.node("fwmarks"), path+".fwmarks", "fwmarks of "+e.key) {
+		if r := d.markRule(mn, fmt.Sprintf("%s.fwmarks.%d", path, i), e.key); r != nil {
+			nd.FWMarks = append(nd.FWMarks, r)
+		}
+	}
+	if o.has("fwmarks") && nd.Kind != KindRouter && nd.Kind != "" {
+		d.add(o.keyAt("fwmarks"), "fwmarks in node %s of kind %s; valid: only on a director (kind router)", e.key, nd.Kind)
 	}
 	ports := map[int]bool{}
 	for i, sn := range d.items(o.node("services"), path+".services", "services of "+e.key) {

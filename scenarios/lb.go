@@ -197,9 +197,6 @@ func (d *decoder) virtualServer(e entry, nd *Node, path string) *VirtualServer {
 	if !o.has("real_server") {
 		o.missing(e.keyPos, "%s has no real_server; valid: real_server: {\"10.0.0.11 80\": {weight: 1}}", what)
 	}
-	if vs.FWMark != 0 {
-		d.add(e.keyPos, "fwmark virtual servers are not modelled yet (no iptables mangle rules in vrrpsim); valid: \"ADDRESS PORT\"")
-	}
 	return vs
 }
 
@@ -297,7 +294,7 @@ const (
 	ArrivalPoisson = "poisson"
 )
 
-var httpKeys = []string{"name", "to", "rate", "arrival", "sources", "connect_timeout", "path", "start", "stop"}
+var httpKeys = []string{"name", "to", "rate", "arrival", "sources", "connect_timeout", "response_timeout", "path", "start", "stop"}
 
 // httpFlow decodes the fields of an http traffic source into f.
 func (d *decoder) httpFlow(o *object, f *Flow, what string) {
@@ -325,6 +322,12 @@ func (d *decoder) httpFlow(o *object, f *Flow, what string) {
 			o.bad("connect_timeout", "must be positive; valid: a duration like 3s")
 		}
 		f.ConnectTimeout = v
+	}
+	if v, ok := o.duration("response_timeout"); ok {
+		if v <= 0 {
+			o.bad("response_timeout", "must be positive; valid: a duration like 10s (curl --max-time), or leave it out to wait as long as TCP does")
+		}
+		f.ResponseTimeout = v
 	}
 	if v, ok := o.str("path"); ok {
 		if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, " \r\n\t") || len(v) > 1024 {
@@ -547,26 +550,25 @@ func (d *decoder) checkLB(s *Scenario, ix index) {
 		}
 		rs := s.realServer(vs, r.rs)
 		switch {
-		case r.kind == ActAddRealServer && rs != nil:
+		case r.kind == ActAddRealServer && rs != nil && !d.touched(r, vs.Name, ActRemoveRealServer):
 			d.add(r.pos, "real_server %q is already in virtual_server %s in %s; valid: a new \"ADDRESS PORT\"", r.rs, vs.Name, r.what)
 		case r.kind == ActAddRealServer:
 			if _, ok := parseAddrPort(r.rs); !ok {
 				d.add(r.pos, "bad real_server %q in %s; valid: \"IPV4-ADDRESS PORT\"", r.rs, r.what)
 			}
-		case rs == nil && !d.addedLater(r, vs.Name):
+		case rs == nil && !d.touched(r, vs.Name, ActAddRealServer):
 			d.add(r.pos, "virtual_server %s of %s has no real_server %q in %s; valid: %s", vs.Name, r.node, r.rs, r.what,
 				quoteList(names(vs.Reals, func(x *RealServer) string { return s.RealServerName(x) })))
 		}
 	}
 }
 
-// addedLater reports whether an earlier add_real_server action added rs.
-func (d *decoder) addedLater(r lbRef, vs string) bool {
+// touched reports whether another timeline action of kind k names the
+// same real server of the same virtual server (an add_real_server makes
+// later references valid; a remove_real_server allows adding it back).
+func (d *decoder) touched(r lbRef, vs string, k ActionKind) bool {
 	for _, o := range d.lbRefs {
-		if o.pos == r.pos {
-			return false
-		}
-		if o.kind == ActAddRealServer && o.node == r.node && o.vs == vs && o.rs == r.rs {
+		if o.pos != r.pos && o.kind == k && o.node == r.node && o.vs == vs && o.rs == r.rs {
 			return true
 		}
 	}
@@ -575,6 +577,15 @@ func (d *decoder) addedLater(r lbRef, vs string) bool {
 
 func (d *decoder) checkVirtualServer(s *Scenario, dir *Node, vs *VirtualServer) {
 	what := "virtual_server " + vs.Name + " of " + dir.Name
+	if vs.FWMark != 0 {
+		marked := false
+		for _, r := range dir.FWMarks {
+			marked = marked || r.Mark == vs.FWMark
+		}
+		if !marked {
+			d.warn(vs.Pos, "nothing on %s marks packets with %d, so %s never sees one; valid: fwmarks: [{mark: %d, dst: VIP/32, protocol: tcp, dport: 80}]", dir.Name, vs.FWMark, what, vs.FWMark)
+		}
+	}
 	if vs.VIP.IsValid() && !dir.holds(vs.VIP.Addr()) {
 		d.add(vs.Pos, "director %s does not hold %s of %s; valid: put the address on one of its interfaces, on lo, or in a vrrp virtual_ipaddress", dir.Name, vs.VIP.Addr(), what)
 	}
@@ -737,4 +748,59 @@ func (d *decoder) device(e entry, nd *Node, path, what string) {
 	} else {
 		nd.Tunnel, nd.HasTunnel = append(nd.Tunnel, ps...), true
 	}
+}
+
+// MarkRule is an iptables mangle rule that marks packets for a fwmark
+// virtual server: iptables -t mangle -A PREROUTING -d DST -p PROTO
+// --dport LO:HI -j MARK --set-mark MARK. The first matching rule wins.
+type MarkRule struct {
+	Pos            Pos
+	Mark           uint32
+	Dst            netip.Prefix
+	Protocol       string // "TCP", "UDP" or "" (any)
+	PortLo, PortHi int    // 0, 0: any port
+}
+
+var markKeys = []string{"mark", "dst", "protocol", "dport"}
+
+func (d *decoder) markRule(n ast.Node, path, node string) *MarkRule {
+	what := "fwmark rule of " + node
+	o := d.object(n, path, what, markKeys)
+	r := &MarkRule{Pos: o.pos}
+	if v, ok := o.intIn("mark", 1, 1<<32-1); ok {
+		r.Mark = uint32(v)
+	} else if !o.has("mark") {
+		o.missing(o.pos, "missing key \"mark\" in %s; valid: mark: 1", what)
+	}
+	if nd, ok := o.lookup("dst"); ok {
+		if p, ok := d.prefix(nd, "dst of "+what, 32); ok {
+			r.Dst = p.Masked()
+		}
+	} else if !o.has("dst") {
+		o.missing(o.pos, "missing key \"dst\" in %s; valid: dst: 10.0.0.100/32", what)
+	}
+	if v, ok := o.str("protocol"); ok {
+		if up := strings.ToUpper(v); up == "TCP" || up == "UDP" {
+			r.Protocol = up
+		} else {
+			o.bad("protocol", "unknown protocol %q; valid: tcp, udp", v)
+		}
+	}
+	if v, ok := o.str("dport"); ok {
+		lo, hi, found := strings.Cut(v, ":")
+		if !found {
+			hi = lo
+		}
+		a, err1 := strconv.ParseUint(lo, 10, 16)
+		b, err2 := strconv.ParseUint(hi, 10, 16)
+		if err1 != nil || err2 != nil || a == 0 || b < a {
+			o.bad("dport", "bad port %q; valid: a port like 80 or a range like 8000:8100 (iptables --dport)", v)
+		} else {
+			r.PortLo, r.PortHi = int(a), int(b)
+		}
+		if r.Protocol == "" {
+			o.bad("dport", "a port needs a protocol (iptables -p); valid: protocol: tcp")
+		}
+	}
+	return r
 }

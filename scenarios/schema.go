@@ -122,6 +122,9 @@ type Node struct {
 	VirtualServers []*VirtualServer
 	// Services are the TCP services a server answers.
 	Services []*Service
+	// FWMarks are the iptables mangle rules of a director (fwmark
+	// virtual servers), in file order.
+	FWMarks []*MarkRule
 }
 
 // Interface is a node's attachment to a segment.
@@ -284,7 +287,10 @@ type Flow struct {
 	Arrival        string
 	Sources        int
 	ConnectTimeout time.Duration
-	Path           string
+	// ResponseTimeout gives up a connection with no complete response
+	// this long after its first SYN (curl --max-time); 0: never.
+	ResponseTimeout time.Duration
+	Path            string
 }
 
 // Event is one timeline entry: an action at a virtual time.
