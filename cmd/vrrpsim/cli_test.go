@@ -176,7 +176,7 @@ func TestBuiltinPcapsDecodeInTshark(t *testing.T) {
 				t.Fatalf("run %s: %s", name, stderr)
 			}
 			cmd := exec.Command(tshark, "-r", pcap, "-n",
-				"-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+				"-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
 				"-T", "fields", "-e", "frame.number", "-e", "frame.protocols",
 				"-e", "_ws.malformed", "-e", "_ws.expert.message")
 			var stderr bytes.Buffer
@@ -189,7 +189,12 @@ func TestBuiltinPcapsDecodeInTshark(t *testing.T) {
 			if len(lines) < 5 {
 				t.Fatalf("only %d frames in %s", len(lines), name)
 			}
-			allowed := []string{"eth:ethertype:arp", "eth:ethertype:ip:vrrp", "eth:ethertype:ip:icmp:data", "eth:ethertype:ip:udp:echo", "eth:ethertype:ip:udp:data"}
+			allowed := []string{"eth:ethertype:arp", "eth:ethertype:ip:vrrp", "eth:ethertype:ip:icmp:data", "eth:ethertype:ip:udp:echo", "eth:ethertype:ip:udp:data",
+				// Load balancing: TCP and its HTTP, plain or in IPIP (LVS-TUN),
+				// and the ICMP errors IPVS relays.
+				"eth:ethertype:ip:tcp", "eth:ethertype:ip:tcp:http", "eth:ethertype:ip:tcp:http:data",
+				"eth:ethertype:ip:ip:tcp", "eth:ethertype:ip:ip:tcp:http", "eth:ethertype:ip:ip:tcp:http:data",
+				"eth:ethertype:ip:icmp:ip:tcp"}
 			for _, l := range lines {
 				f := strings.Split(l, "\t")
 				if len(f) < 2 {
