@@ -145,3 +145,21 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFilterMatch: a filter runs once per trace record, frames
+// included, so it must not allocate.
+func BenchmarkFilterMatch(b *testing.B) {
+	f, err := ParseFilter("(vrrp and vrid 51) or (arp and node h1) or segment wan", testFilterEnv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	recs := []*sim.Record{
+		{Kind: sim.KindFrame, Node: "lan", Comp: "r1/eth0", Frame: []byte{'v', 51}},
+		{Kind: sim.KindFrame, Node: "lan", Comp: "h1/eth0", Frame: []byte{'i'}},
+		{Kind: sim.KindState, Node: "r2", Comp: "VI_1", Value2: 51},
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f.Match(recs[i%len(recs)])
+	}
+}

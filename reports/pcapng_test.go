@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"testing"
 	"time"
@@ -210,5 +211,21 @@ func TestPcapngDeterministic(t *testing.T) {
 	}
 	if bytes.Contains(write(), []byte("linux")) {
 		t.Error("the file names the build OS")
+	}
+}
+
+// BenchmarkPcapngFrame: writing one 60-byte frame (the writer buffers).
+func BenchmarkPcapngFrame(b *testing.B) {
+	p, err := NewPcapngWriter(io.Discard, PcapEpoch, ngTestIfaces, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := frameRec(time.Second, "lan", "r1/eth0", 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Trace(r)
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
 	}
 }
