@@ -32,7 +32,7 @@ type lbLog struct {
 	vips      map[netip.Addr]bool
 	lastARP   map[string][]byte // node -> last ARP frame it sent (Ethernet + ARP)
 	poison    []ARPPoison
-	pending   []pendingNeigh // neighbour changes for a VIP seen before the VIP was known
+	pending   []pendingNeigh     // neighbour changes for a VIP seen before the VIP was known
 	holder    map[hostIP][6]byte // last MAC of each host's entry for a VIP
 }
 
@@ -558,6 +558,19 @@ func (c *Collector) LoadSeries() map[string][]LBSeries {
 		name := k.director + " " + k.service
 		for _, rl := range s.reals {
 			out[name] = append(out[name], LBSeries{Name: rl.name, Width: rl.series.width, Counts: slices.Clone(rl.series.counts)})
+		}
+	}
+	return out
+}
+
+// FailedSeries returns, per client flow that had failures, its failed
+// connections over time (counted when each failed).
+func (c *Collector) FailedSeries() []LBSeries {
+	var out []LBSeries
+	for _, k := range c.lb.cliOrder {
+		cl := c.lb.clients[k]
+		if len(cl.failed.counts) > 0 {
+			out = append(out, LBSeries{Name: k.name + " failed", Width: cl.failed.width, Counts: slices.Clone(cl.failed.counts)})
 		}
 	}
 	return out

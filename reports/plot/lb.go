@@ -3,6 +3,7 @@ package plot
 import (
 	"encoding/csv"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 
@@ -21,7 +22,9 @@ import (
 type LBData struct {
 	End      sim.Time
 	Services []LBService
+	Failed   []reports.LBSeries // failed client connections over time, per flow
 	Latency  []LBLatency
+	Actions  []Marker
 }
 
 // LBService is one virtual service's load over time.
@@ -41,7 +44,7 @@ func LB(r *reports.Report, c *reports.Collector) *LBData {
 	if r.LB == nil {
 		return nil
 	}
-	d := &LBData{End: sim.Time(r.Duration)}
+	d := &LBData{End: sim.Time(r.Duration), Failed: c.FailedSeries(), Actions: actionMarkers(r)}
 	load := c.LoadSeries()
 	names := make([]string, 0, len(load))
 	for k := range load {
@@ -105,6 +108,27 @@ func (d *LBData) loadFigure(title string) figure {
 					lg.Add(rs.Name, swatch{fill: palette[j%len(palette)]})
 				}
 			}
+			// Failed connections on the same axes, dashed: a dead real
+			// server shows as its share turning into failures.
+			for j, f := range d.Failed {
+				l, err := plotter.NewLine(rate(f))
+				if err != nil {
+					continue
+				}
+				l.Color = colLost
+				l.Width = vg.Points(2)
+				l.Dashes = []vg.Length{vg.Points(6), vg.Points(3 + float64(j))}
+				p.Add(l)
+				if !seen[f.Name] {
+					seen[f.Name] = true
+					lg.Add(f.Name, swatch{fill: colLost})
+				}
+			}
+			p.Add(markers(d.Actions))
+			if len(d.Actions) > 0 && !seen["action"] {
+				seen["action"] = true
+				lg.Add("action", swatch{dash: true})
+			}
 			if i < len(d.Services)-1 {
 				p.X.Label.Text = ""
 			}
@@ -130,18 +154,31 @@ func (d *LBData) latencyFigure(title string) figure {
 	return figure{width: defaultWidth, height: defaultHeight, draw: func(c draw.Canvas) {
 		lg := newLegend()
 		p := newPlot(title, 0)
-		p.X.Label.Text = "latency (s), first SYN to end of response"
-		p.X.Min, p.X.Max = 0, 0
+		p.X.Label.Text = "latency (ms), first SYN to end of response"
 		p.Y.Label.Text = "fraction of connections"
 		p.Y.Min, p.Y.Max = 0, 1
+		// The x axis spans the data (a LAN's latencies sit in a narrow
+		// band far from 0), from 0 when they spread over a wide range.
+		lo, hi := math.Inf(1), 0.0
+		for _, f := range d.Latency {
+			for _, q := range f.Points {
+				lo, hi = min(lo, q[0]*1e3), max(hi, q[0]*1e3)
+			}
+		}
+		if hi == 0 {
+			lo, hi = 0, 1
+		}
+		if hi > 3*lo {
+			lo = 0
+		}
+		p.X.Min, p.X.Max = lo*0.95, hi*1.05
 		for i, f := range d.Latency {
 			pts := make(plotter.XYs, 0, len(f.Points)+1)
 			if len(f.Points) > 0 {
-				pts = append(pts, plotter.XY{X: f.Points[0][0], Y: 0})
+				pts = append(pts, plotter.XY{X: f.Points[0][0] * 1e3, Y: 0})
 			}
 			for _, q := range f.Points {
-				pts = append(pts, plotter.XY{X: q[0], Y: q[1]})
-				p.X.Max = max(p.X.Max, q[0])
+				pts = append(pts, plotter.XY{X: q[0] * 1e3, Y: q[1]})
 			}
 			l, err := plotter.NewLine(pts)
 			if err != nil {
@@ -152,9 +189,6 @@ func (d *LBData) latencyFigure(title string) figure {
 			l.Width = vg.Points(2)
 			p.Add(l)
 			lg.Add(f.Flow, swatch{fill: palette[i%len(palette)]})
-		}
-		if p.X.Max == 0 {
-			p.X.Max = 1
 		}
 		withLegend(c, p, &lg)
 	}}
@@ -179,6 +213,11 @@ func (d *LBData) WriteLoadCSV(w io.Writer) error {
 			for _, pt := range rate(rs) {
 				cw.Write([]string{s.Name, rs.Name, strconv.FormatFloat(pt.X, 'f', 3, 64), strconv.FormatFloat(pt.Y, 'f', 3, 64)})
 			}
+		}
+	}
+	for _, f := range d.Failed {
+		for _, pt := range rate(f) {
+			cw.Write([]string{"", f.Name, strconv.FormatFloat(pt.X, 'f', 3, 64), strconv.FormatFloat(pt.Y, 'f', 3, 64)})
 		}
 	}
 	cw.Flush()
