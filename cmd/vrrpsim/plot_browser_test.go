@@ -211,3 +211,46 @@ func TestHTMLReportScreenshotShowsDiagramAndSequence(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLReportScreenshotShowsLoadBalancingPlots: the real-server-dies
+// report, screenshot with and without its two load-balancing plots (the
+// same page with #plot-load and #plot-latency hidden keeps its layout).
+// The per-server load lines (rs1..rs3 in the palette's first three
+// colours), the dashed failed-connections line and the latency CDF must
+// each account for real pixels, as a reader would see them.
+func TestHTMLReportScreenshotShowsLoadBalancingPlots(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.html")
+	if code, _, stderr := runCLI(t, "run", "real-server-dies", "-q", "--html", path); code != exitOK {
+		t.Fatalf("run --html: exit %d: %s", code, stderr)
+	}
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<figure id="plot-load">`, `<figure id="plot-latency">`, "New connections per real server"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Fatalf("the report lacks %s", want)
+		}
+	}
+	hidden := strings.Replace(string(page), "</style>", "#plot-load svg, #plot-latency svg { visibility: hidden; }\n</style>", 1)
+	hiddenPath := filepath.Join(dir, "hidden.html")
+	if err := os.WriteFile(hiddenPath, []byte(hidden), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	colours := map[string]color.RGBA{
+		"rs1 and latency #4e79a7": {0x4e, 0x79, 0xa7, 255},
+		"rs2 #f28e2b":             {0xf2, 0x8e, 0x2b, 255},
+		"rs3 #59a14f":             {0x59, 0xa1, 0x4f, 255},
+		"failed #e15759":          {0xe1, 0x57, 0x59, 255},
+	}
+	const w, h = 1300, 12000
+	full := colourCount(screenshot(t, bin, path, w, h), colours)
+	bare := colourCount(screenshot(t, bin, hiddenPath, w, h), colours)
+	for name := range colours {
+		if d := full[name] - bare[name]; d < 300 {
+			t.Errorf("%s: %d pixels more with the plots shown (%d vs %d), want at least 300", name, d, full[name], bare[name])
+		}
+	}
+}
