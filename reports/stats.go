@@ -53,7 +53,23 @@ type RunMetrics struct {
 	Convergence     []ConvergenceMetrics
 	SplitBrainTotal sim.Time
 	Flows           []FlowMetrics
+	Clients         []ClientMetrics  // load balancing: client flows
+	Services        []ServiceMetrics // load balancing: virtual services
+	Bypass          *int             // load balancing: packets that bypassed the director (nil: no LB)
 	Expectations    []ExpectResult
+}
+
+// ClientMetrics is one client flow's connections in one run.
+type ClientMetrics struct {
+	Node, Flow string
+	Failed     int
+	P50, P99   *sim.Time
+}
+
+// ServiceMetrics is one virtual service's balance in one run.
+type ServiceMetrics struct {
+	Director, Service string
+	Imbalance         float64
 }
 
 // ConvergenceMetrics is one convergence entry (action x instance); a nil
@@ -95,6 +111,16 @@ func (r *Report) Metrics() RunMetrics {
 	for _, f := range r.Flows {
 		m.Flows = append(m.Flows, FlowMetrics{Node: f.Node, Name: f.Name, Lost: f.Lost, Outage: sim.Time(f.Outage)})
 	}
+	if r.LB != nil {
+		for _, c := range r.LB.Clients {
+			m.Clients = append(m.Clients, ClientMetrics{Node: c.Node, Flow: c.Flow, Failed: c.Connections - c.OK, P50: timePtr(c.P50), P99: timePtr(c.P99)})
+		}
+		for _, vs := range r.LB.Services {
+			m.Services = append(m.Services, ServiceMetrics{Director: vs.Director, Service: vs.Service, Imbalance: vs.Imbalance})
+		}
+		n := r.LB.BypassPackets
+		m.Bypass = &n
+	}
 	return m
 }
 
@@ -112,7 +138,26 @@ type RunStats struct {
 	Convergence     []ConvergenceStats `json:"convergence"`
 	SplitBrainTotal Stats[Seconds]     `json:"split_brain_total_s"`
 	Flows           []FlowStats        `json:"flows"`
+	Clients         []ClientStatsRuns  `json:"clients,omitempty"`
+	Services        []ServiceStatsRuns `json:"virtual_services,omitempty"`
+	Bypass          *Stats[int]        `json:"bypass_packets,omitempty"`
 	Expectations    []ExpectationTally `json:"expectations"`
+}
+
+// ClientStatsRuns aggregates one client flow over the runs.
+type ClientStatsRuns struct {
+	Node   string         `json:"node"`
+	Flow   string         `json:"flow"`
+	Failed Stats[int]     `json:"failed_connections"`
+	P50    Stats[Seconds] `json:"latency_p50_s"`
+	P99    Stats[Seconds] `json:"latency_p99_s"`
+}
+
+// ServiceStatsRuns aggregates one virtual service over the runs.
+type ServiceStatsRuns struct {
+	Director  string         `json:"director"`
+	Service   string         `json:"service"`
+	Imbalance Stats[float64] `json:"imbalance"`
 }
 
 // ConvergenceStats aggregates one (action, instance) convergence entry.
@@ -169,6 +214,17 @@ func Aggregate(scenario, file string, runs []RunMetrics) *RunStats {
 	var flowOrder []flowKey
 	flows := map[flowKey]*flowVals{}
 	var split []Seconds
+	var bypass []int
+	type cliKey struct{ node, flow string }
+	type cliVals struct {
+		failed   []int
+		p50, p99 []Seconds
+	}
+	var cliOrder []cliKey
+	clis := map[cliKey]*cliVals{}
+	type svcKey struct{ director, service string }
+	var svcOrder []svcKey
+	svcs := map[svcKey][]float64{}
 	type expKey struct {
 		text, file string
 		line, col  int
@@ -208,6 +264,28 @@ func Aggregate(scenario, file string, runs []RunMetrics) *RunStats {
 			v.lost = append(v.lost, f.Lost)
 			v.outage = append(v.outage, Seconds(f.Outage))
 		}
+		for _, c := range r.Clients {
+			k := cliKey{c.Node, c.Flow}
+			v := clis[k]
+			if v == nil {
+				v = &cliVals{}
+				clis[k] = v
+				cliOrder = append(cliOrder, k)
+			}
+			v.failed = append(v.failed, c.Failed)
+			add(&v.p50, c.P50)
+			add(&v.p99, c.P99)
+		}
+		if r.Bypass != nil {
+			bypass = append(bypass, *r.Bypass)
+		}
+		for _, sv := range r.Services {
+			k := svcKey{sv.Director, sv.Service}
+			if _, ok := svcs[k]; !ok {
+				svcOrder = append(svcOrder, k)
+			}
+			svcs[k] = append(svcs[k], sv.Imbalance)
+		}
 		for _, e := range r.Expectations {
 			k := expKey{e.Text, e.File, e.Line, e.Col}
 			t := exps[k]
@@ -240,6 +318,17 @@ func Aggregate(scenario, file string, runs []RunMetrics) *RunStats {
 	for _, k := range flowOrder {
 		v := flows[k]
 		s.Flows = append(s.Flows, FlowStats{Node: k.node, Name: k.name, Lost: Summarize(v.lost), Outage: Summarize(v.outage)})
+	}
+	for _, k := range cliOrder {
+		v := clis[k]
+		s.Clients = append(s.Clients, ClientStatsRuns{Node: k.node, Flow: k.flow, Failed: Summarize(v.failed), P50: Summarize(v.p50), P99: Summarize(v.p99)})
+	}
+	for _, k := range svcOrder {
+		s.Services = append(s.Services, ServiceStatsRuns{Director: k.director, Service: k.service, Imbalance: Summarize(svcs[k])})
+	}
+	if len(bypass) > 0 {
+		b := Summarize(bypass)
+		s.Bypass = &b
 	}
 	for _, k := range expOrder {
 		s.Expectations = append(s.Expectations, *exps[k])

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/vrrpsim/vrrpsim/reports"
@@ -103,6 +104,18 @@ func writeRunStats(w io.Writer, st *reports.RunStats) error {
 		p := "flow " + flowLabel(f.Node, f.Name) + " "
 		count(p+"lost", f.Lost)
 		secs(p+"outage_s", f.Outage)
+	}
+	for _, c := range st.Clients {
+		p := "client " + flowLabel(c.Node, c.Flow) + " "
+		count(p+"failed", c.Failed)
+		secs(p+"latency_p50_s", c.P50)
+		secs(p+"latency_p99_s", c.P99)
+	}
+	if st.Bypass != nil {
+		count("bypass_packets", *st.Bypass)
+	}
+	for _, sv := range st.Services {
+		rows = append(rows, statRow(sv.Director+" "+sv.Service+" imbalance", sv.Imbalance, func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }))
 	}
 	writeTable(&b, rows)
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,6 +167,49 @@ func TestRunManyUsageErrors(t *testing.T) {
 	} {
 		if code, _, stderr := runCLI(t, args...); code != exitBadInput || stderr == "" {
 			t.Errorf("%v: exit %d stderr %q, want 2 and a message", args, code, stderr)
+		}
+	}
+}
+
+// TestRunManyLoadBalancingAtAnyWorkerCount: the DR ARP trap with a
+// jittery switch is a race the director sometimes wins: over 8 seeds the
+// bypass count differs between runs, and the summary (text and JSON) is
+// the same at 1 and 3 workers.
+func TestRunManyLoadBalancingAtAnyWorkerCount(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(builtinDir, "lvs-dr-arp-trap.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := edited(t, string(b), "  lan: {}", "  lan: {jitter: 30us}")
+	path := writeFile(t, filepath.Join(t.TempDir(), "trap.yaml"), src)
+	for _, format := range [][]string{nil, {"--json"}} {
+		var first string
+		for _, w := range []string{"1", "3"} {
+			args := append([]string{"run", path, "--until", "5s", "--runs", "8", "--workers", w}, format...)
+			code, out, stderr := runCLI(t, args...)
+			if code == exitBadInput {
+				t.Fatalf("%v: exit 2: %s", args, stderr)
+			}
+			if first == "" {
+				first = out
+			} else if out != first {
+				t.Errorf("%v: output differs from --workers 1", args)
+			}
+		}
+		if format == nil {
+			if !strings.Contains(first, "bypass_packets") || !strings.Contains(first, "client c1/http-1 failed") {
+				t.Errorf("summary lacks the load-balancing rows:\n%s", first)
+			}
+			continue
+		}
+		var st struct {
+			Bypass struct{ N, Min, Max int } `json:"bypass_packets"`
+		}
+		if err := json.Unmarshal([]byte(first), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Bypass.N != 8 || st.Bypass.Min == st.Bypass.Max {
+			t.Errorf("bypass_packets over 8 jittery runs: %+v, want 8 values, not all equal", st.Bypass)
 		}
 	}
 }
