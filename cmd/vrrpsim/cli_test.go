@@ -216,3 +216,28 @@ func TestBuiltinPcapsDecodeInTshark(t *testing.T) {
 		})
 	}
 }
+
+// TestRunPrintsScenarioWarnings: a DR real server without the VIP on lo
+// loads (the run shows its drops) but run says so on stderr, located.
+func TestRunPrintsScenarioWarnings(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(builtinDir, "lvs-dr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := edited(t, string(b), "      eth0: {segment: lan, address: 10.0.0.11/24, gateway: 10.0.0.1}\n      lo: {addresses: [10.0.0.100/32]}\n",
+		"      eth0: {segment: lan, address: 10.0.0.11/24, gateway: 10.0.0.1}\n")
+	path := writeFile(t, filepath.Join(t.TempDir(), "nolo.yaml"), src)
+	code, out, stderr := runCLI(t, "run", path)
+	if code != exitFailed {
+		t.Errorf("exit %d, want 1 (rs1 drops the director's packets, connections fail)", code)
+	}
+	if !strings.Contains(stderr, "nolo.yaml:45:11: warning: DR real_server 10.0.0.11 80 (rs1) does not hold the VIP 10.0.0.100 on lo") {
+		t.Errorf("stderr lacks the located warning:\n%s", stderr)
+	}
+	if !strings.Contains(out, "rs1 eth0 not_for_us") {
+		t.Errorf("the report does not show rs1's drops:\n%s", out)
+	}
+	if code, _, stderr := runCLI(t, "run", path, "-q"); stderr != "vrrpsim: 1 expectation(s) failed\n" || code != exitFailed {
+		t.Errorf("-q: exit %d, stderr %q; want only the failure line", code, stderr)
+	}
+}

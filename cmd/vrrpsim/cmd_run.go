@@ -112,6 +112,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !*quiet {
+		// FILE:LINE:COL: warning: ..., as compilers print them.
+		for _, w := range sc.Warnings {
+			fmt.Fprintln(stderr, w)
+		}
+	}
 	opts, err := runFlags(fs, *seed, *until)
 	if err != nil {
 		return err
