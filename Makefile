@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: all build test vet fmt-check race fuzz bench run golden clean
+.PHONY: all build test vet fmt-check race fuzz bench bench-lb run golden clean
 
 all: build
 
@@ -33,6 +33,10 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+# Issue 9's budget: 1000 conn/s LVS-NAT, 60 s virtual per run (x_realtime >= 1000).
+bench-lb:
+	$(GO) test -run='^$$' -bench=BenchmarkLBScenario -benchmem -benchtime=3x ./scenarios
 
 # Regenerate golden files; review the diff before committing.
 golden:
