@@ -28,6 +28,16 @@ type fdbKey struct {
 	island int
 }
 
+// id packs the key into one integer for the map: the 48-bit MAC in the
+// low bits and the island above it. Hashing a uint64 is several times
+// cheaper than hashing the struct, and the FDB is looked up twice per
+// frame. Islands are partition groups of ports, far fewer than 1<<16.
+func (k fdbKey) id() uint64 {
+	m := k.mac
+	return uint64(k.island)<<48 | uint64(m[0])<<40 | uint64(m[1])<<32 |
+		uint64(m[2])<<24 | uint64(m[3])<<16 | uint64(m[4])<<8 | uint64(m[5])
+}
+
 // fdbEntry is one learned MAC. Entries sit in a list ordered by the time
 // they were last refreshed (oldest first): the head is always the next to
 // expire, so aging needs neither a map walk nor one timer per entry.
@@ -54,7 +64,7 @@ type fdbEntry struct {
 // negative FDBAging means entries never age.
 type fdb struct {
 	s          *Segment
-	m          map[fdbKey]*fdbEntry
+	m          map[uint64]*fdbEntry // by fdbKey.id
 	head, tail *fdbEntry
 	timer      *sim.Timer
 	free       []*fdbEntry
@@ -62,12 +72,12 @@ type fdb struct {
 
 func (f *fdb) init(s *Segment) {
 	f.s = s
-	f.m = make(map[fdbKey]*fdbEntry)
+	f.m = make(map[uint64]*fdbEntry)
 	f.timer = s.k.NewTimer(f.expire)
 }
 
 func (f *fdb) lookup(mac wire.MAC, island int) *fdbEntry {
-	return f.m[fdbKey{mac, island}]
+	return f.m[fdbKey{mac, island}.id()]
 }
 
 // lookupAny returns the most recently refreshed entry for mac in any
@@ -75,7 +85,7 @@ func (f *fdb) lookup(mac wire.MAC, island int) *fdbEntry {
 func (f *fdb) lookupAny(mac wire.MAC) *fdbEntry {
 	var best *fdbEntry
 	for i := 0; i < f.s.islands; i++ {
-		if e := f.m[fdbKey{mac, i}]; e != nil && (best == nil || e.updated > best.updated) {
+		if e := f.m[fdbKey{mac, i}.id()]; e != nil && (best == nil || e.updated > best.updated) {
 			best = e
 		}
 	}
@@ -87,12 +97,12 @@ func (f *fdb) learn(mac wire.MAC, p *Port) {
 	s := f.s
 	now := s.k.Now()
 	key := fdbKey{mac, p.island}
-	e := f.m[key]
+	e := f.m[key.id()]
 	switch {
 	case e == nil:
 		e = f.newEntry()
 		e.key, e.port, e.updated = key, p, now
-		f.m[key] = e
+		f.m[key.id()] = e
 		f.pushBack(e)
 		s.cnt.Learned++
 		f.trace(mac, "", p.name, ReasonLearn)
@@ -151,14 +161,14 @@ func (f *fdb) rekey() {
 	for e := f.head; e != nil; {
 		next := e.next
 		e.key.island = e.port.island
-		if old := f.m[e.key]; old != nil {
+		if old := f.m[e.key.id()]; old != nil {
 			if old.port != e.port {
 				f.trace(e.key.mac, old.port.name, e.port.name, ReasonMerge)
 			}
 			f.remove(old)
 			f.recycle(old)
 		}
-		f.m[e.key] = e
+		f.m[e.key.id()] = e
 		e = next
 	}
 }
@@ -180,8 +190,8 @@ func (f *fdb) newEntry() *fdbEntry {
 
 // remove unlinks e from the list and the map.
 func (f *fdb) remove(e *fdbEntry) {
-	if f.m[e.key] == e {
-		delete(f.m, e.key)
+	if f.m[e.key.id()] == e {
+		delete(f.m, e.key.id())
 	}
 	f.unlink(e)
 }

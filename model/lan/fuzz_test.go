@@ -96,7 +96,7 @@ func checkFDB(t *testing.T, s *Segment) {
 	var prev *fdbEntry
 	for e := s.fdb.head; e != nil; e = e.next {
 		n++
-		if s.fdb.m[e.key] != e {
+		if s.fdb.m[e.key.id()] != e {
 			t.Fatalf("listed entry %v not in the map", e.key)
 		}
 		if e.key.island != e.port.island {
