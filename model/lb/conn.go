@@ -11,10 +11,30 @@ import (
 )
 
 // connKey is a lookup key of the connection table: the protocol and the
-// packet's (source, destination).
+// packet's (source, destination), packed into two integers because the
+// director looks it up on every packet and hashing netip.AddrPort (with
+// its zone) is several times dearer. Services and packets are IPv4 only
+// (Config.validate, wire.ParseL4), so an address fits in 32 bits.
 type connKey struct {
-	proto    uint8
-	src, dst netip.AddrPort
+	addrs uint64 // source address << 32 | destination address
+	ports uint64 // protocol << 32 | source port << 16 | destination port
+}
+
+func keyOf(proto uint8, src, dst netip.AddrPort) connKey {
+	return connKey{
+		addrs: uint64(addr32(src.Addr()))<<32 | uint64(addr32(dst.Addr())),
+		ports: uint64(proto)<<32 | uint64(src.Port())<<16 | uint64(dst.Port()),
+	}
+}
+
+// addr32 is an IPv4 address as a number; the zero Addr (an unset FULLNAT
+// local address) gives 0.
+func addr32(a netip.Addr) uint32 {
+	if !a.Is4() {
+		return 0
+	}
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
 // tmplKey is a persistence template's key as ip_vs_sched_persist fills
@@ -64,11 +84,11 @@ type Conn struct {
 func (c *Conn) outKey() connKey {
 	switch c.svc.cfg.Kind {
 	case KindNAT:
-		return connKey{c.proto, c.real, c.client}
+		return keyOf(c.proto, c.real, c.client)
 	case KindFULLNAT:
-		return connKey{c.proto, c.real, c.local}
+		return keyOf(c.proto, c.real, c.local)
 	}
-	return connKey{c.proto, c.vaddr, c.client}
+	return keyOf(c.proto, c.vaddr, c.client)
 }
 
 // arm restarts the entry's timer with its timeout (ip_vs_conn_put).
@@ -119,10 +139,11 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 		return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
 	}
 	// A FULLNAT reply comes back to a local address of the pool.
-	if c := d.outs[connKey{l.Proto, src, dst}]; c != nil && c.svc.cfg.Kind == KindFULLNAT {
+	k := keyOf(l.Proto, src, dst)
+	if c := d.outs[k]; c != nil && c.svc.cfg.Kind == KindFULLNAT {
 		return d.response(c, pkt, &l)
 	}
-	c := d.conns[connKey{l.Proto, src, dst}]
+	c := d.conns[k]
 	// conn_reuse_mode 1: a SYN on an entry in TIME_WAIT or CLOSE that no
 	// template controls expires it and is scheduled afresh (ip_vs_in_hook:
 	// "cp && !cp->control", is_new_conn_expected; without conntrack the
@@ -182,7 +203,7 @@ func (d *Director) Out(pkt []byte, f *wire.Frame) Verdict {
 	if err != nil {
 		return Pass // not a connection's: the router forwards it as it is
 	}
-	c := d.outs[connKey{l.Proto, src, dst}]
+	c := d.outs[keyOf(l.Proto, src, dst)]
 	if c == nil {
 		return Pass
 	}
@@ -356,7 +377,7 @@ func (d *Director) newConn(s *Service, proto uint8, src, dst, real netip.AddrPor
 	}
 	ops := s.cfg.OPS && proto == wire.ProtoUDP
 	if !ops {
-		d.conns[connKey{proto, src, dst}] = c
+		d.conns[keyOf(proto, src, dst)] = c
 		d.outs[c.outKey()] = c
 	}
 	d.live++
@@ -383,7 +404,7 @@ func (d *Director) localPort(s *Service, proto uint8, real netip.AddrPort) (neti
 			}
 			p := netip.AddrPortFrom(a, s.lport)
 			s.lport++
-			if d.outs[connKey{proto, real, p}] == nil {
+			if d.outs[keyOf(proto, real, p)] == nil {
 				return p, true
 			}
 		}
@@ -447,7 +468,7 @@ func (d *Director) expire(c *Conn) {
 		sched.UnbindTemplate(x)
 		d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: s.name, Event: "template", To: x.Name, Addr: c.client.Addr(), Reason: "expire"})
 	} else {
-		k := connKey{c.proto, c.client, c.vaddr}
+		k := keyOf(c.proto, c.client, c.vaddr)
 		if d.conns[k] == c {
 			delete(d.conns, k)
 		}
@@ -562,7 +583,7 @@ func quoted(pkt []byte, table map[connKey]*Conn) (*Conn, int) {
 	hl := int(q[0]&0x0f) * 4
 	src := netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[12:16])), uint16(q[hl])<<8|uint16(q[hl+1]))
 	dst := netip.AddrPortFrom(netip.AddrFrom4([4]byte(q[16:20])), uint16(q[hl+2])<<8|uint16(q[hl+3]))
-	c := table[connKey{q[9], dst, src}]
+	c := table[keyOf(q[9], dst, src)]
 	if c == nil || c.template {
 		return nil, 0
 	}
