@@ -103,6 +103,8 @@ type Node struct {
 	director *lb.Director // the LVS director (director.go), nil if none
 
 	tcp *tcp.Stack // TCP services and clients (tcp.go), nil until used
+
+	rt *routeTable // route.go: compiled routes, nil until used
 }
 
 // instance is a VRRP speaker and the interface it runs on.
@@ -197,6 +199,7 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 	i.cache = arp.New(arpCfg.WithDefaults(), i.arpEnv)
 	i.port = seg.Attach(n.cfg.Name, name, i)
 	n.ifaces = append(n.ifaces, i)
+	n.rt = nil // route.go: rebuilt with the new subnets
 	return i, nil
 }
 
@@ -380,41 +383,6 @@ func (n *Node) nextID() uint16 {
 
 // errNoRoute is returned when no route covers a destination.
 var errNoRoute = errors.New("no route to host")
-
-// route finds the interface and next hop for dst: connected subnets first
-// (longest prefix), then static routes (longest prefix).
-func (n *Node) route(dst netip.Addr) (*Interface, netip.Addr, error) {
-	var best *Interface
-	bestLen := -1
-	for _, i := range n.ifaces {
-		for _, p := range i.addrs {
-			if p.Contains(dst) && p.Bits() > bestLen {
-				best, bestLen = i, p.Bits()
-			}
-		}
-	}
-	if best != nil {
-		return best, dst, nil
-	}
-	var via netip.Addr
-	bestLen = -1
-	for _, r := range n.cfg.Routes {
-		if r.To.Contains(dst) && r.To.Bits() > bestLen {
-			via, bestLen = r.Via, r.To.Bits()
-		}
-	}
-	if bestLen < 0 {
-		return nil, netip.Addr{}, errNoRoute
-	}
-	for _, i := range n.ifaces {
-		for _, p := range i.addrs {
-			if p.Contains(via) {
-				return i, via, nil
-			}
-		}
-	}
-	return nil, netip.Addr{}, errNoRoute
-}
 
 // isLocal reports whether addr is one of the node's addresses, or a virtual
 // IP it currently owns as VRRP master.
