@@ -3,7 +3,6 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -19,13 +18,20 @@ func Load(filename string, data []byte) (*Scenario, error) {
 	return LoadWithOverrides(filename, data, nil)
 }
 
-// LoadFile reads and loads the scenario file at path.
+// LoadFile reads and loads the scenario file at path, within the default
+// limits.
 func LoadFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	return LoadFileWithLimits(path, DefaultLimits())
+}
+
+// LoadFileWithLimits reads and loads the scenario file at path within lim
+// (a regular file of at most lim.FileBytes; see Limits).
+func LoadFileWithLimits(path string, lim Limits) (*Scenario, error) {
+	data, err := ReadFile(path, lim.FileBytes)
 	if err != nil {
 		return nil, err
 	}
-	return Load(path, data)
+	return LoadWithLimits(path, data, nil, lim)
 }
 
 // LoadWithOverrides is Load with some values replaced first, as a sweep or
@@ -36,6 +42,14 @@ func LoadFile(path string) (*Scenario, error) {
 // does not write yet is added, if it is valid at that place. A path that
 // leads nowhere is an error naming the valid keys where it failed.
 func LoadWithOverrides(filename string, data []byte, overrides map[string]string) (s *Scenario, err error) {
+	return LoadWithLimits(filename, data, overrides, DefaultLimits())
+}
+
+// LoadWithLimits is LoadWithOverrides within lim: the file and each
+// override are checked against the size, depth and entries limits before
+// they are parsed, and the decoded scenario against the count limits before
+// it is validated.
+func LoadWithLimits(filename string, data []byte, overrides map[string]string, lim Limits) (s *Scenario, err error) {
 	// goccy/go-yaml is third-party code fed untrusted bytes: a panic inside
 	// it must become an error, not a crash of `vrrpsim check`.
 	defer func() {
@@ -44,8 +58,12 @@ func LoadWithOverrides(filename string, data []byte, overrides map[string]string
 		}
 	}()
 	d := &decoder{file: filename, overrides: map[string]ast.Node{}, levels: map[string][]string{}}
-	root, ok := d.parse(data)
-	if !ok {
+	if len(data) > lim.FileBytes {
+		d.add(Pos{File: filename, Line: 1, Col: 1}, "%s", overLimit("file size in bytes", len(data), lim.FileBytes, "file_bytes"))
+		return nil, d.err()
+	}
+	if line, col, msg := scanLimits(data, lim); msg != "" {
+		d.add(Pos{File: filename, Line: line, Col: col}, "%s", msg)
 		return nil, d.err()
 	}
 	paths := make([]string, 0, len(overrides))
@@ -54,10 +72,29 @@ func LoadWithOverrides(filename string, data []byte, overrides map[string]string
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
+		v := overrides[p]
+		pos := Pos{File: "--set " + p, Line: 1, Col: 1}
+		if len(v) > lim.SetBytes {
+			d.add(pos, "%s", overLimit("value size in bytes", len(v), lim.SetBytes, "set_bytes"))
+		} else if line, col, msg := scanLimits([]byte(v), lim); msg != "" {
+			d.add(Pos{File: pos.File, Line: line, Col: col}, "%s", msg)
+		}
+	}
+	if len(d.errs) > 0 {
+		return nil, d.err()
+	}
+	root, ok := d.parse(data)
+	if !ok {
+		return nil, d.err()
+	}
+	for _, p := range paths {
 		d.overrides[p] = overrideValue(p, overrides[p])
 	}
 	s = d.scenario(root)
 	d.checkOverridesUsed(paths)
+	if len(d.errs) == 0 {
+		d.checkCounts(s, lim)
+	}
 	if len(d.errs) == 0 {
 		d.validate(s)
 	}
@@ -85,7 +122,7 @@ func (s *Scenario) Set(path, value string) error {
 		ov[k] = v
 	}
 	ov[path] = value
-	ns, err := LoadWithOverrides(s.file, s.data, ov)
+	ns, err := LoadWithOverrides(s.file, s.data, ov) // within the default limits
 	if err != nil {
 		return err
 	}
@@ -95,7 +132,7 @@ func (s *Scenario) Set(path, value string) error {
 
 // parse runs the YAML parser and returns the single document's body.
 func (d *decoder) parse(data []byte) (ast.Node, bool) {
-	f, err := parser.ParseBytes(data, 0)
+	f, err := parseChunked(data)
 	if err != nil {
 		p := Pos{File: d.file, Line: 1, Col: 1}
 		msg := err.Error()

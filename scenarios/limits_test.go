@@ -1,0 +1,143 @@
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/goccy/go-yaml/parser"
+)
+
+// manyHosts is a valid scenario with n hosts on one /16 segment, in block
+// style as people write them.
+func manyHosts(n int) []byte {
+	var b strings.Builder
+	b.WriteString("name: many\nduration: 1s\nsegments:\n  lan: {}\nnodes:\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  h%d:\n    kind: host\n    interfaces:\n      eth0: {segment: lan, address: 10.0.%d.%d/16}\n", i, 1+i/250, 1+i%250)
+	}
+	return []byte(b.String())
+}
+
+func BenchmarkLoad10kNodes(b *testing.B) {
+	data := manyHosts(10000)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Load("many.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Issue 13 item 3: each limit is checked before the parser (size, depth,
+// entries) or before validation (counts), with an error that names the
+// limit and the flag that raises it.
+func TestLoadLimits(t *testing.T) {
+	small := DefaultLimits()
+	small.Nodes, small.Entries, small.Depth, small.FileBytes, small.SetBytes = 3, 50, 8, 4000, 10
+	deep := "name: x\nnodes: " + strings.Repeat("[", 20) + strings.Repeat("]", 20) + "\n"
+	deepBlock := "name: x\n"
+	for i := 0; i < 12; i++ {
+		deepBlock += strings.Repeat("  ", i) + "k:\n"
+	}
+	dashes := "name: x\ntimeline:\n  " + strings.Repeat("- ", 12) + "x\n"
+	manyKeys := "name: x\nsegments:\n"
+	for i := 0; i < 60; i++ {
+		manyKeys += fmt.Sprintf("  s%d: {}\n", i)
+	}
+	manyFlow := "name: x\nseed: [" + strings.Repeat("1,", 60) + "1]\n"
+	tests := []struct {
+		name string
+		data string
+		set  map[string]string
+		want string
+	}{
+		{"file size", "name: x\n" + strings.Repeat("# pad\n", 1000), nil, "f.yaml:1:1: file size in bytes: 6008, over the limit of 4000 (file_bytes); valid: a smaller scenario, or raise the limit with --limit file_bytes=N"},
+		{"flow depth", deep, nil, "f.yaml:2:15: nesting depth: 9, over the limit of 8 (depth)"},
+		{"block depth", deepBlock, nil, "f.yaml:10:17: nesting depth: 9, over the limit of 8 (depth)"},
+		{"dash depth", dashes, nil, "f.yaml:3:"},
+		{"entries of a mapping", manyKeys, nil, "f.yaml:53:3: entries in one mapping or list: 51, over the limit of 50 (entries); valid: a smaller scenario, or raise the limit with --limit entries=N"},
+		{"entries of a flow list", manyFlow, nil, "(entries)"},
+		{"nodes", string(manyHosts(4)), nil, "f.yaml:1:1: nodes: 4, over the limit of 3 (nodes)"},
+		{"--set size", string(manyHosts(1)), map[string]string{"seed": "12345678901"}, "--set seed:1:1: value size in bytes: 11, over the limit of 10 (set_bytes)"},
+		{"--set depth", string(manyHosts(1)), map[string]string{"seed": "[[[[[[[[[]]]]]]]]]"[:9]}, "--set seed:1:8: nesting depth: 9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lim := small
+			if tt.name == "--set depth" {
+				lim.SetBytes = 100
+			}
+			_, err := LoadWithLimits("f.yaml", []byte(tt.data), tt.set, lim)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v\nwant an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// The defaults let a 10^4-node scenario load (and the limits can be set by
+// name, as --limit does).
+func TestLoadLimitsDefaultsAndSet(t *testing.T) {
+	if _, err := Load("many.yaml", manyHosts(10000)); err != nil {
+		t.Fatalf("10^4 hosts within the default limits: %v", err)
+	}
+	var l Limits
+	if err := l.Set("nodes", 5); err != nil || l.Nodes != 5 {
+		t.Errorf("Set(nodes, 5): %v, Nodes=%d", err, l.Nodes)
+	}
+	if err := l.Set("node", 5); err == nil || !strings.Contains(err.Error(), `unknown limit "node" (did you mean "nodes"?)`) {
+		t.Errorf("Set(node): got %v, want unknown limit with a suggestion", err)
+	}
+	if err := l.Set("depth", 0); err == nil {
+		t.Errorf("Set(depth, 0): got nil, want an error")
+	}
+}
+
+// Item 6: inputs that never end are refused before a byte is read.
+func TestReadFileRefusesSpecialFilesAndBigFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := dir + "/s.yaml"
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, want string }{
+		{"/dev/zero", "/dev/zero: a character device, not a regular file; valid: a scenario .yaml file"},
+		{fifo, fifo + ": a named pipe (FIFO), not a regular file"},
+		{dir, dir + ": a directory, not a regular file"},
+	} {
+		if _, err := LoadFile(c.path); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("LoadFile(%s): got %v, want %q", c.path, err, c.want)
+		}
+	}
+	big := dir + "/big.yaml"
+	os.WriteFile(big, make([]byte, 100), 0o644)
+	lim := DefaultLimits()
+	lim.FileBytes = 99
+	if _, err := LoadFileWithLimits(big, lim); err == nil || !strings.Contains(err.Error(), "file size in bytes: 100, over the limit of 99 (file_bytes)") {
+		t.Errorf("big file: got %v", err)
+	}
+}
+
+// parseChunked parses a big nodes: mapping in chunks; errors must still
+// point at the file's own lines and the result must equal a whole parse.
+func TestParseChunkedKeepsPositions(t *testing.T) {
+	data := manyHosts(600)
+	bad := strings.Replace(string(data), "  h500:\n    kind: host\n", "  h500:\n    kind: hots\n", 1)
+	line := strings.Count(bad[:strings.Index(bad, "kind: hots")], "\n") + 1
+	_, err := Load("f.yaml", []byte(bad))
+	if want := fmt.Sprintf("f.yaml:%d:11: ", line); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v, want an error at %s", err, want)
+	}
+	whole, err1 := parser.ParseBytes(data, 0)
+	chunked, err2 := parseChunked(data)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if a, b := whole.String(), chunked.String(); a != b {
+		t.Errorf("chunked parse prints differently from the whole parse (%d vs %d bytes)", len(a), len(b))
+	}
+}
