@@ -52,32 +52,23 @@ tasks:
 // TestLoadLabErrors: a broken lab fails when it is loaded, naming the
 // file and what is wrong.
 func TestLoadLabErrors(t *testing.T) {
-	tests := []struct{ edit, want string }{
-		{"lab: mini", "lab: missing name"},
-		{"  prio: [110, 120, 130]", "variants: prio: want a non-empty list"},
-		{"${prio}", "${prioo}: no such variant; variants: "},
-		{"points: 2", "want a name and points > 0"},
-		{"master: {VI_1: r1}", `no vrrp instance "VI_9"`},
-		{"prompt: p", "unknown field"},
-		{"    points: 2\n    expect:\n      - at: 5s\n        master: {VI_1: r1}\n", "checks nothing"},
-	}
-	repl := map[string]string{
-		"lab: mini":                "lab: ''",
-		"  prio: [110, 120, 130]":  "  prio: []",
-		"${prio}":                  "${prioo}",
-		"points: 2":                "points: 0",
-		"master: {VI_1: r1}":       "master: {VI_9: r1}",
-		"prompt: p":                "prompt: p\nbogus: 1",
-		"    points: 2\n    expect:\n      - at: 5s\n        master: {VI_1: r1}\n": "    points: 2\n",
+	tests := []struct{ find, repl, want string }{
+		{"lab: mini", "lab: ''", "lab: missing name"},
+		{"  prio: [110, 120, 130]", "  prio: []", "variants: prio: want a non-empty list"},
+		{"${prio}", "${prioo}", "${prioo}: no such variant; variants: "},
+		{"points: 2", "points: 0", "want a name and points > 0"},
+		{"master: {VI_1: r1}", "master: {VI_9: r1}", `no vrrp instance "VI_9"`},
+		{"prompt: p", "prompt: p\nbogus: 1", "unknown field"},
+		{"    expect:\n      - at: 5s\n        master: {VI_1: r1}\n", "", "checks nothing"},
 	}
 	for _, tt := range tests {
-		text := strings.Replace(miniLab, tt.edit, repl[tt.edit], 1)
+		text := strings.Replace(miniLab, tt.find, tt.repl, 1)
 		if text == miniLab {
-			t.Fatalf("edit %q changed nothing", tt.edit)
+			t.Fatalf("edit %q changed nothing", tt.find)
 		}
 		_, err := LoadLab("mini.yaml", []byte(text))
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "mini.yaml") {
-			t.Errorf("%q: got %v, want mini.yaml: ...%s...", tt.edit, err, tt.want)
+			t.Errorf("%q: got %v, want mini.yaml: ...%s...", tt.find, err, tt.want)
 		}
 	}
 }
