@@ -12,15 +12,13 @@ import (
 // The zero value is ready to use. Not safe for concurrent use.
 type Encoder struct {
 	buf []byte // Ethernet and Forward output
+	pkt []byte // TCPPacket output (tcp.go)
 
 	sb     gopacket.SerializeBuffer // IP packets and ARP frames
 	ip4    layers.IPv4
 	arp    layers.ARP
 	icmp   layers.ICMPv4
 	udp    layers.UDP
-	tcp    layers.TCP
-	tcpOpt [1]layers.TCPOption // the MSS option of a SYN (tcp.go)
-	mss    [2]byte
 	inner  []byte // IPIPPacket's copy of the inner packet (ipip.go)
 	vrrp   VRRP   // scratch copy of the caller's VRRP, with pseudo = &ip4
 	src    [4]byte
@@ -49,8 +47,6 @@ func (e *Encoder) init() {
 	e.ip4.SrcIP = e.src[:]
 	e.ip4.DstIP = e.dst[:]
 	_ = e.udp.SetNetworkLayerForChecksum(&e.ip4)
-	_ = e.tcp.SetNetworkLayerForChecksum(&e.ip4)
-	e.tcpOpt[0] = layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: e.mss[:]}
 	e.arp.SourceHwAddress = e.arpSHA[:]
 	e.arp.SourceProtAddress = e.arpSPA[:]
 	e.arp.DstHwAddress = e.arpTHA[:]

@@ -38,8 +38,8 @@ const ipv4HeaderLen = 20
 // setIP loads h into the Encoder's IPv4 layer; proto is used when
 // h.Protocol is zero.
 func (e *Encoder) setIP(h IPv4Header, proto uint8) error {
-	if !h.Src.Is4() || !h.Dst.Is4() {
-		return fmt.Errorf("wire: ipv4 encode: %w: src %v / dst %v must be IPv4", ErrUnsupported, h.Src, h.Dst)
+	if err := checkIPv4Addrs(h); err != nil {
+		return err
 	}
 	if h.Protocol != 0 {
 		proto = h.Protocol
@@ -55,6 +55,31 @@ func (e *Encoder) setIP(h IPv4Header, proto uint8) error {
 	e.src = h.Src.As4()
 	e.dst = h.Dst.As4()
 	return e.sb.Clear()
+}
+
+func checkIPv4Addrs(h IPv4Header) error {
+	if !h.Src.Is4() || !h.Dst.Is4() {
+		return fmt.Errorf("wire: ipv4 encode: %w: src %v / dst %v must be IPv4", ErrUnsupported, h.Src, h.Dst)
+	}
+	return nil
+}
+
+// putIPv4Header writes h into b[:20] as setIP and gopacket's IPv4
+// serializer do (version 4, IHL 5, flags and fragment offset 0), with the
+// total length len(b) and the header checksum.
+func putIPv4Header(b []byte, h IPv4Header, proto uint8) {
+	b[0] = 4<<4 | ipv4HeaderLen/4
+	b[1] = h.TOS
+	binary.BigEndian.PutUint16(b[2:4], uint16(len(b)))
+	binary.BigEndian.PutUint16(b[4:6], h.ID)
+	b[6], b[7] = 0, 0
+	b[8] = h.TTL
+	b[9] = proto
+	b[10], b[11] = 0, 0
+	src, dst := h.Src.As4(), h.Dst.As4()
+	copy(b[12:16], src[:])
+	copy(b[16:20], dst[:])
+	binary.BigEndian.PutUint16(b[10:12], checksum(b[:ipv4HeaderLen], 0))
 }
 
 // VRRPPacket returns an IPv4 packet (no Ethernet header) carrying v; the
