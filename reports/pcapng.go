@@ -30,8 +30,8 @@ func (i PcapngInterface) description() string { return "segment " + i.Segment }
 // gopacket's pcapgo NgWriter) with one Interface Description Block per
 // node interface, so Wireshark's frame.interface_name says which node sent
 // each frame. A frame is captured where it enters its segment: on the
-// sending interface, flagged outbound. VRRP state changes and timeline
-// actions become comments (opt_comment) on the next frame written, each
+// sending interface, flagged outbound. VRRP state changes, timeline
+// actions and a director's real-server changes become comments (opt_comment) on the next frame written, each
 // with its own virtual time, since pcapng has no block for a bare note.
 type PcapngWriter struct {
 	w        *pcapgo.NgWriter
@@ -103,6 +103,12 @@ func (p *PcapngWriter) Trace(r *sim.Record) {
 		p.pending = append(p.pending, fmt.Sprintf("%s %s %s %s -> %s (%s)", r.At, r.Node, r.Comp, r.From, r.To, r.Reason))
 	case sim.KindAction:
 		p.pending = append(p.pending, fmt.Sprintf("%s action: %s", r.At, r.Event))
+	case sim.KindIPVS:
+		// A director's real server added, removed or re-weighted: what
+		// changes where its connections go.
+		if r.Event == "dest" {
+			p.pending = append(p.pending, fmt.Sprintf("%s %s %s: real server %s (%s, weight %d)", r.At, r.Node, r.Comp, r.To, r.Reason, r.Value))
+		}
 	case sim.KindFrame:
 		if p.segment != "" && r.Node != p.segment {
 			return

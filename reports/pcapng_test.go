@@ -229,3 +229,27 @@ func BenchmarkPcapngFrame(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// TestPcapngRealServerComments: a director's real-server changes (IPVS
+// "dest" records) are comments too; its per-connection records are not.
+func TestPcapngRealServerComments(t *testing.T) {
+	var buf bytes.Buffer
+	p, err := NewPcapngWriter(&buf, PcapEpoch, ngTestIfaces, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Trace(&sim.Record{Kind: sim.KindIPVS, Node: "lb1", Comp: "TCP 10.0.0.100:80", Event: "dest", To: "rs1", Reason: "weight", Value: 0})
+	p.Trace(&sim.Record{Kind: sim.KindIPVS, Node: "lb1", Comp: "TCP 10.0.0.100:80", Event: "new", To: "rs2"})
+	p.Trace(frameRec(time.Second, "lan", "r1/eth0", 1))
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, pkts, err := readPcapng(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"0.000000 lb1 TCP 10.0.0.100:80: real server rs1 (weight, weight 0)"}
+	if len(pkts) != 1 || !reflect.DeepEqual(pkts[0].comments, want) {
+		t.Errorf("comments %q, want %q", pkts[0].comments, want)
+	}
+}

@@ -79,12 +79,12 @@ func TestBuiltinPcapngsInTshark(t *testing.T) {
 				if strings.Contains(r[3]+r[4], "alformed") {
 					t.Errorf("frame %d: %s %s", n+1, r[3], r[4])
 				}
-				if strings.Contains(r[2], "INIT -> BACKUP (startup)") || strings.Contains(r[2], "action: ") {
+				if strings.Contains(r[2], "INIT -> BACKUP (startup)") || strings.Contains(r[2], "action: ") || strings.Contains(r[2], " real server ") {
 					comments++
 				}
 			}
 			if comments == 0 {
-				t.Error("no state change or action comment in the file")
+				t.Error("no state change, action or real-server comment in the file")
 			}
 		})
 	}
