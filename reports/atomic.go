@@ -242,3 +242,24 @@ func FileInDir(dir, name string) (string, error) {
 	}
 	return filepath.Join(dir, name), nil
 }
+
+// OpenInput opens a file named on the command line (a sweep shard, a
+// sweep.json) for reading. It refuses what is not a regular file (a FIFO,
+// /dev/zero, a directory), as such input may never end; the open itself
+// does not wait for a FIFO's writer.
+func OpenInput(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file (%v); valid: a file written by vrrpsim", path, st.Mode().Type())
+	}
+	return f, nil
+}

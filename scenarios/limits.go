@@ -48,6 +48,19 @@ func DefaultLimits() Limits {
 	}
 }
 
+// orDefault fills each zero limit with its default, so a zero Limits
+// (or one with a few fields set) means the defaults.
+func (l Limits) orDefault() Limits {
+	def := DefaultLimits()
+	dst, src := l.limitFields(), def.limitFields()
+	for name, p := range dst {
+		if *p <= 0 {
+			*p = *src[name]
+		}
+	}
+	return l
+}
+
 // limitFields names each limit as the --limit flag spells it.
 func (l *Limits) limitFields() map[string]*int {
 	return map[string]*int{
@@ -96,6 +109,9 @@ func overLimit(what string, got, limit int, name string) string {
 // refuses what is not a regular file (a FIFO, /dev/zero, a directory)
 // before reading a byte: such inputs may never end.
 func ReadFile(path string, max int) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultLimits().FileBytes
+	}
 	// O_NONBLOCK: opening a FIFO for reading would wait for a writer.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {

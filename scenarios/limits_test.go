@@ -141,3 +141,9 @@ func TestParseChunkedKeepsPositions(t *testing.T) {
 		t.Errorf("chunked parse prints differently from the whole parse (%d vs %d bytes)", len(a), len(b))
 	}
 }
+
+func TestZeroLimitsMeanDefaults(t *testing.T) {
+	if _, err := LoadWithLimits("many.yaml", manyHosts(3), nil, Limits{Nodes: 5}); err != nil {
+		t.Errorf("zero limits but nodes: %v", err)
+	}
+}

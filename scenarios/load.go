@@ -27,6 +27,7 @@ func LoadFile(path string) (*Scenario, error) {
 // LoadFileWithLimits reads and loads the scenario file at path within lim
 // (a regular file of at most lim.FileBytes; see Limits).
 func LoadFileWithLimits(path string, lim Limits) (*Scenario, error) {
+	lim = lim.orDefault()
 	data, err := ReadFile(path, lim.FileBytes)
 	if err != nil {
 		return nil, err
@@ -57,6 +58,7 @@ func LoadWithLimits(filename string, data []byte, overrides map[string]string, l
 			s, err = nil, Errors{{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: fmt.Sprintf("YAML parser failed: %v; valid: a YAML mapping", r)}}
 		}
 	}()
+	lim = lim.orDefault()
 	d := &decoder{file: filename, overrides: map[string]ast.Node{}, levels: map[string][]string{}}
 	if len(data) > lim.FileBytes {
 		d.add(Pos{File: filename, Line: 1, Col: 1}, "%s", overLimit("file size in bytes", len(data), lim.FileBytes, "file_bytes"))

@@ -36,7 +36,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 0, "random seed for every scenario (overrides each scenario's seed)")
 	quiet := fs.BoolP("quiet", "q", false, "print only failures, invalid scenarios and the summary")
 	verbose := fs.BoolP("verbose", "v", false, "print passing expectations too")
+	limits := addLimitFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	lim, err := limitsFrom(*limits)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -51,6 +56,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	jobs, err := collectScenarios(fs.Args())
 	if err != nil {
 		return err
+	}
+	for i := range jobs {
+		jobs[i].lim = lim
 	}
 	opts := simOptions{}
 	if fs.Changed("seed") {
@@ -80,6 +88,7 @@ type checkJob struct {
 	path string
 	// err is set when the path itself is unusable (does not exist).
 	err error
+	lim scenarios.Limits // --limit
 }
 
 // collectScenarios expands args into scenario files, in argument order,
@@ -164,7 +173,7 @@ func checkOne(job checkJob, opts simOptions) (res checkResult) {
 		res.errs = errorLines(job.path, job.err)
 		return res
 	}
-	sc, err := scenarios.LoadFile(job.path)
+	sc, err := scenarios.LoadFileWithLimits(job.path, job.lim)
 	if err != nil {
 		res.errs = errorLines(job.path, err)
 		return res

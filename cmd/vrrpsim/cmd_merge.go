@@ -61,7 +61,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 		if st, err := os.Stat(s); err == nil && st.IsDir() {
 			path = filepath.Join(s, "runs.csv")
 		}
-		f, err := os.Open(path)
+		f, err := reports.OpenInput(path)
 		if err != nil {
 			return inputError{fmt.Errorf("merge: %v", err)}
 		}

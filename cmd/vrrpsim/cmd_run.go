@@ -49,11 +49,16 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 // loadScenario loads arg as a file (if it exists or looks like a path) or
 // a built-in name.
 func loadScenario(arg string) (*scenarios.Scenario, error) {
+	return loadScenarioWithin(arg, scenarios.DefaultLimits())
+}
+
+// loadScenarioWithin is loadScenario within the --limit bounds.
+func loadScenarioWithin(arg string, lim scenarios.Limits) (*scenarios.Scenario, error) {
 	if arg == "" {
 		arg = defaultScenario
 	}
 	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/\\") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
-		sc, err := scenarios.LoadFile(arg)
+		sc, err := scenarios.LoadFileWithLimits(arg, lim)
 		if err != nil {
 			return nil, inputError{err}
 		}
@@ -102,13 +107,18 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	pcapng := fs.String("pcapng", "", "write the run as pcapng: one interface per node interface (node:iface), state changes and actions as packet comments")
 	pcapSegment := fs.String("pcap-segment", "", "keep only this segment's frames in --pcap/--pcapng")
 	traceFilter := fs.String("trace-filter", "", "keep only what matches in --trace/--pcap/--pcapng, e.g. 'vrrp and node r1' (docs/diagrams.md)")
+	limits := addLimitFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
 		return usagef("run takes one scenario, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))
 	}
-	sc, err := loadScenario(fs.Arg(0))
+	lim, err := limitsFrom(*limits)
+	if err != nil {
+		return err
+	}
+	sc, err := loadScenarioWithin(fs.Arg(0), lim)
 	if err != nil {
 		return err
 	}

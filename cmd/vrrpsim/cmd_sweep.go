@@ -61,6 +61,8 @@ type sweepConfig struct {
 	// SIGTERM): no new run starts and runs.csv/runs.json are not
 	// written, so no half sweep is left behind. nil: never.
 	stop <-chan struct{}
+	// limits bound each run's scenario (--limit).
+	limits scenarios.Limits
 }
 
 // plotFlags are the summary-plot flags that sweep and merge share.
@@ -95,6 +97,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	until := fs.String("until", "", "stop every run at this virtual time instead of the scenario's duration")
 	pf := addPlotFlags(fs, "write no plots")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
+	limits := addLimitFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -132,13 +135,16 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		cfg.shard = s
 	}
 	var err error
+	if cfg.limits, err = limitsFrom(*limits); err != nil {
+		return err
+	}
 	if cfg.plotOpts, err = pf.options(); err != nil {
 		return err
 	}
 	if cfg.file, cfg.data, err = scenarioSource(fs.Arg(0)); err != nil {
 		return err
 	}
-	base, err := scenarios.Load(cfg.file, cfg.data)
+	base, err := scenarios.LoadWithLimits(cfg.file, cfg.data, nil, cfg.limits)
 	if err != nil {
 		return inputError{err}
 	}
@@ -213,7 +219,7 @@ func plotOptions(format, cdf, figure, size string) (sweep.PlotOptions, error) {
 // built-in, so each run can be loaded afresh with its overrides.
 func scenarioSource(arg string) (string, []byte, error) {
 	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/\\") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
-		data, err := os.ReadFile(arg)
+		data, err := scenarios.ReadFile(arg, scenarios.DefaultLimits().FileBytes)
 		if err != nil {
 			return "", nil, inputError{err}
 		}
@@ -230,7 +236,7 @@ func scenarioSource(arg string) (string, []byte, error) {
 // so a bad path or value fails in a second, not after an hour of runs.
 func checkGrid(cfg sweepConfig) error {
 	for pt := 0; pt < cfg.grid.Points(); pt++ {
-		if _, err := scenarios.LoadWithOverrides(cfg.file, cfg.data, cfg.grid.Overrides(pt)); err != nil {
+		if _, err := scenarios.LoadWithLimits(cfg.file, cfg.data, cfg.grid.Overrides(pt), cfg.limits); err != nil {
 			return inputError{fmt.Errorf("sweep: grid point %d (%s): %s", pt, pointText(cfg.grid, pt), inputError{err})}
 		}
 	}
@@ -257,7 +263,7 @@ type sweepRun struct {
 // Every run has its own scenario, kernel and world: nothing is shared.
 func runOne(cfg sweepConfig, i int) sweepRun {
 	pt, seed := cfg.grid.Run(i)
-	sc, err := scenarios.LoadWithOverrides(cfg.file, cfg.data, cfg.grid.Overrides(pt))
+	sc, err := scenarios.LoadWithLimits(cfg.file, cfg.data, cfg.grid.Overrides(pt), cfg.limits)
 	if err != nil {
 		return sweepRun{i: i, err: inputError{fmt.Errorf("sweep: run %d (%s): %s", i, pointText(cfg.grid, pt), inputError{err})}}
 	}

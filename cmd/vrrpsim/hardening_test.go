@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -89,5 +90,48 @@ func TestHardeningMergeHeaderCannotEscapeOutDir(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(root, "a", "escaped_s*")); len(m) > 0 {
 		t.Errorf("merge wrote outside --out: %v", m)
+	}
+}
+
+// Item 6: inputs that never end (a FIFO, /dev/zero) are refused before a
+// byte is read, as scenarios and as merge shards.
+func TestHardeningEndlessInputsRefused(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "s.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", fifo}, fifo + ": a named pipe (FIFO), not a regular file"},
+		{[]string{"run", "/dev/zero"}, "/dev/zero: a character device, not a regular file"},
+		{[]string{"check", "/dev/zero"}, "/dev/zero: a character device, not a regular file"},
+		{[]string{"sweep", "/dev/zero", "--set", "seed=1,2", "--out", dir}, "/dev/zero: a character device"},
+		{[]string{"merge", filepath.Join(dir, "o.csv"), fifo}, fifo + ": not a regular file"},
+		{[]string{"merge", filepath.Join(dir, "o.csv"), "/dev/zero"}, "/dev/zero: not a regular file"},
+	}
+	for _, tt := range tests {
+		code, out, stderr := runCLI(t, tt.args...)
+		if code != exitBadInput || !strings.Contains(out+stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}
+
+// Item 3: a limit names itself and the flag that raises it; the flag works.
+func TestHardeningLimitFlag(t *testing.T) {
+	src := masterCrashSource(t)
+	path := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), src)
+	code, _, stderr := runCLI(t, "run", "-q", "--limit", "nodes=2", path)
+	if code != exitBadInput || !strings.Contains(stderr, "nodes: 3, over the limit of 2 (nodes); valid: a smaller scenario, or raise the limit with --limit nodes=N") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "run", "-q", "--limit", "nodes=3", path); code != exitOK {
+		t.Errorf("--limit nodes=3: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "check", "--limit", "nodez=3", path); code != exitBadInput || !strings.Contains(stderr, `unknown limit "nodez"`) {
+		t.Errorf("unknown limit: exit %d, %s", code, stderr)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/vrrpsim/vrrpsim/reports"
 )
 
 // MetaFile is the name of the file that describes a sweep next to its
@@ -38,9 +39,19 @@ func (m Meta) WriteJSON(w io.Writer) error {
 // ReadMeta reads a sweep.json.
 func ReadMeta(path string) (Meta, error) {
 	var m Meta
-	b, err := os.ReadFile(path)
+	f, err := reports.OpenInput(path)
 	if err != nil {
 		return m, err
+	}
+	defer f.Close()
+	// A sweep.json is a few hundred bytes; a shard is untrusted input.
+	const maxMeta = 1 << 20
+	b, err := io.ReadAll(io.LimitReader(f, maxMeta+1))
+	if err != nil {
+		return m, err
+	}
+	if len(b) > maxMeta {
+		return m, fmt.Errorf("%s: over %d bytes; not a sweep.json written by vrrpsim", path, maxMeta)
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("%s: %v", path, err)

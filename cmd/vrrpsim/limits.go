@@ -1,0 +1,32 @@
+package main
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/vrrpsim/vrrpsim/scenarios"
+)
+
+// addLimitFlag declares --limit NAME=N,... (scenarios.Limits, issue 13):
+// the bounds on untrusted scenario input, each raisable by name.
+func addLimitFlag(fs *pflag.FlagSet) *map[string]int {
+	return fs.StringToInt("limit", nil, "raise or lower an input limit, e.g. --limit nodes=20000,depth=64 (names: "+strings.Join(scenarios.LimitNames(), ", ")+")")
+}
+
+// limitsFrom applies the --limit values to the defaults.
+func limitsFrom(m map[string]int) (scenarios.Limits, error) {
+	lim := scenarios.DefaultLimits()
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := lim.Set(n, m[n]); err != nil {
+			return lim, usagef("--limit: %v", err)
+		}
+	}
+	return lim, nil
+}
