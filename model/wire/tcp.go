@@ -31,6 +31,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/gopacket/gopacket"
@@ -93,15 +94,32 @@ func (e *Encoder) TCPPacket(ip IPv4Header, t TCPHeader, data []byte) ([]byte, er
 // cut to its total length) and then the TCP segment or the IPIP inner
 // packet it carries. A fragment gives the IPv4 header only: the segment
 // needs reassembly, which vrrpsim never has to do (it sends no fragments).
+//
+// A header without options (IHL 5, all vrrpsim sends) is read in place:
+// checkIPv4 has already made every check gopacket's IPv4 decoder would,
+// and this runs for every TCP segment on every hop. Options still go
+// through gopacket, which refuses malformed ones.
 func (d *Decoder) decodeTCPOrIPIP(pkt []byte, f *Frame) error {
-	if err := d.ip4.DecodeFromBytes(pkt, gopacket.NilDecodeFeedback); err != nil {
-		return fmt.Errorf("wire: ipv4: %w: %v", ErrBadLength, err)
+	hl := int(pkt[0]&0x0f) * 4
+	if hl == ipv4HeaderLen {
+		f.HasIP = true
+		f.IP = IPv4Header{
+			TOS:      pkt[1],
+			ID:       binary.BigEndian.Uint16(pkt[4:6]),
+			TTL:      pkt[8],
+			Protocol: pkt[9],
+			Src:      netip.AddrFrom4([4]byte(pkt[12:16])),
+			Dst:      netip.AddrFrom4([4]byte(pkt[16:20])),
+		}
+	} else {
+		if err := d.ip4.DecodeFromBytes(pkt, gopacket.NilDecodeFeedback); err != nil {
+			return fmt.Errorf("wire: ipv4: %w: %v", ErrBadLength, err)
+		}
+		d.fillIP(f)
 	}
-	d.fillIP(f)
 	if binary.BigEndian.Uint16(pkt[6:8])&0x3fff != 0 { // MF or an offset
 		return nil
 	}
-	hl := int(pkt[0]&0x0f) * 4
 	if pkt[9] == ProtoIPIP {
 		f.HasIPIP = true
 		f.Payload = pkt[hl:]

@@ -72,3 +72,41 @@ func TestTCPPacketMatchesGopacket(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeTCPIPHeaderMatchesGopacket: the IPv4 header of a TCP segment
+// without options, read in place, gives the fields gopacket's IPv4
+// decoder gives (RFC 791 section 3.1), with and without DF.
+func TestDecodeTCPIPHeaderMatchesGopacket(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	e, d := NewEncoder(), NewDecoder()
+	var f Frame
+	for n := range 500 {
+		var src, dst [4]byte
+		for i := range 4 {
+			src[i], dst[i] = byte(r.Uint32()), byte(r.Uint32())
+		}
+		ip := IPv4Header{TOS: byte(r.Uint32()), ID: uint16(r.Uint32()), TTL: byte(r.Uint32()),
+			Src: netip.AddrFrom4(src), Dst: netip.AddrFrom4(dst)}
+		pkt, err := e.TCPPacket(ip, TCPHeader{SrcPort: uint16(n), DstPort: 80, Seq: r.Uint32(), Flags: TCPAck}, make([]byte, r.IntN(100)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n%2 == 0 {
+			if err := SetDF(pkt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.DecodeIPv4(pkt, &f); err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		var g layers.IPv4
+		if err := g.DecodeFromBytes(pkt, gopacket.NilDecodeFeedback); err != nil {
+			t.Fatal(err)
+		}
+		want := IPv4Header{TOS: g.TOS, ID: g.Id, TTL: g.TTL, Protocol: uint8(g.Protocol),
+			Src: netip.AddrFrom4([4]byte(g.SrcIP)), Dst: netip.AddrFrom4([4]byte(g.DstIP))}
+		if !f.HasIP || !f.HasTCP || f.IP != want {
+			t.Fatalf("case %d: HasIP %v HasTCP %v IP %+v, want %+v", n, f.HasIP, f.HasTCP, f.IP, want)
+		}
+	}
+}
