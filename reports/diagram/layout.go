@@ -25,7 +25,7 @@ const (
 	vGap     = 70.0 // between layers
 	margin   = 20.0
 	sweeps   = 12
-	relaxN   = 8
+	relaxN   = 25 // odd: the last pass runs top-down, so leaves end under their parents
 	busWidth = 6.0
 )
 
@@ -225,7 +225,13 @@ func (g *graph) layout() placed {
 		}
 	}
 	for r := 0; r < relaxN; r++ {
-		for l := range order {
+		// Alternate top-down and bottom-up passes, so a wide bottom
+		// row pulls the layers above it as much as they pull it.
+		for i := range order {
+			l := i
+			if r%2 == 1 {
+				l = len(order) - 1 - i
+			}
 			want := make([]float64, len(order[l]))
 			for i, v := range order[l] {
 				sum, k := 0.0, 0
@@ -267,7 +273,7 @@ func (g *graph) layout() placed {
 // place sets the centres of one layer as close to want as the order and
 // the gaps allow: a left-to-right pass pushes overlapping boxes right,
 // a right-to-left pass pulls back those pushed into their right
-// neighbour's place.
+// neighbour's place, and the row is then shifted by its mean error.
 func (g *graph) place(o []int, want, cx []float64) {
 	for i, v := range o {
 		x := want[i]
@@ -281,5 +287,15 @@ func (g *graph) place(o []int, want, cx []float64) {
 		v, nx := o[i], o[i+1]
 		limit := cx[nx] - g.w[nx]/2 - hGap - g.w[v]/2
 		cx[v] = min(cx[v], limit)
+	}
+	// Shift the layer by its mean error, so a packed row is centred on
+	// its targets instead of starting at the first one.
+	shift := 0.0
+	for i, v := range o {
+		shift += want[i] - cx[v]
+	}
+	shift /= float64(len(o))
+	for _, v := range o {
+		cx[v] += shift
 	}
 }

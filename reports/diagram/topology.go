@@ -141,9 +141,9 @@ type drop struct {
 	seg       int
 }
 
-// drops spreads each node's interfaces over its box's top (segments
-// above) or bottom (segments below), in the order of the segments in
-// the layer so lines do not cross inside the box.
+// drops places each node's interfaces along its box's top (segments
+// above) or bottom (segments below), left to right in the order of the
+// segments in the layer so lines do not cross inside the box.
 func (L topoLayout) drops() []drop {
 	var out []drop
 	pos := positions(L.p.order, len(L.p.layer))
@@ -164,14 +164,17 @@ func (L topoLayout) drops() []drop {
 		w, h := n.boxSize()
 		for _, side := range [][]Iface{up, down} {
 			sortIfacesBySegment(side, L.segOf, pos)
-			for k, f := range side {
+			// Each drop's label runs right of it, inside the box's width
+			// (boxSize made room for them side by side).
+			x := L.p.cx[v] - w/2 + boxPad
+			for _, f := range side {
 				s := L.segOf[f.Segment]
-				x := L.p.cx[v] - w/2 + w*float64(k+1)/float64(len(side)+1)
 				y1 := L.p.cy[v] - h/2
 				if L.p.layer[s] > L.p.layer[v] {
 					y1 = L.p.cy[v] + h/2
 				}
 				out = append(out, drop{x: x, y1: y1, y2: L.busY(s), label: f.label(), seg: s})
+				x += textWidth(f.label()) + 12
 			}
 		}
 	}
