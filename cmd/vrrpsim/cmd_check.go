@@ -47,8 +47,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usagef("check: want at least one scenario file or directory")
 	}
-	if *workers < 0 {
-		return usagef("--workers %d: want 1 or more (0: number of CPUs)", *workers)
+	if err := checkWorkers(*workers); err != nil {
+		return err
 	}
 	if *quiet && *verbose {
 		return usagef("check: -q and -v contradict each other; pick one")

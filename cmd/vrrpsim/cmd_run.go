@@ -132,8 +132,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *runs < 1 {
-		return usagef("--runs %d: want 1 or more", *runs)
+	if *runs < 1 || *runs > maxRuns {
+		return usagef("--runs %d: want 1..%d", *runs, maxRuns)
 	}
 	if *trace && *asJSON {
 		// Both go to stdout; mixing them would make neither parseable.

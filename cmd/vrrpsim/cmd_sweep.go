@@ -113,8 +113,8 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 {
 		return usagef("--runs %d: want 1 or more", *runs)
 	}
-	if *workers < 0 {
-		return usagef("--workers %d: want 1 or more (0: number of CPUs)", *workers)
+	if err := checkWorkers(*workers); err != nil {
+		return err
 	}
 	cfg := sweepConfig{scenario: fs.Arg(0), sets: sets, workers: *workers, out: *out, plots: !*pf.noPlots, quiet: *quiet}
 	if cfg.workers == 0 {
@@ -167,6 +167,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.grid.Params = append(cfg.grid.Params, p)
 	}
+	if err := cfg.grid.Check(); err != nil {
+		return usagef("sweep: %v", err)
+	}
 	if err := checkGrid(cfg); err != nil {
 		return err
 	}
@@ -196,7 +199,8 @@ func plotOptions(format, cdf, figure, size string) (sweep.PlotOptions, error) {
 	w, h, ok := strings.Cut(size, "x")
 	wf, err1 := strconv.ParseFloat(w, 64)
 	hf, err2 := strconv.ParseFloat(h, 64)
-	if !ok || err1 != nil || err2 != nil || wf < 4 || hf < 3 || wf > 200 || hf > 200 {
+	// Written so that NaN fails every comparison and is refused.
+	if !ok || err1 != nil || err2 != nil || !(wf >= 4 && wf <= 200 && hf >= 3 && hf <= 200) {
 		return o, usagef("--plot-size %q: want WIDTHxHEIGHT in centimetres, e.g. 16x10 (at least 4x3)", size)
 	}
 	o.Width, o.Height = vg.Length(wf)*vg.Centimeter, vg.Length(hf)*vg.Centimeter

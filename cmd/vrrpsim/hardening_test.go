@@ -135,3 +135,30 @@ func TestHardeningLimitFlag(t *testing.T) {
 		t.Errorf("unknown limit: exit %d, %s", code, stderr)
 	}
 }
+
+// Item 5: untrusted integers and floats are bounded before they size an
+// allocation or a loop; NaN and Inf are refused.
+func TestHardeningUntrustedNumbers(t *testing.T) {
+	dir := t.TempDir()
+	big := "duration=1s:1000s:1s"
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--runs", "1000000000", "-q"}, "--runs 1000000000: want 1..1000000"},
+		{[]string{"run", "--runs", "2", "--workers", "9223372036854775807", "-q"}, "--workers 9223372036854775807: want 1..4096"},
+		{[]string{"check", "--workers", "-1", "."}, "--workers -1: want 1..4096"},
+		{[]string{"sweep", "master-crash", "--set", "duration=1s,2s", "--runs", "20000000", "--out", dir}, "--runs 20000000: over the limit of 10000000"},
+		// 1000^3 points: the product overflows nothing and is refused.
+		{[]string{"sweep", "master-crash", "--set", big, "--set", strings.Replace(big, "duration", "segments.lan.latency", 1), "--set", strings.Replace(big, "duration", "segments.lan.jitter", 1), "--out", dir}, "the grid has more than 10000000 runs"},
+		{[]string{"sweep", "master-crash", "--set", "duration=1s,2s", "--shard", "0/99999999999", "--out", dir}, "--shard \"0/99999999999\""},
+		{[]string{"sweep", "master-crash", "--set", "duration=1s,2s", "--plot-size", "NaNxNaN", "--out", dir}, "--plot-size \"NaNxNaN\""},
+		{[]string{"sweep", "master-crash", "--set", "duration=1s,2s", "--plot-size", "Infx10", "--out", dir}, "--plot-size \"Infx10\""},
+	}
+	for _, tt := range tests {
+		code, out, stderr := runCLI(t, tt.args...)
+		if code != exitBadInput || !strings.Contains(out+stderr, tt.want) {
+			t.Errorf("%.80v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

@@ -30,3 +30,18 @@ func limitsFrom(m map[string]int) (scenarios.Limits, error) {
 	}
 	return lim, nil
 }
+
+// maxWorkers bounds --workers: each worker is a goroutine with its own
+// simulation, and the sweep's reorder window is twice the workers.
+const maxWorkers = 4096
+
+// maxRuns bounds 'run --runs': each run keeps its metrics for the table.
+const maxRuns = 1_000_000
+
+// checkWorkers checks --workers (0: number of CPUs).
+func checkWorkers(n int) error {
+	if n < 0 || n > maxWorkers {
+		return usagef("--workers %d: want 1..%d (0: number of CPUs)", n, maxWorkers)
+	}
+	return nil
+}

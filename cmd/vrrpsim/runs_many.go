@@ -19,8 +19,8 @@ import (
 // single-threaded simulation; results are kept by run index and
 // aggregated in seed order, so the output is the same at any worker count.
 func runMany(sc *scenarios.Scenario, o simOptions, n, workers int, asJSON, quiet bool, stdout io.Writer) error {
-	if workers < 0 {
-		return usagef("--workers %d: want 1 or more (0: number of CPUs)", workers)
+	if err := checkWorkers(workers); err != nil {
+		return err
 	}
 	base := sc.Seed
 	if o.seedSet {

@@ -279,6 +279,27 @@ func (g Grid) Points() int {
 // Size is the number of runs: Points() * Runs.
 func (g Grid) Size() int { return g.Points() * g.Runs }
 
+// MaxGridRuns bounds a sweep's grid (points x seeds): --set lists and
+// --runs come from the command line or a CI job, and Points and Size
+// must not overflow (issue 13).
+const MaxGridRuns = 10_000_000
+
+// Check reports a grid whose size exceeds MaxGridRuns, computing the
+// product without overflow.
+func (g Grid) Check() error {
+	n := max(g.Runs, 1)
+	if g.Runs > MaxGridRuns {
+		return fmt.Errorf("--runs %d: over the limit of %d runs per sweep", g.Runs, MaxGridRuns)
+	}
+	for _, p := range g.Params {
+		if k := len(p.Values); k > 0 && n > MaxGridRuns/k {
+			return fmt.Errorf("the grid has more than %d runs (the product of the --set list lengths times --runs); valid: fewer values or seeds, or several sweeps", MaxGridRuns)
+		}
+		n *= max(len(p.Values), 1)
+	}
+	return nil
+}
+
 // Values returns the value of each param at grid point pt.
 func (g Grid) Values(pt int) []string {
 	out := make([]string, len(g.Params))
@@ -317,7 +338,8 @@ func ParseShard(s string) (Shard, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+	// N is at most MaxGridRuns: Range multiplies I by the grid size.
+	if !ok || err1 != nil || err2 != nil || n < 1 || n > MaxGridRuns || i < 0 || i >= n {
 		return Shard{}, fmt.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4 .. 3/4 (I counts from 0, like JOB_COMPLETION_INDEX)", s)
 	}
 	return Shard{I: i, N: n}, nil
