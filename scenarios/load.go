@@ -60,12 +60,7 @@ func LoadWithLimits(filename string, data []byte, overrides map[string]string, l
 	}()
 	lim = lim.orDefault()
 	d := &decoder{file: filename, overrides: map[string]ast.Node{}, levels: map[string][]string{}}
-	if len(data) > lim.FileBytes {
-		d.add(Pos{File: filename, Line: 1, Col: 1}, "%s", overLimit("file size in bytes", len(data), lim.FileBytes, "file_bytes"))
-		return nil, d.err()
-	}
-	if line, col, msg := scanLimits(data, lim); msg != "" {
-		d.add(Pos{File: filename, Line: line, Col: col}, "%s", msg)
+	if !d.withinLimits(data, lim) {
 		return nil, d.err()
 	}
 	paths := make([]string, 0, len(overrides))
@@ -130,6 +125,21 @@ func (s *Scenario) Set(path, value string) error {
 	}
 	*s = *ns
 	return nil
+}
+
+// withinLimits checks a file against the size, depth and entries limits
+// before the parser sees it (LoadWithLimits, LoadSched); false when it
+// reported what is over.
+func (d *decoder) withinLimits(data []byte, lim Limits) bool {
+	if len(data) > lim.FileBytes {
+		d.add(Pos{File: d.file, Line: 1, Col: 1}, "%s", overLimit("file size in bytes", len(data), lim.FileBytes, "file_bytes"))
+		return false
+	}
+	if line, col, msg := scanLimits(data, lim); msg != "" {
+		d.add(Pos{File: d.file, Line: line, Col: col}, "%s", msg)
+		return false
+	}
+	return true
 }
 
 // parse runs the YAML parser and returns the single document's body.

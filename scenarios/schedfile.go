@@ -121,13 +121,7 @@ func LoadSched(filename string, data []byte) (f *SchedFile, err error) {
 		}
 	}()
 	d := &decoder{file: filename}
-	lim := DefaultLimits()
-	if len(data) > lim.FileBytes {
-		d.add(Pos{File: filename, Line: 1, Col: 1}, "%s", overLimit("file size in bytes", len(data), lim.FileBytes, "file_bytes"))
-		return nil, d.err()
-	}
-	if line, col, msg := scanLimits(data, lim); msg != "" {
-		d.add(Pos{File: filename, Line: line, Col: col}, "%s", msg)
+	if !d.withinLimits(data, DefaultLimits()) {
 		return nil, d.err()
 	}
 	root, ok := d.parse(data)
