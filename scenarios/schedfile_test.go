@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -267,5 +268,14 @@ func TestLoadSchedNotAMappingIsOneError(t *testing.T) {
 		if es, ok := err.(Errors); !ok || len(es) != 1 {
 			t.Errorf("%q: got %v, want exactly one error", src, err)
 		}
+	}
+}
+
+// The input is bounded before the parser sees it, as scenario files are.
+func TestLoadSchedBoundsTheInput(t *testing.T) {
+	big := append([]byte("scheduler: rr\n# "), bytes.Repeat([]byte("x"), DefaultLimits().FileBytes)...)
+	_, err := LoadSched("f.yaml", big)
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:1:1: file size in bytes") {
+		t.Errorf("got %v, want the file size limit", err)
 	}
 }
