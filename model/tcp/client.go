@@ -178,7 +178,7 @@ func (cl *Client) open() {
 		cl.NoRoute++ // connect() fails at once with ENETUNREACH
 		return
 	}
-	key, ok := cl.port(src)
+	key, ok := s.freePort(&cl.portOff, src, cl.cfg.To)
 	if !ok {
 		cl.NoPort++ // EADDRNOTAVAIL
 		return
@@ -196,19 +196,19 @@ func (cl *Client) open() {
 	}
 }
 
-// port picks a free ephemeral port for src -> To: the walk of
-// __inet_hash_connect, in steps of 2 (even ports first, odd after a full
-// lap), skipping four-tuples in use.
-func (cl *Client) port(src netip.Addr) (connKey, bool) {
+// freePort picks a free ephemeral port for src -> dst, walking on from
+// *off: the walk of __inet_hash_connect, in steps of 2 (even ports
+// first, odd after a full lap), skipping four-tuples in use.
+func (s *Stack) freePort(off *int, src netip.Addr, dst netip.AddrPort) (connKey, bool) {
 	const span = EphemeralHigh - EphemeralLow + 1
 	for range span {
-		p := EphemeralLow + cl.portOff%span
-		cl.portOff += 2
-		if cl.portOff%span < 2 {
-			cl.portOff ^= 1 // the lap is done: the other parity
+		p := EphemeralLow + *off%span
+		*off += 2
+		if *off%span < 2 {
+			*off ^= 1 // the lap is done: the other parity
 		}
-		key := connKey{local: netip.AddrPortFrom(src, uint16(p)), remote: cl.cfg.To}
-		if cl.s.conns[key.tuple()] == nil {
+		key := connKey{local: netip.AddrPortFrom(src, uint16(p)), remote: dst}
+		if s.conns[key.tuple()] == nil {
 			return key, true
 		}
 	}

@@ -18,6 +18,7 @@ type conn struct {
 
 	cl  *Client  // client side: the traffic source, else nil
 	svc *Service // server side: the service, else nil
+	pr  *Probe   // a health probe, else nil
 
 	iss, sndBase     uint32
 	sndUna, sndNxt   uint32
@@ -55,6 +56,8 @@ const (
 	appRespond           // server: the service's response time
 	appFinWait2          // tcp_fin_timeout
 	appTimeWait          // TCP_TIMEWAIT_LEN
+	appProbeTLS          // probe: SSL_GET's handshake round trips
+	appProbeRead         // probe: connect_timeout for the response
 )
 
 // maxIn bounds the octets kept of what a connection receives: enough for
@@ -276,6 +279,10 @@ func (c *conn) inputSynSent(h wire.TCPHeader) {
 	c.rttOn = false
 	c.state = StateEstablished
 	c.sendAck()
+	if c.pr != nil {
+		c.pr.connected(c)
+		return
+	}
 	c.cl.connected(c)
 }
 
@@ -397,9 +404,12 @@ func (c *conn) receive(h wire.TCPHeader, data []byte) {
 		}
 	}
 	c.sendAck()
-	if c.cl != nil {
+	switch {
+	case c.pr != nil:
+		c.pr.received(c, data, finFlag)
+	case c.cl != nil:
 		c.cl.received(c, finFlag)
-	} else {
+	default:
 		c.svc.received(c)
 	}
 }
@@ -482,6 +492,10 @@ func (c *conn) onRetransmit() {
 func (c *conn) onAppTimer() {
 	w := c.appWhat
 	c.appWhat = appNone
+	if c.pr != nil && (w == appConnect || w == appProbeTLS || w == appProbeRead) {
+		c.pr.onTimer(c, w)
+		return
+	}
 	switch w {
 	case appConnect:
 		if c.state == StateSynSent {
@@ -502,6 +516,9 @@ func (c *conn) onAppTimer() {
 func (c *conn) fail(o Outcome, reason string) {
 	if c.cl != nil {
 		c.cl.finish(c, o, reason)
+	}
+	if c.pr != nil {
+		c.pr.failed(c, o)
 	}
 	if c.state != StateClosed {
 		c.s.release(c)

@@ -136,6 +136,15 @@ var endOfHeader = []byte("\r\n\r\n")
 // received: request octets arrived; a blank line ends an HTTP/1.0
 // request (no body is read).
 func (svc *Service) received(c *conn) {
+	if c.state == StateCloseWait && !c.reqDone && !bytes.Contains(c.in, endOfHeader) {
+		// The peer closed before a whole request (a TCP_CHECK probe):
+		// the server's read returns 0 and it closes too
+		// (ngx_http_close_connection).
+		c.app.Stop()
+		c.appWhat = appNone
+		c.close()
+		return
+	}
 	if c.reqDone || !bytes.Contains(c.in, endOfHeader) {
 		return
 	}

@@ -144,6 +144,7 @@ type Stack struct {
 	services []*Service
 	clients  []*Client
 	secret   uint64 // secure_tcp_seq's key, from the "isn" stream
+	probeOff int    // the health probes' port walk; -1 until the first
 	ipID     uint16
 	seg      []byte // scratch segment data
 	cnt      Counters
@@ -153,9 +154,10 @@ type Stack struct {
 func New(node string, env Env) *Stack {
 	return &Stack{
 		node: node, env: env, enc: wire.NewEncoder(),
-		conns:  make(map[tuple]*conn),
-		secret: env.Stream("isn").Uint64(),
-		seg:    make([]byte, MSS),
+		conns:    make(map[tuple]*conn),
+		secret:   env.Stream("isn").Uint64(),
+		seg:      make([]byte, MSS),
+		probeOff: -1,
 	}
 }
 

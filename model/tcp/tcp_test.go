@@ -627,7 +627,7 @@ func TestEphemeralPorts(t *testing.T) {
 	cl.portOff = (EphemeralHigh - EphemeralLow + 1) - 4
 	var got []uint16
 	for range 4 {
-		k, ok := cl.port(cAddr)
+		k, ok := cs.freePort(&cl.portOff, cAddr, cl.cfg.To)
 		if !ok {
 			t.Fatal("no port")
 		}
@@ -638,7 +638,7 @@ func TestEphemeralPorts(t *testing.T) {
 		t.Errorf("got %v, want [60996 60998 32769 32771]", got)
 	}
 	cl.portOff = 60996 - EphemeralLow // busy, and 60998 too
-	if k, _ := cl.port(cAddr); k.local.Port() != 32773 {
+	if k, _ := cs.freePort(&cl.portOff, cAddr, cl.cfg.To); k.local.Port() != 32773 {
 		t.Errorf("busy ports not skipped: got %d, want 32773", k.local.Port())
 	}
 }
