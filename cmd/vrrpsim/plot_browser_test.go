@@ -33,9 +33,9 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// loadInChromium opens file in headless Chromium and returns the DOM after
-// the load event and the console messages Chromium logged.
-func loadInChromium(t *testing.T, bin, file string) (dom string, console []string) {
+// runChromium runs headless Chromium on file with the extra flags and
+// returns what it wrote to stdout and stderr.
+func runChromium(t *testing.T, bin, file string, extra ...string) (stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -43,24 +43,32 @@ func loadInChromium(t *testing.T, bin, file string) (dom string, console []strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, bin,
+	args := append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run",
-		"--user-data-dir="+t.TempDir(), "--enable-logging=stderr", "--v=0",
-		"--dump-dom", "file://"+abs)
+		"--user-data-dir=" + t.TempDir()}, extra...)
+	cmd := exec.CommandContext(ctx, bin, append(args, "file://"+abs)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, errb.String())
 	}
+	return out.String(), errb.String()
+}
+
+// loadInChromium opens file in headless Chromium and returns the DOM after
+// the load event and the console messages Chromium logged.
+func loadInChromium(t *testing.T, bin, file string) (dom string, console []string) {
+	t.Helper()
+	dom, errb := runChromium(t, bin, file, "--enable-logging=stderr", "--v=0", "--dump-dom")
 	// Chromium logs every console message (errors included) as
 	// "...:INFO:CONSOLE(line)] "text", source: ...".
-	for _, l := range strings.Split(errb.String(), "\n") {
+	for _, l := range strings.Split(errb, "\n") {
 		if strings.Contains(l, ":CONSOLE") {
 			console = append(console, l)
 		}
 	}
-	return out.String(), console
+	return dom, console
 }
 
 // TestHTMLReportLoadsInChromiumWithoutErrors renders the default
@@ -118,22 +126,8 @@ func TestHTMLReportLoadsInChromiumWithoutErrors(t *testing.T) {
 // returns the picture.
 func screenshot(t *testing.T, bin, file string, w, h int) image.Image {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	abs, err := filepath.Abs(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	shot := filepath.Join(t.TempDir(), "shot.png")
-	cmd := exec.CommandContext(ctx, bin,
-		"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir="+t.TempDir(),
-		fmt.Sprintf("--window-size=%d,%d", w, h), "--screenshot="+shot, "file://"+abs)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, errb.String())
-	}
+	runChromium(t, bin, file, "--hide-scrollbars", fmt.Sprintf("--window-size=%d,%d", w, h), "--screenshot="+shot)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)
