@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vrrpsim/vrrpsim/sim"
 )
 
 func FuzzLoad(f *testing.F) {
@@ -32,6 +34,23 @@ func FuzzLoad(f *testing.F) {
 		}
 		for _, e := range s.Expect {
 			_ = e.String()
+		}
+		// A file that loads must build, or fail with a located error,
+		// and run a moment without a panic (LVS directors, TCP clients and
+		// services included).
+		k := sim.New(s.Seed)
+		w, err := Build(s, k)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.yaml:") {
+				t.Fatalf("build error without file:line:col: %v", err)
+			}
+			return
+		}
+		w.Start()
+		// At most 200 ms of virtual time and 100000 events: a 1 ns ping
+		// interval is a valid file but not a quick one.
+		end := sim.Time(min(s.Duration, 200*time.Millisecond))
+		for i := 0; i < 100000 && k.Step(end); i++ {
 		}
 	})
 }
