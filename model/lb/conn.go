@@ -140,8 +140,10 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 	}
 	// A FULLNAT reply comes back to a local address of the pool.
 	k := keyOf(l.Proto, src, dst)
-	if c := d.outs[k]; c != nil && c.svc.cfg.Kind == KindFULLNAT {
-		return d.response(c, pkt, &l)
+	if d.fullNAT {
+		if c := d.outs[k]; c != nil && c.svc.cfg.Kind == KindFULLNAT {
+			return d.response(c, pkt, &l)
+		}
 	}
 	c := d.conns[k]
 	// conn_reuse_mode 1: a SYN on an entry in TIME_WAIT or CLOSE that no

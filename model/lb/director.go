@@ -26,6 +26,11 @@ type Director struct {
 	// local address) for FULLNAT, (protocol, VIP, client) for DR and TUN,
 	// whose replies only cross the director when routed through it.
 	outs map[connKey]*Conn
+	// fullNAT: some service is FULLNAT, so a reply can come to a local
+	// address and In must look in outs first. Services are never removed
+	// and their kind never changes, so without one that lookup always
+	// misses and is skipped (it cost a probe of a big table per packet).
+	fullNAT bool
 	// tmpls holds the persistence templates by their kernel key.
 	tmpls map[tmplKey]*Conn
 	// dead holds invalidated templates (ip_vs_check_template rehashes
@@ -118,6 +123,9 @@ func (d *Director) AddService(cfg ServiceConfig) error {
 		}
 	}
 	d.svcs = append(d.svcs, s)
+	if cfg.Kind == KindFULLNAT {
+		d.fullNAT = true
+	}
 	d.checkSorry(s)
 	if ex, ok := sc.(sched.Expirer); ok {
 		// ip_vs_lblc_init_svc arms the check CHECK_EXPIRE_INTERVAL after
