@@ -158,34 +158,48 @@ func colourCount(img image.Image, colours map[string]color.RGBA) map[string]int 
 	return n
 }
 
-// TestHTMLReportScreenshotShowsDiagramAndSequence takes a screenshot of
-// the master-crash report, and of the same page with the network diagram
-// and the sequence chart made invisible (visibility: hidden keeps the
-// layout, so every other pixel stays put). What the two pictures differ
-// by is what the browser drew for them: the lan bus, r2's MASTER role,
-// the crashed r1, the VRRP adverts, the GARPs and the crash line must
-// each account for real pixels.
-func TestHTMLReportScreenshotShowsDiagramAndSequence(t *testing.T) {
+// drawnPixels writes the HTML report of scenario, checks it holds each
+// of want, and screenshots it (w x h) as it is and with the SVGs that
+// hideSelector picks made invisible (visibility: hidden keeps the layout,
+// so every other pixel stays put). It returns, per colour, how many more
+// pixels near it the first picture has: what the browser drew for them.
+func drawnPixels(t *testing.T, scenario string, want []string, hideSelector string, colours map[string]color.RGBA, w, h int) map[string]int {
+	t.Helper()
 	bin := chromium(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.html")
-	if code, _, stderr := runCLI(t, "run", "master-crash", "-q", "--html", path); code != exitOK {
+	if code, _, stderr := runCLI(t, "run", scenario, "-q", "--html", path); code != exitOK {
 		t.Fatalf("run --html: exit %d: %s", code, stderr)
 	}
 	page, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`<figure id="diagram">`, `class="sequence"`} {
-		if !bytes.Contains(page, []byte(want)) {
-			t.Fatalf("the report lacks %s", want)
+	for _, x := range want {
+		if !bytes.Contains(page, []byte(x)) {
+			t.Fatalf("the report lacks %s", x)
 		}
 	}
-	hidden := strings.Replace(string(page), "</style>", "#diagram svg, figure.sequence svg { visibility: hidden; }\n</style>", 1)
+	hidden := strings.Replace(string(page), "</style>", hideSelector+" { visibility: hidden; }\n</style>", 1)
 	hiddenPath := filepath.Join(dir, "hidden.html")
 	if err := os.WriteFile(hiddenPath, []byte(hidden), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	full := colourCount(screenshot(t, bin, path, w, h), colours)
+	bare := colourCount(screenshot(t, bin, hiddenPath, w, h), colours)
+	diff := map[string]int{}
+	for name := range colours {
+		diff[name] = full[name] - bare[name]
+	}
+	return diff
+}
+
+// TestHTMLReportScreenshotShowsDiagramAndSequence takes a screenshot of
+// the master-crash report with and without the network diagram and the
+// sequence chart: the lan bus, r2's MASTER role, the crashed r1, the VRRP
+// adverts, the GARPs and the crash line must each account for real
+// pixels.
+func TestHTMLReportScreenshotShowsDiagramAndSequence(t *testing.T) {
 	colours := map[string]color.RGBA{
 		"bus #5f6368":         {0x5f, 0x63, 0x68, 255},
 		"MASTER #34a853":      {0x34, 0xa8, 0x53, 255},
@@ -196,12 +210,10 @@ func TestHTMLReportScreenshotShowsDiagramAndSequence(t *testing.T) {
 		"lifeline #9aa0a6":    {0x9a, 0xa0, 0xa6, 255},
 		"participant #e8f0fe": {0xe8, 0xf0, 0xfe, 255},
 	}
-	const w, h = 1300, 9000
-	full := colourCount(screenshot(t, bin, path, w, h), colours)
-	bare := colourCount(screenshot(t, bin, hiddenPath, w, h), colours)
+	drawn := drawnPixels(t, "master-crash", []string{`<figure id="diagram">`, `class="sequence"`}, "#diagram svg, figure.sequence svg", colours, 1300, 9000)
 	for name := range colours {
-		if d := full[name] - bare[name]; d < 150 {
-			t.Errorf("%s: %d pixels more with the pictures shown (%d vs %d), want at least 150", name, d, full[name], bare[name])
+		if drawn[name] < 150 {
+			t.Errorf("%s: %d pixels more with the pictures shown, want at least 150", name, drawn[name])
 		}
 	}
 }
@@ -213,38 +225,17 @@ func TestHTMLReportScreenshotShowsDiagramAndSequence(t *testing.T) {
 // colours), the dashed failed-connections line and the latency CDF must
 // each account for real pixels, as a reader would see them.
 func TestHTMLReportScreenshotShowsLoadBalancingPlots(t *testing.T) {
-	bin := chromium(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "report.html")
-	if code, _, stderr := runCLI(t, "run", "real-server-dies", "-q", "--html", path); code != exitOK {
-		t.Fatalf("run --html: exit %d: %s", code, stderr)
-	}
-	page, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`<figure id="plot-load">`, `<figure id="plot-latency">`, "New connections per real server"} {
-		if !bytes.Contains(page, []byte(want)) {
-			t.Fatalf("the report lacks %s", want)
-		}
-	}
-	hidden := strings.Replace(string(page), "</style>", "#plot-load svg, #plot-latency svg { visibility: hidden; }\n</style>", 1)
-	hiddenPath := filepath.Join(dir, "hidden.html")
-	if err := os.WriteFile(hiddenPath, []byte(hidden), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	colours := map[string]color.RGBA{
 		"rs1 and latency #4e79a7": {0x4e, 0x79, 0xa7, 255},
 		"rs2 #f28e2b":             {0xf2, 0x8e, 0x2b, 255},
 		"rs3 #59a14f":             {0x59, 0xa1, 0x4f, 255},
 		"failed #e15759":          {0xe1, 0x57, 0x59, 255},
 	}
-	const w, h = 1300, 12000
-	full := colourCount(screenshot(t, bin, path, w, h), colours)
-	bare := colourCount(screenshot(t, bin, hiddenPath, w, h), colours)
+	want := []string{`<figure id="plot-load">`, `<figure id="plot-latency">`, "New connections per real server"}
+	drawn := drawnPixels(t, "real-server-dies", want, "#plot-load svg, #plot-latency svg", colours, 1300, 12000)
 	for name := range colours {
-		if d := full[name] - bare[name]; d < 300 {
-			t.Errorf("%s: %d pixels more with the plots shown (%d vs %d), want at least 300", name, d, full[name], bare[name])
+		if drawn[name] < 300 {
+			t.Errorf("%s: %d pixels more with the plots shown, want at least 300", name, drawn[name])
 		}
 	}
 }
