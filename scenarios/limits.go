@@ -9,9 +9,12 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/vrrpsim/vrrpsim/sim"
 )
 
 // Scenario files and sweep shards are copied from other machines and CI
@@ -30,6 +33,9 @@ type Limits struct {
 	Interfaces int // interfaces, all nodes together
 	Flows      int // traffic flows, all nodes together
 	Timeline   int // timeline actions
+	// Events bounds a run: the events the kernel may run (estimated from
+	// the scenario before the run, and counted while it runs).
+	Events int
 }
 
 // DefaultLimits are generous for hand-written and generated scenarios
@@ -45,6 +51,7 @@ func DefaultLimits() Limits {
 		Interfaces: 40000,
 		Flows:      20000,
 		Timeline:   10000,
+		Events:     200_000_000,
 	}
 }
 
@@ -72,6 +79,7 @@ func (l *Limits) limitFields() map[string]*int {
 		"interfaces": &l.Interfaces,
 		"flows":      &l.Flows,
 		"timeline":   &l.Timeline,
+		"events":     &l.Events,
 	}
 }
 
@@ -460,4 +468,53 @@ func blankLine(line string) string {
 		return "\n"
 	}
 	return ""
+}
+
+// eventsPerPacket is a generous count of kernel events per packet a
+// traffic source sends: the send, the switch, the delivery, the reply and
+// their ARP, with timers.
+const eventsPerPacket = 10
+
+// EstimateEvents estimates the events a run of sc until end costs, before
+// it runs, and names the biggest contributor: traffic packets (ping
+// interval, stream and http rates) and VRRP adverts. It is an upper-bound
+// guess for refusing runs that cannot finish (a 1 ns ping for an hour),
+// not a prediction.
+func EstimateEvents(sc *Scenario, end time.Duration) (float64, string) {
+	total, top, what := 0.0, 0.0, ""
+	add := func(n float64, desc string) {
+		total += n
+		if n > top {
+			top, what = n, desc
+		}
+	}
+	span := func(start, stop sim.Time) float64 {
+		e := sim.Time(end)
+		if stop > 0 && stop < e {
+			e = stop
+		}
+		if e <= start {
+			return 0
+		}
+		return float64(e-start) / 1e9
+	}
+	for _, n := range sc.Nodes {
+		for _, f := range n.Traffic {
+			secs := span(f.Start, f.Stop)
+			switch {
+			case f.Interval > 0:
+				add(secs/f.Interval.Seconds()*eventsPerPacket, fmt.Sprintf("flow %s: one packet every %v for %.0f s", f.Name, f.Interval, secs))
+			case f.Rate > 0:
+				add(secs*f.Rate*eventsPerPacket, fmt.Sprintf("flow %s: %g packets/s for %.0f s", f.Name, f.Rate, secs))
+			}
+		}
+		for _, in := range n.VRRP {
+			iv := in.AdvertInt
+			if iv <= 0 {
+				iv = DefaultAdvertInt
+			}
+			add(end.Seconds()/iv.Seconds()*eventsPerPacket, fmt.Sprintf("vrrp %s/%s: one advert every %v for %.0f s", n.Name, in.Name, iv, end.Seconds()))
+		}
+	}
+	return total, what
 }

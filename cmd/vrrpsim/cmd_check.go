@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
@@ -60,14 +63,16 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	for i := range jobs {
 		jobs[i].lim = lim
 	}
-	opts := simOptions{}
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	opts := simOptions{budget: runBudget{events: lim.Events, stop: ctx.Done()}}
 	if fs.Changed("seed") {
 		opts.seed, opts.seedSet = *seed, true
 	}
 	results := make([]checkResult, len(jobs))
 	eachParallel(len(jobs), *workers, func(i int) { results[i] = checkOne(jobs[i], opts) })
 
-	sum := printCheck(stdout, results, *quiet, *verbose)
+	sum := printCheck(reports.NewTerminalWriter(stdout), results, *quiet, *verbose)
 	if *junit != "" {
 		if err := reports.WriteFileAtomic(*junit, func(w io.Writer) error { return writeJUnit(w, results) }); err != nil {
 			return usagef("--junit: %v", err)

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 )
 
@@ -132,6 +136,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Ctrl-C stops the run between events (exit 130), removing what it
+	// was writing.
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	opts.budget = runBudget{events: lim.Events, stop: ctx.Done()}
 	if *runs < 1 || *runs > maxRuns {
 		return usagef("--runs %d: want 1..%d", *runs, maxRuns)
 	}
@@ -155,7 +164,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		report = stderr
 	}
 	if *trace && !*quiet {
-		opts.trace = stdout
+		opts.trace = reports.NewTerminalWriter(stdout) // scenario strings may hold escapes
 	}
 	// The pcap streams to its file while the run goes (issue 13: it was
 	// held in memory); a failed run leaves an existing file as it was.
@@ -212,7 +221,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	default:
-		if err := res.report.WriteText(report); err != nil {
+		if err := res.report.WriteText(reports.NewTerminalWriter(report)); err != nil {
 			return err
 		}
 	}

@@ -271,7 +271,7 @@ func runOne(cfg sweepConfig, i int) sweepRun {
 	if err != nil {
 		return sweepRun{i: i, err: inputError{fmt.Errorf("sweep: run %d (%s): %s", i, pointText(cfg.grid, pt), inputError{err})}}
 	}
-	res, err := simulate(sc, simOptions{seed: seed, seedSet: true, until: cfg.until})
+	res, err := simulate(sc, simOptions{seed: seed, seedSet: true, until: cfg.until, budget: runBudget{events: cfg.limits.Events, stop: cfg.stop}})
 	if err != nil {
 		return sweepRun{i: i, err: fmt.Errorf("sweep: run %d (%s seed %d): %w", i, pointText(cfg.grid, pt), seed, err)}
 	}

@@ -6,11 +6,15 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/sim"
 )
 
 // pcapMagicNanos is the pcap header of a nanosecond-resolution file as
@@ -160,5 +164,75 @@ func TestHardeningUntrustedNumbers(t *testing.T) {
 		if code != exitBadInput || !strings.Contains(out+stderr, tt.want) {
 			t.Errorf("%.80v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// Item 4: a run that cannot finish is refused before it starts, with the
+// flow that makes it so.
+func TestHardeningRunEstimateRefusesEndlessWork(t *testing.T) {
+	src := edited(t, masterCrashSource(t), "interval: 20ms", "interval: 1ns")
+	path := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), src)
+	code, _, stderr := runCLI(t, "run", "-q", path)
+	if code != exitBadInput || !strings.Contains(stderr, "the run would need about 2.5e+11 events (mostly flow h1/ping-1: one packet every 1ns for 25 s), over the limit of 200000000 (events)") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	// A long --until is refused the same way.
+	code, _, stderr = runCLI(t, "run", "-q", "--until", "100000h")
+	if code != exitBadInput || !strings.Contains(stderr, "over the limit of 200000000 (events)") {
+		t.Errorf("--until 100000h: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// Item 4: the budget is enforced while the run goes (an event that
+// re-arms itself every nanosecond escapes every estimate), and Ctrl-C
+// stops a run between events.
+func TestHardeningRunBudgetWhileRunning(t *testing.T) {
+	tick := func(k *sim.Kernel) {
+		var f func()
+		f = func() { k.After(time.Nanosecond, f) }
+		k.At(0, f)
+	}
+	k := sim.New(1)
+	tick(k)
+	err := runBudget{events: 10000}.run(k, sim.Time(time.Hour))
+	if err == nil || !strings.Contains(err.Error(), "over the limit of 10000 (events)") {
+		t.Errorf("budget: got %v", err)
+	}
+	if k.Fired() > 10000+checkEvery {
+		t.Errorf("ran %d events, want the run stopped within %d of the limit", k.Fired(), checkEvery)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	k = sim.New(1)
+	tick(k)
+	if err := (runBudget{stop: stop}).run(k, sim.Time(time.Hour)); !errors.Is(err, errInterrupted) {
+		t.Errorf("interrupt: got %v, want errInterrupted", err)
+	}
+	// Within the budget it runs exactly like Run and leaves the clock at
+	// the end.
+	k = sim.New(1)
+	k.At(5, func() {})
+	if err := (runBudget{}).run(k, 100); err != nil || k.Now() != 100 || k.Fired() != 1 {
+		t.Errorf("small run: err %v, now %v, fired %d; want nil, 100, 1", err, k.Now(), k.Fired())
+	}
+}
+
+// Item 9: a scenario whose strings hold terminal escapes prints them
+// escaped in the text report and in errors.
+func TestHardeningTerminalEscapesInReport(t *testing.T) {
+	src := edited(t, masterCrashSource(t), "name: master-crash", `name: "evil\e[2J\a"`)
+	path := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), src)
+	code, out, stderr := runCLI(t, "run", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, `evil\x1b[2J\x07`) {
+		t.Errorf("report carries raw control characters or lacks the escaped name:\n%.300s", out)
+	}
+	bad := edited(t, src, "crash: r1", "crash: \"r1\\e]0;pwned\\a\"")
+	path = writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), bad)
+	_, _, stderr = runCLI(t, "run", path)
+	if strings.ContainsAny(stderr, "\x1b\x07") {
+		t.Errorf("error carries raw control characters: %q", stderr)
 	}
 }

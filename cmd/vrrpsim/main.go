@@ -14,6 +14,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/vrrpsim/vrrpsim/reports"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -120,6 +122,8 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	// Errors echo input (names, values): escape control characters.
+	stderr = reports.NewTerminalWriter(stderr)
 	var fe *failedError
 	if errors.As(err, &fe) {
 		fmt.Fprintf(stderr, "vrrpsim: %v\n", err)

@@ -18,6 +18,7 @@ type simOptions struct {
 	trace   io.Writer  // nil: no text trace
 	golden  io.Writer  // nil: no golden trace
 	see     seeOptions // pcapng, --pcap-segment, --trace-filter (capture.go)
+	budget  runBudget  // events allowed and Ctrl-C (budget.go)
 }
 
 // simResult is what one run produced.
@@ -52,8 +53,14 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	if o.until > 0 {
 		end = sim.Time(o.until)
 	}
+	if err := o.budget.estimate(sc, time.Duration(end)); err != nil {
+		return nil, err
+	}
 	w.Start()
-	k.Run(end)
+	if err := o.budget.run(k, end); err != nil {
+		caps.finish()
+		return nil, err
+	}
 	if err := caps.finish(); err != nil {
 		return nil, err
 	}

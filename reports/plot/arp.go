@@ -2,7 +2,6 @@ package plot
 
 import (
 	"cmp"
-	"encoding/csv"
 	"image/color"
 	"io"
 	"slices"
@@ -157,7 +156,7 @@ func (d ARPData) colours() (keys []string, col map[string]color.Color) {
 
 // WriteCSV writes the plotted series: one line per span.
 func (d ARPData) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := reports.NewCSVWriter(w)
 	cw.Write([]string{"kind", "row", "start_s", "end_s", "value"})
 	for _, r := range d.Rows {
 		for _, s := range r.Spans {

@@ -2,7 +2,6 @@ package plot
 
 import (
 	"cmp"
-	"encoding/csv"
 	"io"
 	"slices"
 	"strings"
@@ -114,7 +113,7 @@ func actionMarkers(r *reports.Report) []Marker {
 // WriteCSV writes the plotted series: one line per state span, action
 // and split-brain interval.
 func (d StateData) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := reports.NewCSVWriter(w)
 	cw.Write([]string{"kind", "row", "start_s", "end_s", "value"})
 	for _, r := range d.Rows {
 		for _, s := range r.Spans {

@@ -1,7 +1,6 @@
 package plot
 
 import (
-	"encoding/csv"
 	"image/color"
 	"io"
 	"slices"
@@ -118,7 +117,7 @@ func Traffic(r *reports.Report, c *reports.Collector) TrafficData {
 
 // WriteCSV writes one line per bin and per outage of every flow.
 func (d TrafficData) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := reports.NewCSVWriter(w)
 	cw.Write([]string{"kind", "flow", "start_s", "end_s", "sent", "delivered", "lost", "in_flight"})
 	for _, f := range d.Flows {
 		for _, b := range f.Bins {

@@ -1,7 +1,6 @@
 package sweep
 
 import (
-	"encoding/csv"
 	"fmt"
 	"github.com/vrrpsim/vrrpsim/reports"
 	"io"
@@ -133,7 +132,7 @@ func stat(sorted []int64) Stat {
 //
 //	point, PARAM..., metric, n, min, median, p95, max
 func (s *Summary) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := reports.NewCSVWriter(w)
 	head := append([]string{"point"}, s.Header.Params...)
 	head = append(head, "metric", "n", "min", "median", "p95", "max")
 	cw.Write(head)

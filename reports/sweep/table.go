@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vrrpsim/vrrpsim/reports"
 )
 
 // Header is the column layout of runs.csv:
@@ -102,7 +104,7 @@ func (h Header) Row(run, point int, params []string, seed uint64, metrics []Metr
 // Writer streams rows to runs.csv and runs.json as they come.
 type Writer struct {
 	h    Header
-	csv  *csv.Writer
+	csv  reports.CSVWriter // cells neutralised against formulas (issue 13)
 	json *bufio.Writer
 	n    int
 }
@@ -112,7 +114,7 @@ type Writer struct {
 func NewWriter(csvOut, jsonOut io.Writer, h Header) (*Writer, error) {
 	w := &Writer{h: h}
 	if csvOut != nil {
-		w.csv = csv.NewWriter(csvOut)
+		w.csv = reports.NewCSVWriter(csvOut)
 		if err := w.csv.Write(h.Cols); err != nil {
 			return nil, err
 		}
@@ -129,7 +131,7 @@ func (w *Writer) Write(row []string) error {
 	if len(row) != len(w.h.Cols) {
 		return fmt.Errorf("sweep: row of %d cells for %d columns", len(row), len(w.h.Cols))
 	}
-	if w.csv != nil {
+	if w.csv.Writer != nil {
 		if err := w.csv.Write(row); err != nil {
 			return err
 		}
@@ -147,7 +149,7 @@ func (w *Writer) Write(row []string) error {
 
 // Close ends the JSON array and flushes both outputs.
 func (w *Writer) Close() error {
-	if w.csv != nil {
+	if w.csv.Writer != nil {
 		w.csv.Flush()
 		if err := w.csv.Error(); err != nil {
 			return err
