@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 )
@@ -71,6 +72,9 @@ type StudentLab struct {
 	Handout  string // the scenario text the student starts from
 	Solution string // the reference answer (the handout with the lab's solution edits); "" if none
 	Tasks    []Task
+	// Duration is the handout's: answers are graded over it, whatever
+	// duration they set (a student cannot make grading run for hours).
+	Duration time.Duration
 }
 
 // Edit is one change of the reference solution to the handout: Find
@@ -221,9 +225,11 @@ func (l *Lab) ForStudent(student string) (*StudentLab, error) {
 	if strings.TrimSpace(s.Handout) == "" {
 		return nil, fmt.Errorf("%s: handout: missing (the scenario the student starts from)", l.File)
 	}
-	if _, err := Load(l.File+" (handout)", []byte(s.Handout)); err != nil {
+	hsc, err := Load(l.File+" (handout)", []byte(s.Handout))
+	if err != nil {
 		return nil, fmt.Errorf("%s: handout: %w", l.File, err)
 	}
+	s.Duration = hsc.Duration
 	if len(f.Tasks) == 0 {
 		return nil, fmt.Errorf("%s: tasks: want at least one", l.File)
 	}

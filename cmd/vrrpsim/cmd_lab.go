@@ -207,7 +207,7 @@ func gradeLab(sl *scenarios.StudentLab, file string, answer []byte) *labGrade {
 			for _, c := range t.Config {
 				tg.Reasons = append(tg.Reasons, c.Check(sc)...)
 			}
-			res, err := simulate(sc, simOptions{})
+			res, err := simulate(sc, simOptions{until: sl.Duration})
 			if err != nil {
 				tg.Reasons = append(tg.Reasons, "the answer does not run: "+err.Error())
 			} else {

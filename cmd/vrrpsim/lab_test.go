@@ -176,6 +176,9 @@ func TestLabBrokenSolutions(t *testing.T) {
 		// arp_announce 2 alone: the real servers still answer who-has VIP
 		// and rs1 wins the race: the director schedules nothing (both tasks).
 		{"lvs-dr-arp-trap", "arp_announce only", dropLines("arp_ignore: 1"), 0},
+		// An answer's own duration does not count: it is graded over the
+		// handout's 60 s (and does not run for 100 hours).
+		{"uplink-tracking", "duration 100h", replace("duration: 60s", "duration: 100h"), 10},
 		// Fixing r1's password instead of r2's: one master, wrong password (task 2, 4 points).
 		{"split-brain", "r1 changed", func(s string) string {
 			return regexp.MustCompile(`auth_pass: [^}]*}`).ReplaceAllString(s, "auth_pass: Secret}")
