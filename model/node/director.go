@@ -174,7 +174,7 @@ func (e *directorEnv) send(i *Interface, next netip.Addr, pkt []byte) error {
 	if !i.linkUp {
 		return fmt.Errorf("%s: link down", i.name)
 	}
-	e.n.arpSrc[next] = netip.AddrFrom4([4]byte(pkt[12:16]))
+	e.n.setARPSource(next, netip.AddrFrom4([4]byte(pkt[12:16])))
 	i.cache.Output(next, pkt)
 	return nil
 }

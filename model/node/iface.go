@@ -292,7 +292,7 @@ func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 		return
 	}
 	mac := i.mac
-	if s, ok := n.arpSrc[target]; ok && dst.IsGroup() && n.isLocal(s) {
+	if s, ok := n.arpSource(target); ok && dst.IsGroup() && n.isLocal(s) {
 		switch i.effArpAnnounce() {
 		case 0:
 			src = s
@@ -321,4 +321,22 @@ func (e *arpEnv) Transmit(mac wire.MAC, pkt []byte) {
 		return
 	}
 	i.port.Send(i.node.framer.Ethernet(mac, i.mac, wire.EtherTypeIPv4, pkt))
+}
+
+// setARPSource remembers src as the source of the last packet sent to the
+// neighbour next, for SendRequest. Only IPv4 neighbours are ARPed (an
+// ARP request for another address is never encoded), so only they are kept.
+func (n *Node) setARPSource(next, src netip.Addr) {
+	if next.Is4() {
+		n.arpSrc[ipv4Number(next)] = src
+	}
+}
+
+// arpSource returns what setARPSource remembered for target.
+func (n *Node) arpSource(target netip.Addr) (netip.Addr, bool) {
+	if !target.Is4() {
+		return netip.Addr{}, false
+	}
+	s, ok := n.arpSrc[ipv4Number(target)]
+	return s, ok
 }

@@ -91,7 +91,9 @@ type Node struct {
 	// arpSrc remembers the source address of the packet that triggered
 	// resolution of a neighbour, for arp_announce 0 (Linux arp_solicit
 	// uses the queued packet's source if it is local).
-	arpSrc map[netip.Addr]netip.Addr
+	// Keyed by the IPv4 neighbour as a number (setARPSource): it is
+	// written for every packet sent, and hashing a netip.Addr costs more.
+	arpSrc map[uint32]netip.Addr
 
 	clock clock // the node's own clock (drift, jitter), read by its daemons
 
@@ -120,7 +122,7 @@ func New(k *sim.Kernel, cfg Config) *Node {
 	return &Node{
 		k: k, cfg: cfg, up: true,
 		enc: wire.NewEncoder(), framer: wire.NewEncoder(), dec: wire.NewDecoder(),
-		arpSrc: make(map[netip.Addr]netip.Addr),
+		arpSrc: make(map[uint32]netip.Addr),
 		clock:  newClock(k, cfg),
 	}
 }
@@ -406,7 +408,7 @@ func (n *Node) sendIP(src, dst netip.Addr, pkt []byte) {
 		n.drop(i.name, "link_down")
 		return
 	}
-	n.arpSrc[next] = src
+	n.setARPSource(next, src)
 	i.cache.Output(next, pkt)
 }
 

@@ -66,7 +66,7 @@ func (e *vrrpEnv) SendAdvert(src, dst netip.Addr, adv *wire.VRRP) {
 		i.port.Send(n.framer.Ethernet(wire.MulticastMAC(dst), e.srcMAC(), wire.EtherTypeIPv4, pkt))
 		return
 	}
-	n.arpSrc[dst] = src
+	n.setARPSource(dst, src)
 	i.cache.Output(dst, pkt) // unicast_peer: resolved like any neighbour
 }
 
