@@ -147,3 +147,39 @@ func TestZeroLimitsMeanDefaults(t *testing.T) {
 		t.Errorf("zero limits but nodes: %v", err)
 	}
 }
+
+// Issue 13 item 10: encodings YAML 1.2 allows are accepted with the file's
+// positions; errors inside a --set value name the override and its column.
+func TestLoadEncodingsAndSetPositions(t *testing.T) {
+	src := string(manyHosts(2))
+	utf16le := []byte{0xff, 0xfe}
+	utf16be := []byte{0xfe, 0xff}
+	for _, r := range src {
+		utf16le = append(utf16le, byte(r), 0)
+		utf16be = append(utf16be, 0, byte(r))
+	}
+	for name, data := range map[string][]byte{
+		"utf-8 bom": append([]byte{0xef, 0xbb, 0xbf}, src...),
+		"utf-16le":  utf16le,
+		"utf-16be":  utf16be,
+	} {
+		if _, err := Load("f.yaml", data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	bad := strings.Replace(src, "kind: host", "kind: hots", 1)
+	var le []byte = []byte{0xff, 0xfe}
+	for _, r := range bad {
+		le = append(le, byte(r), 0)
+	}
+	if _, err := Load("f.yaml", le); err == nil || !strings.HasPrefix(err.Error(), "f.yaml:7:11: ") {
+		t.Errorf("utf-16 error position: got %v, want f.yaml:7:11", err)
+	}
+	if _, err := Load("f.yaml", []byte("n\x00a\x00m\x00e\x00")); err == nil || !strings.Contains(err.Error(), "UTF-16 or UTF-32 without a byte order mark") {
+		t.Errorf("utf-16 without BOM: got %v", err)
+	}
+	_, err := LoadWithOverrides("f.yaml", []byte(src), map[string]string{"nodes.h1.interfaces.eth0.address": "10.0.0.1/24", "nodes.h0.interfaces": "{eth0: {segment: lan, address: bad}}"})
+	if err == nil || !strings.HasPrefix(err.Error(), "--set nodes.h0.interfaces:1:32: ") {
+		t.Errorf("error inside a --set value: got %v, want it at --set nodes.h0.interfaces:1:32", err)
+	}
+}

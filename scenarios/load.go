@@ -1,13 +1,17 @@
 package scenarios
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 )
 
@@ -84,8 +88,9 @@ func LoadWithLimits(filename string, data []byte, overrides map[string]string, l
 	if !ok {
 		return nil, d.err()
 	}
-	for _, p := range paths {
-		d.overrides[p] = overrideValue(p, overrides[p])
+	d.setPaths = paths
+	for i, p := range paths {
+		d.overrides[p] = overrideValue(p, overrides[p], i)
 	}
 	s = d.scenario(root)
 	d.checkOverridesUsed(paths)
@@ -142,8 +147,23 @@ func (d *decoder) withinLimits(data []byte, lim Limits) bool {
 	return true
 }
 
+// setLineBase offsets the line numbers of --set values' tokens (see
+// overrideValue); no file within Limits has that many lines.
+const setLineBase = 1 << 24
+
+// setPos maps a position inside a --set value back to the override.
+func (d *decoder) setPos(p Pos) Pos {
+	if k := p.Line/setLineBase - 1; k >= 0 && k < len(d.setPaths) {
+		p.File, p.Line = "--set "+d.setPaths[k], p.Line%setLineBase
+	}
+	return p
+}
+
 // parse runs the YAML parser and returns the single document's body.
 func (d *decoder) parse(data []byte) (ast.Node, bool) {
+	if data = d.text(data); data == nil && len(d.errs) > 0 {
+		return nil, false
+	}
 	f, err := parseChunked(data)
 	if err != nil {
 		p := Pos{File: d.file, Line: 1, Col: 1}
@@ -187,12 +207,22 @@ func oneLine(s string) string {
 
 // overrideValue parses an override's YAML text into a node whose errors
 // point at the override ("--set seed:1:1: ...").
-func overrideValue(path, value string) ast.Node {
+//
+// The value's tokens are numbered from line (i+1)*setLineBase, so that an
+// error about a node inside it ("[10.0.0.254, bad]") names the override and
+// the column in it (decoder.pos maps the line back).
+func overrideValue(path, value string, i int) ast.Node {
 	pos := Pos{File: "--set " + path, Line: 1, Col: 1}
 	var n ast.Node
 	func() {
 		defer func() { _ = recover() }()
-		if f, err := parser.ParseBytes([]byte(value), 0); err == nil && len(f.Docs) == 1 && f.Docs[0].Body != nil {
+		tokens := lexer.Tokenize(value)
+		for _, tk := range tokens {
+			if tk.Position != nil {
+				tk.Position.Line += (i + 1) * setLineBase
+			}
+		}
+		if f, err := parser.Parse(tokens, 0); err == nil && len(f.Docs) == 1 && f.Docs[0].Body != nil {
 			n = f.Docs[0].Body
 		}
 	}()
@@ -236,4 +266,34 @@ func (d *decoder) checkOverridesUsed(paths []string) {
 		}
 		d.add(pos, "cannot set %s: no key %q at %s; valid keys: %s", p, bad, where, quoteList(valid))
 	}
+}
+
+// text returns data as UTF-8 without a byte order mark. YAML 1.2 allows a
+// UTF-8 BOM and UTF-16 files (with a BOM, as Windows editors save them):
+// both are accepted, and line:col positions stay those of the file.
+func (d *decoder) text(data []byte) []byte {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xef, 0xbb, 0xbf}):
+		return data[3:]
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		be := data[0] == 0xfe
+		body := data[2:]
+		if len(body)%2 != 0 {
+			d.add(Pos{File: d.file, Line: 1, Col: 1}, "UTF-16 file with an odd number of bytes; valid: save the file as UTF-8")
+			return nil
+		}
+		u := make([]uint16, len(body)/2)
+		for i := range u {
+			if be {
+				u[i] = binary.BigEndian.Uint16(body[2*i:])
+			} else {
+				u[i] = binary.LittleEndian.Uint16(body[2*i:])
+			}
+		}
+		return []byte(string(utf16.Decode(u)))
+	case len(data) >= 2 && (data[0] == 0 || data[1] == 0):
+		d.add(Pos{File: d.file, Line: 1, Col: 1}, "the file starts with NUL bytes: UTF-16 or UTF-32 without a byte order mark, or not text; valid: save the file as UTF-8")
+		return nil
+	}
+	return data
 }

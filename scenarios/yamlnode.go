@@ -41,6 +41,9 @@ type decoder struct {
 	// indexes) at each path visited, and which overrides landed.
 	levels map[string][]string
 	used   map[string]bool
+	// setPaths are the overrides in order: the file of positions inside
+	// their values (see overrideValue).
+	setPaths []string
 }
 
 // entry is one key: value pair of a mapping, in file order.
@@ -70,7 +73,7 @@ func (d *decoder) pos(n ast.Node) Pos {
 	if tk == nil || tk.Position == nil {
 		return Pos{File: d.file, Line: 1, Col: 1}
 	}
-	p := Pos{File: d.file, Line: tk.Position.Line, Col: tk.Position.Column}
+	p := d.setPos(Pos{File: d.file, Line: tk.Position.Line, Col: tk.Position.Column})
 	if o, ok := n.(*overrideNode); ok {
 		p = o.pos
 	}
