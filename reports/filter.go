@@ -24,8 +24,9 @@ import (
 //     server records;
 //   - node N: frames N sent, and records about N (its state changes,
 //     drops, neighbour entries; switch records about N's port);
-//   - segment S: frames on S, switch records of S, and records about a
-//     node with an interface on S;
+//   - segment S: frames on S, switch records of S, records of a VRRP
+//     instance or interface on S, and other records about a node with
+//     an interface on S;
 //   - vrid V: VRRP frames, state changes and adverts for VRID V;
 //   - action: timeline actions ("crash r1").
 
@@ -41,6 +42,10 @@ type FilterEnv struct {
 	Classify     func(frame []byte) FrameFacts
 	NodeSegments map[string][]string // node -> segments of its interfaces
 	Segments     map[string]bool     // segment names (records whose Node is a segment)
+	// CompSegment names the segment of a node's component where it has
+	// one: "r1/VI_1" -> "lan" for a VRRP instance, "h1/eth0" -> "lan".
+	// Records of such a component match only that segment.
+	CompSegment map[string]string
 }
 
 // FilterError is a parse error located in the expression (Col counts
@@ -311,6 +316,9 @@ func (f *Filter) eval(n *fnode, r *sim.Record, facts *FrameFacts) bool {
 	case fSegment:
 		if f.onSegment(r) {
 			return r.Node == n.arg
+		}
+		if s, ok := f.env.CompSegment[r.Node+"/"+r.Comp]; ok {
+			return s == n.arg
 		}
 		for _, s := range f.env.NodeSegments[f.recordNode(r)] {
 			if s == n.arg {

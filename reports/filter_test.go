@@ -26,6 +26,7 @@ var testFilterEnv = FilterEnv{
 	},
 	NodeSegments: map[string][]string{"r1": {"lan", "wan"}, "r2": {"lan"}, "h1": {"lan"}},
 	Segments:     map[string]bool{"lan": true, "wan": true},
+	CompSegment:  map[string]string{"r1/VI_1": "lan", "r1/VI_2": "wan", "r2/VI_1": "lan", "h1/eth0": "lan"},
 }
 
 // TestFilterMatch: the primitives of pcap-filter(7)'s spirit (proto,
@@ -42,27 +43,30 @@ func TestFilterMatch(t *testing.T) {
 	fdbR2 := &sim.Record{Kind: sim.KindFDB, Node: "lan", To: "r2/eth0"}
 	dropLan := &sim.Record{Kind: sim.KindDrop, Node: "lan", Comp: "r2/eth0"}
 	crash := &sim.Record{Kind: sim.KindAction, Node: "r1", Event: "crash r1"}
-	all := []*sim.Record{advert51, advert52wan, arpH1, pingH1, synH1, stateR2, neighH1, fdbR2, dropLan, crash}
+	stateR1wan := &sim.Record{Kind: sim.KindState, Node: "r1", Comp: "VI_2", Value2: 52}
+	all := []*sim.Record{advert51, advert52wan, arpH1, pingH1, synH1, stateR2, neighH1, fdbR2, dropLan, crash, stateR1wan}
 	names := map[*sim.Record]string{advert51: "advert51", advert52wan: "advert52wan", arpH1: "arpH1", pingH1: "pingH1", synH1: "synH1",
-		stateR2: "stateR2", neighH1: "neighH1", fdbR2: "fdbR2", dropLan: "dropLan", crash: "crash"}
+		stateR2: "stateR2", neighH1: "neighH1", fdbR2: "fdbR2", dropLan: "dropLan", crash: "crash", stateR1wan: "stateR1wan"}
 	tests := []struct {
 		expr string
 		want []*sim.Record
 	}{
-		{"vrrp", []*sim.Record{advert51, advert52wan, stateR2}},
+		{"vrrp", []*sim.Record{advert51, advert52wan, stateR2, stateR1wan}},
 		{"arp", []*sim.Record{arpH1, neighH1}},
 		{"icmp", []*sim.Record{pingH1}},
 		{"tcp", []*sim.Record{synH1}},
 		{"vrid 51", []*sim.Record{advert51, stateR2}},
 		{"node r2", []*sim.Record{stateR2, fdbR2, dropLan}},
-		{"node r1", []*sim.Record{advert51, advert52wan, crash}},
-		{"segment wan", []*sim.Record{advert52wan, crash}}, // r1 is on wan
+		{"node r1", []*sim.Record{advert51, advert52wan, crash, stateR1wan}},
+		{"segment wan", []*sim.Record{advert52wan, crash, stateR1wan}}, // r1 is on wan, its VI_2 too
 		{"segment lan and not vrrp", []*sim.Record{arpH1, pingH1, synH1, neighH1, fdbR2, dropLan, crash}},
 		{"arp or icmp and node h1", []*sim.Record{arpH1, pingH1, neighH1}},
 		{"(arp or vrrp) and segment lan and not node r1", []*sim.Record{arpH1, stateR2, neighH1}},
-		{"vrrp node r1", []*sim.Record{advert51, advert52wan}}, // implicit and
+		{"vrrp node r1", []*sim.Record{advert51, advert52wan, stateR1wan}}, // implicit and
 		{"!vrrp && (node h1 || action)", []*sim.Record{arpH1, pingH1, synH1, neighH1, crash}},
 		{"action", []*sim.Record{crash}},
+		// r1 is on lan, but its VI_2 runs on wan: only VI_2's record is wan's.
+		{"segment lan and vrrp", []*sim.Record{advert51, stateR2}},
 	}
 	for _, tt := range tests {
 		f, err := ParseFilter(tt.expr, testFilterEnv)

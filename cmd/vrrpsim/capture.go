@@ -32,14 +32,22 @@ func captureInterfaces(sc *scenarios.Scenario) []reports.PcapngInterface {
 // filterEnv tells a trace filter which segments each node is on and how
 // to classify a frame.
 func filterEnv(sc *scenarios.Scenario) reports.FilterEnv {
-	env := reports.FilterEnv{NodeSegments: map[string][]string{}, Segments: map[string]bool{}, Classify: classifyFrame()}
+	env := reports.FilterEnv{NodeSegments: map[string][]string{}, Segments: map[string]bool{}, CompSegment: map[string]string{}, Classify: classifyFrame()}
 	for _, s := range sc.Segments {
 		env.Segments[s.Name] = true
 	}
 	for _, n := range sc.Nodes {
+		seg := map[string]string{}
 		for _, i := range n.Interfaces {
 			if i.Segment != "" {
+				seg[i.Name] = i.Segment
 				env.NodeSegments[n.Name] = append(env.NodeSegments[n.Name], i.Segment)
+				env.CompSegment[n.Name+"/"+i.Name] = i.Segment
+			}
+		}
+		for _, in := range n.VRRP {
+			if s := seg[in.Interface]; s != "" {
+				env.CompSegment[n.Name+"/"+in.Name] = s
 			}
 		}
 	}

@@ -238,3 +238,57 @@ func TestPlotSequenceCLI(t *testing.T) {
 		t.Errorf("unknown action: exit %d %q", code, stderr)
 	}
 }
+
+// TestSeeGolden: text outputs of issue 16's commands against golden files
+// in testdata/see (go test -run SeeGolden -update, then review the diff):
+// a graded answer, a filtered multi-segment trace, a DOT graph with roles.
+func TestSeeGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		keep func(string) string
+	}{
+		{"lab-check-weak-weight.txt", []string{"lab", "check", "uplink-tracking", "--student", "s1001", filepath.Join("testdata", "labs", "uplink-tracking", "weak-weight.yaml")}, nil},
+		{"trace-srv-vrrp.txt", []string{"run", "uplink-dies", "--trace", "--trace-filter", "segment srv and (vrrp or action)", "--until", "26s"}, traceLines},
+		{"graph-uplink-dies-25s.dot", []string{"graph", "uplink-dies", "--at", "25s", "--format", "dot"}, nil},
+	}
+	for _, tt := range tests {
+		_, out, stderr := runCLI(t, tt.args...)
+		if out == "" {
+			t.Fatalf("%s: no output; stderr %s", tt.name, stderr)
+		}
+		if tt.keep != nil {
+			out = tt.keep(out)
+		}
+		path := filepath.Join("testdata", "see", tt.name)
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if out != string(want) {
+			t.Errorf("%s differs from %s; if intended, run with -update and review the diff\n%s", tt.name, path, out)
+		}
+	}
+}
+
+// traceLines keeps the trace part of run --trace's output (lines that
+// start with a virtual time), not the summary after it.
+func traceLines(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) > 0 && strings.Count(f[0], ".") == 1 && strings.Trim(f[0], "0123456789.") == "" {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n") + "\n"
+}
