@@ -121,13 +121,29 @@ func collectScenarios(args []string) ([]checkJob, error) {
 			continue
 		}
 		n := len(jobs)
+		root, rerr := filepath.EvalSymlinks(arg)
+		if rerr != nil {
+			return nil, usagef("check: %v", rerr)
+		}
 		err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && isScenarioPath(p) {
-				addFile(p)
+			if d.IsDir() || !isScenarioPath(p) {
+				return nil
 			}
+			// A link found in the tree must stay in the tree: check DIR
+			// must not read (and echo) files elsewhere (issue 13).
+			if d.Type()&fs.ModeSymlink != 0 {
+				if !insideTree(root, p) {
+					if c := filepath.Clean(p); !seen[c] {
+						seen[c] = true
+						jobs = append(jobs, checkJob{path: p, err: fmt.Errorf("a symlink that leads outside %s; skipped; valid: scenario files inside the directory", arg)})
+					}
+					return nil
+				}
+			}
+			addFile(p)
 			return nil
 		})
 		if err != nil {
@@ -138,6 +154,17 @@ func collectScenarios(args []string) ([]checkJob, error) {
 		}
 	}
 	return jobs, nil
+}
+
+// insideTree reports whether the symlink p resolves to a file under root
+// (root itself resolved).
+func insideTree(root, p string) bool {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, target)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 func isScenarioPath(p string) bool {
@@ -181,6 +208,11 @@ func checkOne(job checkJob, opts simOptions) (res checkResult) {
 	sc, err := scenarios.LoadFileWithLimits(job.path, job.lim)
 	if err != nil {
 		res.errs = errorLines(job.path, err)
+		if !looksLikeScenario(job.path) {
+			// A file that is no scenario at all (a stray .yaml, a
+			// secret): name it, never quote its content.
+			res.errs = []string{job.path + ": not a vrrpsim scenario (no top-level name:, nodes: or segments: key); valid: a scenario file, or move it out of the tree"}
+		}
 		return res
 	}
 	res.scenario = sc.Name
@@ -342,4 +374,22 @@ func eachParallel(n, workers int, do func(i int)) {
 	for range workers {
 		<-done
 	}
+}
+
+// looksLikeScenario reports whether the file at path has a top-level
+// name:, nodes: or segments: key (a quick look at its first 64 KiB).
+func looksLikeScenario(path string) bool {
+	data, err := scenarios.ReadFile(path, 0)
+	if err != nil {
+		return true // the read error is the message: keep it
+	}
+	data = data[:min(len(data), 64<<10)]
+	for _, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
+		for _, k := range []string{"name:", "nodes:", "segments:"} {
+			if strings.HasPrefix(line, k) {
+				return true
+			}
+		}
+	}
+	return false
 }

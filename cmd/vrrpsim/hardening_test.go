@@ -236,3 +236,38 @@ func TestHardeningTerminalEscapesInReport(t *testing.T) {
 		t.Errorf("error carries raw control characters: %q", stderr)
 	}
 }
+
+// Item 11: check DIR stays inside the tree and never quotes a file that
+// is not a scenario.
+func TestHardeningCheckDirStaysInsideAndQuotesNothing(t *testing.T) {
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "secret.yaml")
+	writeFile(t, secret, "password: hunter2\n")
+	tree := t.TempDir()
+	writeFile(t, filepath.Join(tree, "ok.yaml"), masterCrashSource(t))
+	writeFile(t, filepath.Join(tree, "stray.yaml"), "token: s3cr3t-value\n")
+	if err := os.Symlink(secret, filepath.Join(tree, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("ok.yaml", filepath.Join(tree, "inside.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "check", tree)
+	all := out + stderr
+	if code != exitBadInput {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, leak := range []string{"hunter2", "password", "s3cr3t", "token"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("output quotes file content %q:\n%s", leak, all)
+		}
+	}
+	for _, want := range []string{
+		filepath.Join(tree, "link.yaml") + ": a symlink that leads outside " + tree,
+		filepath.Join(tree, "stray.yaml") + ": not a vrrpsim scenario",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("output lacks %q:\n%s", want, all)
+		}
+	}
+}
