@@ -2,10 +2,13 @@ package scenarios
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
 
@@ -49,6 +52,7 @@ func (d *decoder) validate(s *Scenario) {
 	}
 	d.checkRefs(s, ix)
 	d.checkAddresses(s)
+	d.checkUnicast(s)
 	for _, n := range s.Nodes {
 		d.checkNode(n, ix)
 	}
@@ -73,6 +77,10 @@ func (d *decoder) checkInstanceNames(s *Scenario) {
 		node    string
 	}
 	seen := map[string]vr{}
+	// The other way round: one VRID on one segment is one virtual router
+	// (RFC 3768 section 7.3: one virtual MAC), so it has one name; two
+	// names would hide a split brain between them from the report.
+	named := map[[2]string]string{}
 	for _, n := range s.Nodes {
 		for _, in := range n.VRRP {
 			ifc := n.iface(in.Interface)
@@ -80,6 +88,15 @@ func (d *decoder) checkInstanceNames(s *Scenario) {
 				continue // reported elsewhere
 			}
 			cur := vr{in.VRID, ifc.Segment, in.Pos, n.Name}
+			k := [2]string{strconv.Itoa(in.VRID), ifc.Segment}
+			if other, ok := named[k]; ok && other != in.Name && in.VRID != 0 {
+				o := seen[other]
+				d.add(in.Pos, "vrrp instance %s of %s is VRID %d on segment %s, as instance %s of %s (%s) is: one virtual router under two names; valid: the same instance name on every router of VRID %d, or another virtual_router_id",
+					in.Name, n.Name, in.VRID, ifc.Segment, other, o.node, o.where, in.VRID)
+				continue
+			} else if !ok {
+				named[k] = in.Name
+			}
 			prev, ok := seen[in.Name]
 			if !ok {
 				seen[in.Name] = cur
@@ -177,6 +194,10 @@ func (d *decoder) checkAddresses(s *Scenario) {
 					continue
 				}
 				seen[p.Addr()] = owner{ifc.Pos, what}
+				if why := notUnicast(p.Addr()); why != "" {
+					d.add(ifc.Pos, "address %s of %s is %s; valid: a unicast host address", p.Addr(), what, why)
+					continue
+				}
 				// RFC 1122 section 3.2.1.3: the all-zeros and all-ones host
 				// parts are not host addresses (except on /31, RFC 3021).
 				if p.Bits() <= 30 {
@@ -190,6 +211,67 @@ func (d *decoder) checkAddresses(s *Scenario) {
 			}
 		}
 	}
+}
+
+// checkUnicast (issue 13): a VIP, an interface address, a unicast peer or
+// source must be an address a host can own and answer ARP for; a MAC with
+// the group bit set cannot be an interface's source address (IEEE 802.3
+// clause 3.2.3: the I/G bit), and two interfaces with one MAC on one
+// segment make the switch flap between their ports.
+func (d *decoder) checkUnicast(s *Scenario) {
+	type macOwner struct {
+		pos  Pos
+		what string
+	}
+	macs := map[string]map[[6]byte]macOwner{}
+	for _, n := range s.Nodes {
+		for _, ifc := range n.Interfaces {
+			if ifc.MAC == ([6]byte{}) {
+				continue // derived by the builder, unique
+			}
+			what := n.Name + "/" + ifc.Name
+			mac := net.HardwareAddr(ifc.MAC[:]).String()
+			if ifc.MAC[0]&1 != 0 {
+				d.add(ifc.Pos, "mac %s of %s has the group (multicast) bit set; valid: a unicast MAC, e.g. 02:00:00:00:00:01 (locally administered)", mac, what)
+				continue
+			}
+			if macs[ifc.Segment] == nil {
+				macs[ifc.Segment] = map[[6]byte]macOwner{}
+			}
+			if prev, dup := macs[ifc.Segment][ifc.MAC]; dup {
+				d.add(ifc.Pos, "mac %s of %s is also the mac of %s (at %s) on segment %s; valid: one MAC per interface on a segment", mac, what, prev.what, prev.pos, ifc.Segment)
+				continue
+			}
+			macs[ifc.Segment][ifc.MAC] = macOwner{ifc.Pos, what}
+		}
+		for _, in := range n.VRRP {
+			for _, v := range in.VirtualIPs {
+				if why := notUnicast(v.Addr()); why != "" {
+					d.add(in.Pos, "virtual_ipaddress %s of vrrp instance %s of %s is %s; valid: a unicast host address", v.Addr(), in.Name, n.Name, why)
+				}
+			}
+			for _, a := range in.UnicastPeers {
+				if why := notUnicast(a); why != "" {
+					d.add(in.Pos, "unicast_peer %s of vrrp instance %s of %s is %s; valid: the peer's unicast interface address", a, in.Name, n.Name, why)
+				}
+			}
+		}
+	}
+}
+
+// notUnicast says why a is not a host's unicast IPv4 address, or "".
+func notUnicast(a netip.Addr) string {
+	switch {
+	case a.IsUnspecified():
+		return "the unspecified address"
+	case a.IsLoopback():
+		return "a loopback address (127.0.0.0/8)"
+	case a.IsMulticast():
+		return "a multicast address (224.0.0.0/4)"
+	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "the limited broadcast address"
+	}
+	return ""
 }
 
 func broadcast(p netip.Prefix) netip.Addr {
@@ -304,9 +386,18 @@ func (d *decoder) checkAdvertInt(ac advertCheck) {
 
 func (d *decoder) checkTimeline(s *Scenario, ix index) {
 	end := sim.D(s.Duration)
+	// An injected frame is encoded now, as the run would: one that cannot
+	// be (more addresses than the count field holds) fails here, not
+	// silently at run time while the expectations pass (issue 13).
+	enc := &World{enc: wire.NewEncoder()}
 	for _, ev := range s.Timeline {
 		if ev.At > end {
 			d.add(ev.Pos, "timeline action %s at %s is after the end of the run; valid: at most duration %s", ev.Action, ev.At.Sub(0), s.Duration)
+		}
+		if f := ev.Action.Frame; f != nil {
+			if _, err := enc.craft(f, wire.MAC{0x02, 0, 0, 0, 0, 1}); err != nil {
+				d.add(ev.Pos, "the injected frame cannot be encoded: %v; valid: a frame the wire format can carry", err)
+			}
 		}
 	}
 	for _, pc := range d.ports {
