@@ -103,6 +103,7 @@ type Node struct {
 	inner    wire.Frame // an IPIP packet's inner packet, decoded
 
 	director *lb.Director // the LVS director (director.go), nil if none
+	checks   []*checkEnv  // keepalived's health checkers (check.go)
 
 	tcp *tcp.Stack // TCP services and clients (tcp.go), nil until used
 
@@ -256,6 +257,7 @@ func (n *Node) Start() {
 		f.start()
 	}
 	n.startTCP()
+	n.startChecks()
 }
 
 func (n *Node) startDaemon() {
@@ -284,6 +286,7 @@ func (n *Node) Crash() {
 		f.stop()
 	}
 	n.crashTCP()
+	n.stopChecks()
 	clear(n.arpSrc)
 	if n.director != nil {
 		n.director.Flush() // a crashed director loses its connection table
@@ -304,6 +307,7 @@ func (n *Node) Restart() {
 		f.start()
 	}
 	n.startTCP()
+	n.startChecks()
 }
 
 // StopDaemon stops the VRRP daemon gracefully (SIGTERM): masters send a
