@@ -58,11 +58,10 @@ func (u *Upstream) getHash(r *Request, sec int64) (*Peer, error) {
 	if r.hashTries > triesBeforeRR || len(t.peers) < 2 || len(r.key) == 0 {
 		return u.getRoundRobin(r, sec)
 	}
-	var buf [20]byte
 	for {
 		var c uint32
 		if r.rehash > 0 {
-			c = crc32.Update(0, crc32.IEEETable, strconv.AppendInt(buf[:0], int64(r.rehash), 10))
+			c = crc32.Update(0, crc32.IEEETable, strconv.AppendInt(r.num[:0], int64(r.rehash), 10))
 		}
 		c = crc32.Update(c, crc32.IEEETable, r.key)
 		r.hash += (c >> 16) & 0x7fff

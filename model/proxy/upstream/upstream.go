@@ -270,6 +270,7 @@ type Request struct {
 	hashTries int      // iphp->tries, hp->tries, rp->tries
 	hash      uint32   // ip_hash: running hash; hash: sum; consistent: point index
 	rehash    int      // hash: hp->rehash
+	num       [20]byte // hash: room for the decimal rehash, kept off the heap
 }
 
 // Begin starts a request from client with the hash key key (the value
