@@ -43,3 +43,18 @@ func TestCSVWriterNeutralisesFormulas(t *testing.T) {
 		t.Errorf("the caller's row was modified")
 	}
 }
+
+// FuzzTerminalWriter: whatever a scenario string holds, what reaches the
+// terminal has no control character but newline and tab.
+func FuzzTerminalWriter(f *testing.F) {
+	f.Add("evil\x1b[2J\x07\r\u009b")
+	f.Fuzz(func(t *testing.T, s string) {
+		var b bytes.Buffer
+		NewTerminalWriter(&b).Write([]byte(s))
+		for _, r := range b.String() {
+			if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+				t.Fatalf("control %U in output %q", r, b.String())
+			}
+		}
+	})
+}

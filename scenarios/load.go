@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 
@@ -74,7 +75,7 @@ func LoadWithLimits(filename string, data []byte, overrides map[string]string, l
 	sort.Strings(paths)
 	for _, p := range paths {
 		v := overrides[p]
-		pos := Pos{File: "--set " + p, Line: 1, Col: 1}
+		pos := Pos{File: setFile(p), Line: 1, Col: 1}
 		if len(v) > lim.SetBytes {
 			d.add(pos, "%s", overLimit("value size in bytes", len(v), lim.SetBytes, "set_bytes"))
 		} else if line, col, msg := scanLimits([]byte(v), lim); msg != "" {
@@ -154,7 +155,7 @@ const setLineBase = 1 << 24
 // setPos maps a position inside a --set value back to the override.
 func (d *decoder) setPos(p Pos) Pos {
 	if k := p.Line/setLineBase - 1; k >= 0 && k < len(d.setPaths) {
-		p.File, p.Line = "--set "+d.setPaths[k], p.Line%setLineBase
+		p.File, p.Line = setFile(d.setPaths[k]), p.Line%setLineBase
 	}
 	return p
 }
@@ -212,7 +213,7 @@ func oneLine(s string) string {
 // error about a node inside it ("[10.0.0.254, bad]") names the override and
 // the column in it (decoder.pos maps the line back).
 func overrideValue(path, value string, i int) ast.Node {
-	pos := Pos{File: "--set " + path, Line: 1, Col: 1}
+	pos := Pos{File: setFile(path), Line: 1, Col: 1}
 	var n ast.Node
 	func() {
 		defer func() { _ = recover() }()
@@ -239,7 +240,7 @@ func (d *decoder) checkOverridesUsed(paths []string) {
 		if d.used[p] {
 			continue
 		}
-		pos := Pos{File: "--set " + p, Line: 1, Col: 1}
+		pos := Pos{File: setFile(p), Line: 1, Col: 1}
 		parts := strings.Split(p, ".")
 		// The deepest visited level that is a prefix of p.
 		level := ""
@@ -296,4 +297,13 @@ func (d *decoder) text(data []byte) []byte {
 		return nil
 	}
 	return data
+}
+
+// setFile is the "file" of positions in a --set value: the path, quoted
+// when it holds anything that would break the error's line.
+func setFile(path string) string {
+	if strings.ContainsFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f || r == ':' }) {
+		return "--set " + strconv.Quote(path)
+	}
+	return "--set " + path
 }

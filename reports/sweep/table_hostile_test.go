@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
@@ -22,4 +24,26 @@ func TestParseHeaderRefusesMetricNamesThatAreNotPlainNames(t *testing.T) {
 			t.Errorf("metric %q: got %v, want it accepted", m, err)
 		}
 	}
+}
+
+// FuzzMergeShard: a shard's runs.csv is untrusted input; merging it never
+// panics, and what it accepts has only plain metric base names.
+func FuzzMergeShard(f *testing.F) {
+	f.Add([]byte("run,point,p,seed,detect_s\n0,0,1s,1,1.5\n1,1,2s,1,2\n"))
+	f.Add([]byte("run,point,p,seed,../x_s\n0,0,1s,1,1\n"))
+	f.Add([]byte("run,point,seed\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var h Header
+		err := Merge([]io.Reader{bytes.NewReader(data)}, []string{"shard.csv"},
+			func(hh Header) error { h = hh; return nil },
+			func([]string) error { return nil })
+		if err != nil {
+			return
+		}
+		for _, m := range h.Metrics {
+			if !plainName(BaseName(m)) {
+				t.Fatalf("accepted metric %q", m)
+			}
+		}
+	})
 }
