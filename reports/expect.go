@@ -91,6 +91,9 @@ type ExpectResult struct {
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line"`
 	Col    int    `json:"col,omitempty"`
+	// NotReached: the expectation is about a time after the end of the
+	// run (a run shortened by --until): neither passed nor failed.
+	NotReached bool `json:"not_reached,omitempty"`
 }
 
 // Evaluate judges exps against the run and stores the verdicts in
@@ -99,6 +102,14 @@ func (r *Report) Evaluate(exps []Expectation) {
 	r.Expectations = []ExpectResult{}
 	for i := range exps {
 		e := &exps[i]
+		if t, ok := r.judgedAt(e); ok && t > sim.Time(r.Duration) {
+			r.Expectations = append(r.Expectations, ExpectResult{
+				Text: e.Text, Kind: e.Kind.String(), NotReached: true,
+				Detail: fmt.Sprintf("not reached: it is about %s, the run ended at %s", t, sim.Time(r.Duration)),
+				File:   e.File, Line: e.Line, Col: e.Col,
+			})
+			continue
+		}
 		ok, detail := r.evaluate(e)
 		r.Expectations = append(r.Expectations, ExpectResult{
 			Text: e.Text, Kind: e.Kind.String(), OK: ok, Detail: detail,
@@ -111,11 +122,39 @@ func (r *Report) Evaluate(exps []Expectation) {
 func (r *Report) Failed() int {
 	n := 0
 	for _, x := range r.Expectations {
-		if !x.OK {
+		if !x.OK && !x.NotReached {
 			n++
 		}
 	}
 	return n
+}
+
+// NotReached returns how many expectations lie after the end of the run.
+func (r *Report) NotReached() int {
+	n := 0
+	for _, x := range r.Expectations {
+		if x.NotReached {
+			n++
+		}
+	}
+	return n
+}
+
+// judgedAt is the virtual time an expectation is about, if it is about
+// one: "at T", or an action's time plus "within".
+func (r *Report) judgedAt(e *Expectation) (sim.Time, bool) {
+	switch e.Kind {
+	case ExpectMasterAt:
+		return e.At, true
+	case ExpectMasterAfter, ExpectARPPointsTo:
+		if e.After == "" {
+			return e.At, e.Kind == ExpectARPPointsTo
+		}
+		if ac, ok := r.a.actionAt(e.After); ok {
+			return ac.at.Add(e.Within), true
+		}
+	}
+	return 0, false
 }
 
 func (r *Report) evaluate(e *Expectation) (bool, string) {

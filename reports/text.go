@@ -214,7 +214,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("\nExpectations\n")
 		for _, x := range r.Expectations {
 			verdict := "PASS"
-			if !x.OK {
+			switch {
+			case x.NotReached:
+				verdict = "NOT REACHED"
+			case !x.OK:
 				verdict = "FAIL"
 			}
 			loc := ""
@@ -224,8 +227,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			p("  %s  %s%s -- %s\n", verdict, loc, x.Text, x.Detail)
 		}
 	}
-	failed := r.Failed()
-	p("\nexpectations: %d passed, %d failed\n", len(r.Expectations)-failed, failed)
+	failed, unreached := r.Failed(), r.NotReached()
+	if unreached > 0 {
+		p("\nexpectations: %d passed, %d failed, %d not reached (after the end of the run)\n", len(r.Expectations)-failed-unreached, failed, unreached)
+	} else {
+		p("\nexpectations: %d passed, %d failed\n", len(r.Expectations)-failed, failed)
+	}
 
 	if _, err := w.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("reports: writing text report: %w", err)

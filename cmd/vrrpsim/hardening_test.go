@@ -271,3 +271,25 @@ func TestHardeningCheckDirStaysInsideAndQuotesNothing(t *testing.T) {
 		}
 	}
 }
+
+// Item 17: an expectation about a time after a shortened run's end is
+// "not reached", neither PASS nor FAIL (reports.Report.Evaluate).
+func TestHardeningExpectationAfterUntilIsNotReached(t *testing.T) {
+	code, out, stderr := runCLI(t, "run", "--until", "12s")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"PASS  line 63: at 9s",
+		"NOT REACHED  line 65: within 3.7s after crash r1: VI_1 master is r2 -- not reached: it is about 13.700000, the run ended at 12.000000",
+		"expectations: 1 passed, 0 failed, 1 not reached",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// At 14 s the window (13.7 s) is inside the run and is judged.
+	if _, out, _ := runCLI(t, "run", "--until", "14s"); !strings.Contains(out, "expectations: 2 passed, 0 failed\n") {
+		t.Errorf("--until 14s: %s", out[strings.LastIndex(out, "expectations"):])
+	}
+}
