@@ -96,7 +96,7 @@ func (w *World) buildLB(n *node.Node, sn *Node) error {
 		}
 		d.AddMarkRule(mr)
 	}
-	return nil
+	return w.buildChecks(n, sn)
 }
 
 // serviceConfig maps a virtual_server block onto the director's config.

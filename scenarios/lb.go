@@ -56,6 +56,7 @@ type VirtualServer struct {
 	Sorry                  *RealServer
 	LocalAddrs             []netip.Addr // FULLNAT: the director's local address pool
 	Reals                  []*RealServer
+	Health                 VSHealth // keepalived's checker settings (checks.go)
 }
 
 // RealServer is a real_server block.
@@ -63,9 +64,10 @@ type RealServer struct {
 	Pos        Pos
 	Name       string // as written: "10.0.0.11 80"
 	Addr       netip.AddrPort
-	Weight     int // keepalived default 1
-	UThreshold int // uthreshold
-	LThreshold int // lthreshold
+	Weight     int      // keepalived default 1
+	UThreshold int      // uthreshold
+	LThreshold int      // lthreshold
+	Health     RSHealth // keepalived's checkers (checks.go)
 }
 
 // Service is a TCP service a server answers (an HTTP/1.0 responder).
@@ -98,7 +100,7 @@ var lbAlgos = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "s
 var lbFlagKeys = []string{"sh-port", "sh-fallback", "mh-port", "mh-fallback"}
 
 var virtualServerKeys = append([]string{"lb_algo", "lvs_sched", "lb_kind", "lvs_method", "protocol",
-	"persistence_timeout", "persistence_granularity", "ops", "sorry_server", "local_address", "real_server"}, lbFlagKeys...)
+	"persistence_timeout", "persistence_granularity", "ops", "sorry_server", "local_address", "real_server"}, append(lbFlagKeys, vsHealthKeys...)...)
 
 // virtualServer decodes one "ADDR PORT" or "fwmark N" entry.
 func (d *decoder) virtualServer(e entry, nd *Node, path string) *VirtualServer {
@@ -197,10 +199,11 @@ func (d *decoder) virtualServer(e entry, nd *Node, path string) *VirtualServer {
 	if !o.has("real_server") {
 		o.missing(e.keyPos, "%s has no real_server; valid: real_server: {\"10.0.0.11 80\": {weight: 1}}", what)
 	}
+	d.vsHealth(o, vs)
 	return vs
 }
 
-var realServerKeys = []string{"weight", "uthreshold", "lthreshold"}
+var realServerKeys = append([]string{"weight", "uthreshold", "lthreshold"}, rsHealthKeys...)
 
 func (d *decoder) realServer(e entry, vsWhat, path string) *RealServer {
 	rs := &RealServer{Pos: e.keyPos, Name: e.key, Weight: 1}
@@ -222,6 +225,7 @@ func (d *decoder) realServer(e entry, vsWhat, path string) *RealServer {
 	if v, ok := o.intIn("lthreshold", 0, 1<<31-1); ok {
 		rs.LThreshold = int(v)
 	}
+	d.rsHealth(o, rs)
 	return rs
 }
 

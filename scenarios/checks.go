@@ -1,0 +1,267 @@
+package scenarios
+
+// keepalived's health-checking keys inside virtual_server and
+// real_server (check_parser.c, check_api.c, check_tcp.c, check_http.c,
+// check_misc.c), and building them onto a director node
+// (model/lb/check, model/node/check.go):
+//
+//	virtual_server:
+//	  10.0.0.100 80:
+//	    delay_loop: 6            # default 60 s
+//	    quorum: 1
+//	    real_server:
+//	      10.0.0.11 80:
+//	        inhibit_on_failure: false
+//	        TCP_CHECK: {connect_timeout: 3, retry: 3, delay_before_retry: 1}
+//	      10.0.0.12 80:
+//	        HTTP_GET: {url: [{path: /, status_code: 200}], connect_timeout: 3}
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/vrrpsim/vrrpsim/model/lb/check"
+	"github.com/vrrpsim/vrrpsim/model/node"
+)
+
+// VSHealth is a virtual_server's health-checking part.
+type VSHealth struct {
+	Timing               check.Timing // delay_loop, connect_timeout, retry, delay_before_retry, warmup, alpha
+	Inhibit              bool         // inhibit_on_failure
+	Omega                bool
+	Quorum, Hysteresis   int
+	QuorumUp, QuorumDown string
+	SorryInhibit         bool // sorry_server_inhibit
+}
+
+// RSHealth is a real_server's health-checking part.
+type RSHealth struct {
+	Timing   check.Timing
+	Inhibit  check.Opt[bool]
+	Checkers []Checker
+}
+
+// Checker is a TCP_CHECK, HTTP_GET, SSL_GET or MISC_CHECK block.
+type Checker struct {
+	Pos Pos
+	Cfg check.CheckerConfig
+}
+
+var timingKeys = []string{"delay_loop", "connect_timeout", "retry", "delay_before_retry", "warmup", "alpha"}
+
+var vsHealthKeys = append([]string{"inhibit_on_failure", "omega", "quorum", "hysteresis", "quorum_up", "quorum_down", "sorry_server_inhibit"}, timingKeys...)
+
+var checkerKinds = []string{"TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"}
+
+var rsHealthKeys = append(append([]string{"inhibit_on_failure"}, timingKeys...), checkerKinds...)
+
+// checkerKeys are each checker's keys (check_api.c install_checker_common_keywords,
+// the checkers' own).
+var checkerKeys = map[string][]string{
+	"TCP_CHECK":  append([]string{"connect_ip", "connect_port", "bindto"}, timingKeys...),
+	"HTTP_GET":   append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
+	"SSL_GET":    append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
+	"MISC_CHECK": append([]string{"misc_path", "misc_timeout", "misc_dynamic", "user"}, timingKeys...),
+}
+
+// timing reads the keys every level shares.
+func (d *decoder) timing(o *object) check.Timing {
+	var t check.Timing
+	for _, k := range []struct {
+		key string
+		dst *check.Opt[time.Duration]
+	}{
+		{"delay_loop", &t.DelayLoop}, {"connect_timeout", &t.ConnectTimeout},
+		{"delay_before_retry", &t.DelayBeforeRetry}, {"warmup", &t.Warmup},
+	} {
+		if v, ok := o.duration(k.key); ok {
+			if v == 0 && (k.key == "delay_loop" || k.key == "connect_timeout") {
+				o.bad(k.key, "%s must be more than 0; valid: seconds like 6, or 500ms", k.key)
+				continue
+			}
+			*k.dst = check.Some(v)
+		}
+	}
+	for _, key := range []string{"retry", "nb_get_retry"} {
+		if v, ok := o.intIn(key, 0, 1<<31-1); ok {
+			t.Retry = check.Some(int(v))
+		}
+	}
+	if o.has("retry") && o.has("nb_get_retry") {
+		d.add(o.keyAt("nb_get_retry"), "retry and nb_get_retry are one keyword in %s (nb_get_retry is keepalived's old name); valid: write retry", o.what)
+	}
+	if v, ok := o.boolean("alpha"); ok {
+		t.Alpha = check.Some(v)
+	}
+	return t
+}
+
+// vsHealth reads a virtual_server's health keys from o.
+func (d *decoder) vsHealth(o *object, vs *VirtualServer) {
+	h := &vs.Health
+	h.Timing = d.timing(o)
+	if v, ok := o.boolean("inhibit_on_failure"); ok {
+		h.Inhibit = v
+	}
+	if v, ok := o.boolean("omega"); ok {
+		h.Omega = v
+	}
+	if v, ok := o.intIn("quorum", 1, 1<<31-1); ok {
+		h.Quorum = int(v)
+	}
+	if v, ok := o.intIn("hysteresis", 0, 1<<31-1); ok {
+		h.Hysteresis = int(v)
+	}
+	h.QuorumUp, _ = o.str("quorum_up")
+	h.QuorumDown, _ = o.str("quorum_down")
+	if v, ok := o.boolean("sorry_server_inhibit"); ok {
+		h.SorryInhibit = v
+		if vs.Sorry == nil {
+			d.add(o.keyAt("sorry_server_inhibit"), "sorry_server_inhibit without a sorry_server in %s; valid: sorry_server: \"ADDRESS PORT\" first", o.what)
+		}
+	}
+}
+
+// rsHealth reads a real_server's health keys and checkers from o.
+func (d *decoder) rsHealth(o *object, rs *RealServer) {
+	h := &rs.Health
+	h.Timing = d.timing(o)
+	if v, ok := o.boolean("inhibit_on_failure"); ok {
+		h.Inhibit = check.Some(v)
+	}
+	for i, kind := range checkerKinds {
+		n, ok := o.lookup(kind)
+		if !ok {
+			continue
+		}
+		what := kind + " of " + o.what
+		co := d.object(n, join(o.path, kind), what, checkerKeys[kind])
+		c := Checker{Pos: o.keyAt(kind), Cfg: check.CheckerConfig{Kind: check.Kind(i), MiscOK: true}}
+		c.Cfg.Timing = d.timing(co)
+		if a, ok := co.addr("connect_ip"); ok {
+			c.Cfg.ConnectIP = a
+		}
+		if v, ok := co.intIn("connect_port", 1, 65535); ok {
+			c.Cfg.ConnectPort = uint16(v)
+		}
+		if a, ok := co.addr("bindto"); ok {
+			c.Cfg.BindTo = a
+		}
+		c.Cfg.Virtualhost, _ = co.str("virtualhost")
+		if v, ok := co.boolean("fast_recovery"); ok {
+			c.Cfg.FastRecovery = v
+		}
+		if kind == "HTTP_GET" || kind == "SSL_GET" {
+			for j, un := range d.list(co.node("url"), "url of "+what) {
+				c.Cfg.URLs = append(c.Cfg.URLs, d.url(un, join(co.path, "url."+strconv.Itoa(j)), "url of "+what))
+			}
+			if len(c.Cfg.URLs) == 0 {
+				co.missing(c.Pos, "%s has no url; valid: url: [{path: /, status_code: 200}]", what)
+			}
+		}
+		h.Checkers = append(h.Checkers, c)
+	}
+}
+
+var urlKeys = []string{"path", "status_code", "digest"}
+
+// url reads {path, status_code, digest} (check_http.c url_handler,
+// status_code_handler, digest_handler).
+func (d *decoder) url(n ast.Node, path, what string) check.URL {
+	o := d.object(n, path, what, urlKeys)
+	var u check.URL
+	if p, ok := o.str("path"); ok {
+		u.Path = p
+	} else {
+		o.missing(o.pos, "%s has no path; valid: {path: /, status_code: 200}", what)
+	}
+	if sn, ok := o.lookup("status_code"); ok {
+		var items []ast.Node
+		if _, isSeq := base(sn).(*ast.SequenceNode); isSeq {
+			items = d.list(sn, "status_code of "+what)
+		} else {
+			items = []ast.Node{sn}
+		}
+		for _, it := range items {
+			s, _ := scalarText(it)
+			r, ok := statusRange(s)
+			if !ok {
+				d.add(d.pos(it), "bad status_code %q in %s; valid: a code or range in 100..599 like 200 or \"200-299\"", s, what)
+				continue
+			}
+			u.StatusCode = append(u.StatusCode, r)
+		}
+	}
+	if s, ok := o.str("digest"); ok {
+		b, err := hex.DecodeString(s)
+		if err != nil || len(b) != 16 {
+			o.bad("digest", "bad digest %q; valid: an MD5 sum as 32 hex digits (genhash prints it)", s)
+		} else {
+			copy(u.Digest[:], b)
+			u.HasDigest = true
+		}
+	}
+	return u
+}
+
+// statusRange reads "200" or "200-299" within HTTP_STATUS_CODE_MIN..MAX.
+func statusRange(s string) (check.StatusRange, bool) {
+	lo, hi, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	a, err1 := strconv.Atoi(lo)
+	b := a
+	var err2 error
+	if isRange {
+		b, err2 = strconv.Atoi(hi)
+	}
+	if err1 != nil || err2 != nil || a < 100 || b > 599 || a > b {
+		return check.StatusRange{}, false
+	}
+	return check.StatusRange{Min: a, Max: b}, true
+}
+
+// hasChecks reports whether any real server of vs has a checker.
+func (vs *VirtualServer) hasChecks() bool {
+	for _, rs := range vs.Reals {
+		if len(rs.Health.Checkers) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// buildChecks attaches the health checkers of sn's virtual servers to
+// the node's director.
+func (w *World) buildChecks(n *node.Node, sn *Node) error {
+	var cfgs []check.ServiceConfig
+	for _, vs := range sn.VirtualServers {
+		if !vs.hasChecks() {
+			continue
+		}
+		h := vs.Health
+		c := check.ServiceConfig{Name: w.serviceName(vs), Timing: h.Timing, Inhibit: h.Inhibit, Quorum: h.Quorum,
+			Hysteresis: h.Hysteresis, QuorumUp: h.QuorumUp, QuorumDown: h.QuorumDown, Omega: h.Omega}
+		if vs.Sorry != nil {
+			c.Sorry = &check.SorryConfig{Addr: vs.Sorry.Addr, Weight: vs.Sorry.Weight, Inhibit: h.SorryInhibit}
+		}
+		for _, rs := range vs.Reals {
+			rc := check.RealConfig{Name: w.sc.RealServerName(rs), Addr: rs.Addr, Weight: rs.Weight, Inhibit: rs.Health.Inhibit, Timing: rs.Health.Timing}
+			for _, ck := range rs.Health.Checkers {
+				rc.Checkers = append(rc.Checkers, ck.Cfg)
+			}
+			c.Reals = append(c.Reals, rc)
+		}
+		cfgs = append(cfgs, c)
+	}
+	if len(cfgs) == 0 {
+		return nil
+	}
+	if _, err := n.AddChecks(cfgs); err != nil {
+		return fmt.Errorf("%s: %v", sn.VirtualServers[0].Pos, err)
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/model/lb/check"
+)
+
+// withRS1 replaces rs1's real_server line (line 18) of lbYAML.
+func withRS1(line string) string {
+	return strings.Replace(lbYAML, "          10.0.0.11 80: {weight: 3}\n", line, 1)
+}
+
+// TestLoadCheckers: keepalived's checker keys inside real_server
+// (check_parser.c, check_api.c install_checker_common_keywords,
+// check_http.c url/status_code/digest handlers).
+func TestLoadCheckers(t *testing.T) {
+	src := strings.Replace(withRS1(`          10.0.0.11 80:
+            weight: 3
+            inhibit_on_failure: true
+            TCP_CHECK: {connect_timeout: 3, retry: 3, delay_before_retry: 1, connect_port: 8080}
+            HTTP_GET: {url: [{path: /health, status_code: [200, "300-302"], digest: 00112233445566778899aabbccddeeff}], nb_get_retry: 2}
+`), "        lb_kind: DR\n", "        lb_kind: DR\n        delay_loop: 6\n        quorum: 2\n        hysteresis: 1\n        quorum_down: /bin/alert\n", 1)
+	sc, err := Load("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := sc.Nodes[1].VirtualServers[0]
+	if h := vs.Health; h.Timing.DelayLoop != check.Some(6*time.Second) || h.Quorum != 2 || h.Hysteresis != 1 || h.QuorumDown != "/bin/alert" {
+		t.Errorf("virtual server health %+v", h)
+	}
+	rh := vs.Reals[0].Health
+	if rh.Inhibit != check.Some(true) || len(rh.Checkers) != 2 {
+		t.Fatalf("real server health %+v", rh)
+	}
+	tc, hc := rh.Checkers[0].Cfg, rh.Checkers[1].Cfg
+	if tc.Kind != check.KindTCP || tc.ConnectTimeout != check.Some(3*time.Second) || tc.Retry != check.Some(3) ||
+		tc.DelayBeforeRetry != check.Some(time.Second) || tc.ConnectPort != 8080 {
+		t.Errorf("TCP_CHECK %+v", tc)
+	}
+	if hc.Kind != check.KindHTTP || hc.Retry != check.Some(2) || len(hc.URLs) != 1 || hc.URLs[0].Path != "/health" ||
+		len(hc.URLs[0].StatusCode) != 2 || hc.URLs[0].StatusCode[1] != (check.StatusRange{Min: 300, Max: 302}) ||
+		!hc.URLs[0].HasDigest || hc.URLs[0].Digest[15] != 0xff {
+		t.Errorf("HTTP_GET %+v", hc)
+	}
+}
+
+// TestLoadCheckerErrors: bad checker input names FILE:LINE:COL, what is
+// wrong and what is valid.
+func TestLoadCheckerErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, rs1, want string
+	}{
+		{"unknown checker key", "          10.0.0.11 80: {TCP_CHECK: {conect_timeout: 3}}\n",
+			`t.yaml:18:38: unknown key "conect_timeout" in TCP_CHECK of real_server 10.0.0.11 80`},
+		{"valid keys listed", "          10.0.0.11 80: {TCP_CHECK: {url: 3}}\n", "valid keys: connect_ip, connect_port, bindto, delay_loop, connect_timeout, retry, delay_before_retry, warmup, alpha"},
+		{"unknown checker", "          10.0.0.11 80: {TCP_CHEK: {}}\n", `t.yaml:18:26: unknown key "TCP_CHEK"`},
+		{"HTTP_GET without url", "          10.0.0.11 80: {HTTP_GET: {connect_timeout: 3}}\n", "has no url"},
+		{"bad status code", "          10.0.0.11 80: {HTTP_GET: {url: [{path: /, status_code: 700}]}}\n", `bad status_code "700"`},
+		{"bad digest", "          10.0.0.11 80: {HTTP_GET: {url: [{path: /, digest: xyz}]}}\n", `bad digest "xyz"`},
+		{"retry and nb_get_retry", "          10.0.0.11 80: {HTTP_GET: {url: [{path: /}], retry: 1, nb_get_retry: 2}}\n", "are one keyword"},
+		{"negative retry", "          10.0.0.11 80: {TCP_CHECK: {retry: -1}}\n", "retry"},
+		{"delay_loop 0", "          10.0.0.11 80: {TCP_CHECK: {delay_loop: 0}}\n", "delay_loop must be more than 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("t.yaml", []byte(withRS1(tc.rs1)))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v\nwant %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatusRange(t *testing.T) {
+	for in, want := range map[string]string{"200": "{200 200}", "200-299": "{200 299}", "99": "bad", "300-200": "bad", "2x": "bad", "600": "bad"} {
+		r, ok := statusRange(in)
+		got := "bad"
+		if ok {
+			got = fmt.Sprint(r)
+		}
+		if got != want {
+			t.Errorf("statusRange(%q): got %s, want %s", in, got, want)
+		}
+	}
+}
