@@ -138,7 +138,7 @@ func (w *writer) writeNode(nd *scenarios.Node, cfg *Config, guesses map[string]s
 	if len(nd.SyncGroups) > 0 {
 		w.line(2, "sync_groups:")
 		for _, sg := range nd.SyncGroups {
-			w.line(3, "%s: [%s]%s", sg.Name, strings.Join(sg.Instances, ", "), w.src(sg.Pos))
+			w.line(3, "%s: {group: [%s]}%s", sg.Name, strings.Join(sg.Instances, ", "), w.src(sg.Pos))
 		}
 	}
 	if len(cfg.VirtualServers) > 0 {

@@ -133,8 +133,7 @@ func (p *parser) instance(b *Stmt) {
 		case "track_script":
 			in.TrackScripts = append(in.TrackScripts, p.tracks(s)...)
 		case "notify_backup", "notify_master", "notify_fault", "notify_stop", "notify", "notify_deleted", "notify_master_rx_lower_pri":
-			raw := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s.Line.Text), k))
-			argv, _ := quotedEscaped(raw)
+			argv, _, _ := scriptArgv(s.Line.Text)
 			in.Notify = append(in.Notify, Notify{Pos: s.Key.Pos, Kind: k, Argv: argv})
 			p.addAt(s, SevNote, "%s is never run by the simulator; argv %q", k, argv)
 			continue

@@ -28,6 +28,7 @@ func Load(src Source, opts Options) *Config {
 	stmts, tfinds := Tree(lines)
 	cfg := Parse(stmts, opts)
 	cfg.Findings = append(append(finds, tfinds...), cfg.Findings...)
+	sortFindings(cfg.Findings)
 	return cfg
 }
 
@@ -90,6 +91,11 @@ func Nodes(srcs []Source, opts Options) ([]*scenarios.Node, []*Script, []*Config
 	byName := map[string]*Script{}
 	for _, src := range srcs {
 		cfg := Load(src, opts)
+		if len(srcs) > 1 {
+			for i := range cfg.Findings {
+				cfg.Findings[i].Node = src.Node
+			}
+		}
 		cfgs = append(cfgs, cfg)
 		finds = append(finds, cfg.Findings...)
 		nodes = append(nodes, cfg.Node(src.Node))

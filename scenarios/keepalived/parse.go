@@ -319,13 +319,14 @@ func (p *parser) script(b *Stmt) {
 		k := s.Key.Text
 		switch k {
 		case "script":
-			// The rest of the line, split as alloc_strvec_quoted_escaped.
-			raw := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s.Line.Text), "script"))
-			argv, ok := quotedEscaped(raw)
-			if !ok || len(argv) == 0 {
-				p.addAt(s, SevError, "script %q: unterminated quote or escape", raw)
+			argv, user, ok := scriptArgv(s.Line.Text)
+			if !ok {
+				p.addAt(s, SevError, "script: unterminated quote or escape; keepalived ignores it")
 			}
 			sc.Argv = argv
+			if len(user) > 0 {
+				sc.User = strings.Join(user, " ")
+			}
 		case "interval":
 			if v, ok := p.secondsArg(s, 0, time.Microsecond, math.MaxInt32*time.Second); ok {
 				sc.Interval = v
@@ -479,4 +480,20 @@ func option(args []Word, names ...string) string {
 		}
 	}
 	return ""
+}
+
+// scriptArgv is notify_script_init: the line is split with quoted and
+// escaped strings, then its second word (the command) is split the same
+// way again into argv (set_script_params_array); words after it are the
+// user and group.
+func scriptArgv(line string) (argv, user []string, ok bool) {
+	words, ok := quotedEscaped(line)
+	if !ok || len(words) < 2 {
+		return nil, nil, false
+	}
+	argv, ok = quotedEscaped(words[1])
+	if !ok || len(argv) == 0 {
+		return nil, nil, false
+	}
+	return argv, words[2:], true
 }

@@ -46,6 +46,8 @@ type Finding struct {
 	// Via says how the line was produced when it was not written as is
 	// ("~SEQ at f.conf:3:1", "$VIPS at f.conf:9:5"); empty otherwise.
 	Via string
+	// Node is the node whose config this is, when several are read.
+	Node string
 }
 
 func (f Finding) String() string {
@@ -53,7 +55,25 @@ func (f Finding) String() string {
 	if f.Via != "" {
 		s += " (via " + f.Via + ")"
 	}
+	if f.Node != "" {
+		s += " [node " + f.Node + "]"
+	}
 	return s
+}
+
+// sortFindings orders findings by file, line and column, keeping the
+// order of equal places.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].Pos, fs[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 }
 
 // Limits bound what an untrusted config may cost.
