@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"cmp"
 	"encoding/binary"
 	"hash/crc32"
 	"slices"
@@ -103,15 +104,7 @@ func chashPoints(peers []Peer) []point {
 			binary.LittleEndian.PutUint32(prev[:], h)
 		}
 	}
-	slices.SortStableFunc(pts, func(a, b point) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(pts, func(a, b point) int { return cmp.Compare(a.hash, b.hash) })
 	return slices.CompactFunc(pts, func(a, b point) bool { return a.hash == b.hash })
 }
 
