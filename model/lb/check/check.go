@@ -50,9 +50,12 @@ const (
 
 var kindNames = [...]string{"TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"}
 
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
+func (k Kind) String() string { return enumName(kindNames[:], int(k)) }
+
+// enumName names value i of an enumeration, "?" when out of range.
+func enumName(names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
 	}
 	return "?"
 }
@@ -259,12 +262,7 @@ const (
 
 var cmdNames = [...]string{"add", "remove", "weight"}
 
-func (c Cmd) String() string {
-	if int(c) < len(cmdNames) {
-		return cmdNames[c]
-	}
-	return "?"
-}
+func (c Cmd) String() string { return enumName(cmdNames[:], int(c)) }
 
 // Outcome is how a probe ended.
 type Outcome uint8
@@ -280,12 +278,7 @@ const (
 
 var outcomeNames = [...]string{"ok", "refused", "timeout", "reset", "no_route"}
 
-func (o Outcome) String() string {
-	if int(o) < len(outcomeNames) {
-		return outcomeNames[o]
-	}
-	return "?"
-}
+func (o Outcome) String() string { return enumName(outcomeNames[:], int(o)) }
 
 // ProbeRequest is one probe a checker asks the host to make.
 type ProbeRequest struct {

@@ -262,9 +262,7 @@ func TestAlpha(t *testing.T) {
 			tm := settingA
 			tm.Alpha = Some(tc.alpha)
 			run(t, f, ServiceConfig{Name: "x", Timing: tm, Reals: []RealConfig{{Addr: rs1, Weight: 1, Checkers: []CheckerConfig{{Kind: KindTCP}}}}}, 10)
-			if got := strings.Join(f.log, "\n"); got != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
-			}
+			wantLog(t, f, tc.want)
 		})
 	}
 }
@@ -277,9 +275,7 @@ func TestInhibit(t *testing.T) {
 	run(t, f, ServiceConfig{Name: "x", Timing: settingA, Inhibit: true,
 		Reals: []RealConfig{{Addr: rs1, Weight: 3, Checkers: []CheckerConfig{{Kind: KindTCP}}}}}, 100)
 	want := "0.000 add 10.0.0.11 3\n28.008 weight 10.0.0.11 0\n61.021 weight 10.0.0.11 3"
-	if got := strings.Join(f.log, "\n"); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
+	wantLog(t, f, want)
 }
 
 // TestTwoCheckers: update_svr_checker_state removes a real server at
@@ -301,9 +297,7 @@ func TestTwoCheckers(t *testing.T) {
 	f.k.At(sim.Time(sec(8.5)), func() { c[1].miscOK = true })
 	f.k.Run(sim.Time(sec(12)))
 	want := "0.000 add 10.0.0.11 1\n3.000 remove 10.0.0.11 1\n9.000 add 10.0.0.11 1"
-	if got := strings.Join(f.log, "\n"); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
+	wantLog(t, f, want)
 }
 
 // TestMiscRetry: misc_check_child_thread: failures while up use the
@@ -323,9 +317,7 @@ func TestMiscRetry(t *testing.T) {
 	// runs: 1 ok, 11 fail (retry 1), 12 fail (retry 2), 13 fail: down;
 	// 23 fail (down: not counted), 33 ok: up.
 	want := "0.000 add 10.0.0.11 1\n13.000 remove 10.0.0.11 1\n33.000 add 10.0.0.11 1"
-	if got := strings.Join(f.log, "\n"); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
+	wantLog(t, f, want)
 }
 
 // TestQuorumHysteresisSorry: update_quorum_state with quorum 2,
@@ -361,9 +353,7 @@ func TestQuorumHysteresisSorry(t *testing.T) {
 		// 5.000 rs1 and 6.000 rs2 alive again, but 1 and 2 < 3: the sorry server stays
 		"7.000 remove 10.0.0.50 1", "7.000 add 10.0.0.11 1", "7.000 add 10.0.0.12 1", "7.000 add 10.0.0.13 1",
 	}, "\n")
-	if got := strings.Join(f.log, "\n"); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
+	wantLog(t, f, want)
 	var q []string
 	for _, n := range f.notes {
 		if strings.Contains(n, "quorum") {
@@ -396,9 +386,7 @@ func TestHTTPStatusAndDigest(t *testing.T) {
 			f.status = tc.status
 			run(t, f, ServiceConfig{Name: "x", Timing: settingA, Reals: []RealConfig{{Addr: rs1, Weight: 1,
 				Checkers: []CheckerConfig{{Kind: KindHTTP, URLs: []URL{tc.url}}}}}}, 5)
-			if got := strings.Join(f.log, "\n"); got != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
-			}
+			wantLog(t, f, tc.want)
 		})
 	}
 }
@@ -438,5 +426,13 @@ func TestValidate(t *testing.T) {
 		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: got %v, want %q", tc.cfg, err, tc.want)
 		}
+	}
+}
+
+// wantLog checks the IPVS commands, one "T CMD ADDR WEIGHT" per line.
+func wantLog(t *testing.T, f *fakeEnv, want string) {
+	t.Helper()
+	if got := strings.Join(f.log, "\n"); got != want {
+		t.Errorf("IPVS commands:\n%s\nwant:\n%s\nprobes: %v", got, want, f.probes)
 	}
 }
