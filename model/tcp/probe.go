@@ -139,7 +139,9 @@ func (p *Probe) Cancel() {
 		return
 	}
 	p.ended = true
-	if c := p.c; c != nil && c.pr == p && c.state != StateClosed {
+	// The conn may be gone already (a Reset) or reused by another
+	// connection: release it only if it is still this probe's.
+	if c := p.c; c != nil && c.pr == p && p.s.conns[c.key.tuple()] == c {
 		c.pr = nil
 		p.s.release(c)
 	}

@@ -136,3 +136,72 @@ func FuzzStatusCode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzProbeResponse: any response bytes, in two reads, give a status in
+// 0..999, a body no longer than what came, and exactly one result.
+func FuzzProbeResponse(f *testing.F) {
+	f.Add([]byte("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc"), 10)
+	f.Add([]byte("HTTP/1.1 503"), 3)
+	f.Add([]byte("\r\n\r\n"), 0)
+	f.Fuzz(func(t *testing.T, resp []byte, cut int) {
+		w := newWorld(t)
+		cs := w.stack("c1", cAddr)
+		calls := 0
+		var got ProbeResult
+		p, err := cs.StartProbe(ProbeConfig{To: netip.AddrPortFrom(sAddr, 80), Timeout: time.Second, HTTP: true, Digest: true},
+			func(r ProbeResult) { got = r; calls++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.c
+		c.state = StateEstablished
+		p.request(c)
+		if cut < 0 || cut > len(resp) {
+			cut = len(resp) / 2
+		}
+		p.received(c, resp[:cut], false)
+		p.received(c, resp[cut:], true)
+		if calls != 1 {
+			t.Fatalf("%d results", calls)
+		}
+		if got.Status < 0 || got.Status > 999 || got.Body > len(resp) {
+			t.Errorf("status %d body %d of %d octets", got.Status, got.Body, len(resp))
+		}
+	})
+}
+
+func BenchmarkProbe(b *testing.B) {
+	w := newWorld(b)
+	w.keep = false
+	cs := w.stack("c1", cAddr)
+	ss := w.stack("rs1", sAddr)
+	if _, err := ss.AddService(web); err != nil {
+		b.Fatal(err)
+	}
+	cfg := ProbeConfig{To: netip.AddrPortFrom(sAddr, 80), Timeout: time.Second, HTTP: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cs.StartProbe(cfg, func(ProbeResult) {}); err != nil {
+			b.Fatal(err)
+		}
+		w.k.Run(w.k.Now() + 100e9) // past TIME_WAIT, so the table stays small
+	}
+}
+
+// TestProbeCancelAfterReset: a crashed host forgets its connections
+// (Stack.Reset); cancelling a probe afterwards must not free its conn a
+// second time (two later connections would share it).
+func TestProbeCancelAfterReset(t *testing.T) {
+	w := newWorld(t)
+	cs := w.stack("c1", cAddr)
+	p, err := cs.StartProbe(ProbeConfig{To: netip.AddrPortFrom(sAddr, 80), Timeout: time.Second}, func(ProbeResult) { t.Error("result after cancel") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.Reset()
+	p.Cancel()
+	if len(cs.free) != 1 {
+		t.Fatalf("free list holds %d conns, want 1", len(cs.free))
+	}
+	w.k.Run(w.k.Now() + 10e9)
+}
