@@ -165,3 +165,29 @@ func (e *checkEnv) weight(name string) int {
 	}
 	return -1
 }
+
+// SetMiscCheck sets what the MISC_CHECK scripts of real server rs of
+// the virtual service return from now on (the timeline's fail/recover
+// of a misc check: no script ever runs).
+func (n *Node) SetMiscCheck(service string, rs netip.AddrPort, ok bool) error {
+	for _, e := range n.checks {
+		if e.service != service && !e.hasLabel(service) {
+			continue
+		}
+		if e.svc.SetMisc(rs, ok) {
+			result := "fail"
+			if ok {
+				result = "ok"
+			}
+			n.note("check/"+e.service, "misc_result", rs.String()+" "+result)
+			return nil
+		}
+	}
+	return fmt.Errorf("node %s: no MISC_CHECK for real server %v of virtual server %q", n.cfg.Name, rs, service)
+}
+
+// hasLabel reports whether the director knows the service as label.
+func (e *checkEnv) hasLabel(label string) bool {
+	s, ok := e.n.director.Service(label)
+	return ok && s.Name() == e.service
+}

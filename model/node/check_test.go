@@ -94,3 +94,46 @@ func TestChecksDriveTheDirector(t *testing.T) {
 		})
 	}
 }
+
+// TestSetMiscCheck: the timeline drives MISC_CHECK's result
+// (misc_check_child_thread with retry 0: the first failed run removes
+// the server, the first good one re-adds it).
+func TestSetMiscCheck(t *testing.T) {
+	k := sim.New(1)
+	var dests []string
+	k.AddTracer(func(r *sim.Record) {
+		if r.Kind == sim.KindIPVS && r.Event == "dest" && r.At > 0 {
+			dests = append(dests, fmt.Sprintf("%s@%d", r.Reason, time.Duration(r.At)/time.Second))
+		}
+	})
+	seg := lan.New(k, "lan", lan.Config{})
+	d := node.New(k, node.Config{Name: "d", Kind: node.KindRouter, Forwarding: true})
+	if _, err := d.AddInterface("eth0", dpMAC(1, 1), []netip.Prefix{netip.MustParsePrefix("10.0.0.1/24"), netip.MustParsePrefix("10.0.0.100/24")}, seg, arp.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	rsAddr := netip.MustParseAddrPort("10.0.0.11:80")
+	if _, err := d.AddDirector([]lb.ServiceConfig{{Proto: lb.ProtoTCP, VIP: netip.MustParseAddrPort("10.0.0.100:80"), Sched: "rr", Kind: lb.KindNAT,
+		Reals: []lb.RealConfig{{Name: "rs1", Addr: rsAddr, Weight: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	tm := check.Timing{DelayLoop: check.Some(5 * time.Second), Warmup: check.Some(time.Duration(0))}
+	if _, err := d.AddChecks([]check.ServiceConfig{{Name: "TCP 10.0.0.100:80", Timing: tm,
+		Reals: []check.RealConfig{{Name: "rs1", Addr: rsAddr, Weight: 1, Checkers: []check.CheckerConfig{{Kind: check.KindMisc, MiscOK: true}}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	k.At(sim.Time(3*time.Second), func() {
+		if err := d.SetMiscCheck("TCP 10.0.0.100:80", rsAddr, false); err != nil {
+			t.Error(err)
+		}
+	})
+	k.At(sim.Time(13*time.Second), func() { _ = d.SetMiscCheck("TCP 10.0.0.100:80", rsAddr, true) })
+	k.Run(sim.Time(20 * time.Second))
+	// runs at 1, 6 (fails: removed), 11, 16 (ok: added)
+	if got := fmt.Sprint(dests); got != "[remove@6 add@16]" {
+		t.Errorf("director changes %s, want [remove@6 add@16]", got)
+	}
+	if err := d.SetMiscCheck("TCP 10.0.0.100:80", netip.MustParseAddrPort("10.0.0.99:80"), true); err == nil {
+		t.Error("no error for a real server without MISC_CHECK")
+	}
+}
