@@ -436,3 +436,30 @@ func wantLog(t *testing.T, f *fakeEnv, want string) {
 		t.Errorf("IPVS commands:\n%s\nwant:\n%s\nprobes: %v", got, want, f.probes)
 	}
 }
+
+// TestHTTPURLsAndFastRecovery: check_http.c epilog checks one URL per
+// run, delay_loop apart; after a failure the failed URL passing only
+// clears failed_url and every URL must pass again, so two URLs take
+// three good probes to bring a server back (up at 76.016 instead of
+// 70.015). fast_recovery runs the probes of a recovering checker back to
+// back: up one round trip after the probe that cleared failed_url.
+func TestHTTPURLsAndFastRecovery(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		urls []URL
+		fast bool
+		want string
+	}{
+		{"one url", httpURL, false, "0.000 add 10.0.0.11 1\n28.008 remove 10.0.0.11 1\n70.015 add 10.0.0.11 1"},
+		{"two urls", []URL{{Path: "/a"}, {Path: "/b"}}, false, "0.000 add 10.0.0.11 1\n28.008 remove 10.0.0.11 1\n76.016 add 10.0.0.11 1"},
+		{"fast_recovery", httpURL, true, "0.000 add 10.0.0.11 1\n28.008 remove 10.0.0.11 1\n64.015 add 10.0.0.11 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(1)
+			f.states[rs1] = []change{{sec(20), refuse}, {sec(60), up}}
+			run(t, f, ServiceConfig{Name: "x", Timing: settingA, Reals: []RealConfig{{Addr: rs1, Weight: 1,
+				Checkers: []CheckerConfig{{Kind: KindHTTP, URLs: tc.urls, FastRecovery: tc.fast}}}}}, 100)
+			wantLog(t, f, tc.want)
+		})
+	}
+}
