@@ -49,6 +49,10 @@ type SchedFile struct {
 	Requests []*SchedRequest
 	// Conns is the number of new connections, count expanded.
 	Conns int
+	// Nginx is set for the nginx-* schedulers, whose files have servers
+	// and requests of their own (schedfile_nginx.go); Dests and Requests
+	// are then empty.
+	Nginx *NginxPlay
 }
 
 // SchedDest is a destination as written in dests: or in an add request.
@@ -158,13 +162,18 @@ func (d *decoder) schedFile(root ast.Node) *SchedFile {
 	f := &SchedFile{Pos: d.pos(root), Seed: DefaultSchedSeed, Service: DefaultSchedService}
 	o := d.object(root, "", "the playground file", schedTopKeys)
 	if v, ok := o.str("scheduler"); ok {
-		if contains(sched.Names, v) {
+		all := append(slices.Clip(sched.Names), NginxSchedulers...)
+		if contains(all, v) {
 			f.Scheduler = v
 		} else {
-			o.bad("scheduler", "unknown scheduler %q%s; valid: %s", v, didYouMean(v, sched.Names), strings.Join(sched.Names, ", "))
+			o.bad("scheduler", "unknown scheduler %q%s; valid: %s", v, didYouMean(v, all), strings.Join(all, ", "))
 		}
 	} else if !o.has("scheduler") {
-		o.missing(f.Pos, "missing key \"scheduler\" in the playground file; valid: scheduler: one of %s", strings.Join(sched.Names, ", "))
+		o.missing(f.Pos, "missing key \"scheduler\" in the playground file; valid: scheduler: one of %s, %s", strings.Join(sched.Names, ", "), strings.Join(NginxSchedulers, ", "))
+	}
+	if contains(NginxSchedulers, f.Scheduler) {
+		d.nginxSchedFile(o, f)
+		return f
 	}
 	for _, n := range d.list(o.node("flags"), "flags") {
 		s, _ := scalarText(n)
@@ -352,17 +361,7 @@ func (d *decoder) schedRequest(n ast.Node, st *schedState, f *SchedFile) *SchedR
 				return nil
 			}
 		}
-		if v, ok := o.intIn("count", 1, MaxSchedConns); ok {
-			r.Count = int(v)
-		} else if o.has("count") {
-			return nil
-		}
-		if last := int(r.Client.Port()) + r.Count - 1; last > 65535 {
-			o.bad("count", "%d connections from port %d would reach port %d; valid: at most %d from this port", r.Count, r.Client.Port(), last, 65536-int(r.Client.Port()))
-			return nil
-		}
-		if st.conns+r.Count > MaxSchedConns {
-			o.bad("count", "%d more connections make %d in the file; valid: at most %d connections in all", r.Count, st.conns+r.Count, MaxSchedConns)
+		if r.Count, ok = d.schedCount(o, r.Client, st.conns, "connections"); !ok {
 			return nil
 		}
 		r.First = st.conns + 1

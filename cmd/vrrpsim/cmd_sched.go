@@ -43,6 +43,12 @@ func cmdSched(args []string, stdout, stderr io.Writer) error {
 		return inputError{err}
 	}
 	w := bufio.NewWriter(stdout)
+	if f.Nginx != nil {
+		if err := playNginx(f, w, *asJSON); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
 	var out schedWriter = &schedText{w: w}
 	if *asJSON {
 		out = &schedJSON{w: w}

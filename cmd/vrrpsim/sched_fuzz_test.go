@@ -27,7 +27,7 @@ func FuzzSchedPlay(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sf, err := scenarios.LoadSched("f.yaml", data)
-		if err != nil || sf.Conns > 20000 {
+		if err != nil || sf.Conns > 20000 || sf.Nginx != nil { // nginx files: FuzzNginxPlay
 			return
 		}
 		var b bytes.Buffer
