@@ -3,12 +3,17 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: all build test vet fmt-check race fuzz bench bench-lb run golden clean
+.PHONY: all build docker test vet fmt-check race fuzz bench bench-lb run golden clean
 
 all: build
 
+# A static binary (no libc), so it runs in distroless/scratch images.
 build:
-	$(GO) build -o vrrpsim ./cmd/vrrpsim
+	CGO_ENABLED=0 $(GO) build -trimpath -o vrrpsim ./cmd/vrrpsim
+
+# The container image (Dockerfile: static binary on distroless, no shell).
+docker:
+	docker build -t vrrpsim .
 
 run:
 	$(GO) run ./cmd/vrrpsim run

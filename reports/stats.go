@@ -76,6 +76,7 @@ type ServiceMetrics struct {
 // pointer is a time the run did not have (no new master, no transition).
 type ConvergenceMetrics struct {
 	Action, Instance string
+	At               sim.Time // when the action ran: two actions may share a text
 	Detect           *sim.Time
 	SinceLastAdvert  *sim.Time
 	Converged        *sim.Time
@@ -103,7 +104,7 @@ func (r *Report) Metrics() RunMetrics {
 		Expectations: slices.Clone(r.Expectations)}
 	for _, c := range r.Convergence {
 		m.Convergence = append(m.Convergence, ConvergenceMetrics{
-			Action: c.Action, Instance: c.Instance, Detect: timePtr(c.Detect),
+			Action: c.Action, Instance: c.Instance, At: sim.Time(c.At), Detect: timePtr(c.Detect),
 			SinceLastAdvert: timePtr(c.SinceLastAdvert), Converged: timePtr(c.Converged),
 			Transitions: c.Transitions,
 		})
@@ -163,6 +164,7 @@ type ServiceStatsRuns struct {
 // ConvergenceStats aggregates one (action, instance) convergence entry.
 type ConvergenceStats struct {
 	Action          string         `json:"action"`
+	At              Seconds        `json:"at_s"`
 	Instance        string         `json:"instance"`
 	Detect          Stats[Seconds] `json:"detect_s"`
 	SinceLastAdvert Stats[Seconds] `json:"since_last_advert_s"`
@@ -199,7 +201,12 @@ func Aggregate(scenario, file string, runs []RunMetrics) *RunStats {
 	}
 	s.FirstSeed, s.LastSeed = runs[0].Seed, runs[len(runs)-1].Seed
 
-	type convKey struct{ action, inst string }
+	// Keyed by the action's time too: "impair lan" at 10 s and at 70 s
+	// are two rows (issue 13).
+	type convKey struct {
+		action, inst string
+		at           sim.Time
+	}
 	type convVals struct {
 		detect, since, conv []Seconds
 		trans               []int
@@ -240,7 +247,7 @@ func Aggregate(scenario, file string, runs []RunMetrics) *RunStats {
 	for _, r := range runs {
 		failed := false
 		for _, c := range r.Convergence {
-			k := convKey{c.Action, c.Instance}
+			k := convKey{c.Action, c.Instance, c.At}
 			v := conv[k]
 			if v == nil {
 				v = &convVals{}
@@ -309,7 +316,7 @@ func Aggregate(scenario, file string, runs []RunMetrics) *RunStats {
 	for _, k := range convOrder {
 		v := conv[k]
 		s.Convergence = append(s.Convergence, ConvergenceStats{
-			Action: k.action, Instance: k.inst,
+			Action: k.action, Instance: k.inst, At: Seconds(k.at),
 			Detect: Summarize(v.detect), SinceLastAdvert: Summarize(v.since),
 			Converged: Summarize(v.conv), Transitions: Summarize(v.trans),
 		})

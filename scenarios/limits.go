@@ -518,3 +518,8 @@ func EstimateEvents(sc *Scenario, end time.Duration) (float64, string) {
 	}
 	return total, what
 }
+
+// Suggest returns ` (did you mean "x"?)` for the valid name closest to bad
+// (edit distance under 3), or "": the loader's hint, for the CLI's
+// commands, flags and built-in names too.
+func Suggest(bad string, valid []string) string { return didYouMean(bad, valid) }

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -92,8 +93,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 type checkJob struct {
 	path string
 	// err is set when the path itself is unusable (does not exist).
-	err error
-	lim scenarios.Limits // --limit
+	err     error
+	lim     scenarios.Limits // --limit
+	builtin bool             // path is a built-in scenario's name
 }
 
 // collectScenarios expands args into scenario files, in argument order,
@@ -109,8 +111,18 @@ func collectScenarios(args []string) ([]checkJob, error) {
 		}
 	}
 	for _, arg := range args {
+		if !isFileArg(arg) && slices.Contains(scenarios.BuiltinNames(), arg) {
+			if !seen["builtin:"+arg] {
+				seen["builtin:"+arg] = true
+				jobs = append(jobs, checkJob{path: arg, builtin: true})
+			}
+			continue
+		}
 		st, err := os.Stat(arg)
 		if err != nil {
+			if !isFileArg(arg) {
+				err = notScenario(arg)
+			}
 			// Reported like a scenario that does not load: the other
 			// files are still checked, and the exit status is 2.
 			jobs = append(jobs, checkJob{path: arg, err: err})
@@ -205,7 +217,13 @@ func checkOne(job checkJob, opts simOptions) (res checkResult) {
 		res.errs = errorLines(job.path, job.err)
 		return res
 	}
-	sc, err := scenarios.LoadFileWithLimits(job.path, job.lim)
+	var sc *scenarios.Scenario
+	var err error
+	if job.builtin {
+		sc, err = scenarios.Builtin(job.path)
+	} else {
+		sc, err = scenarios.LoadFileWithLimits(job.path, job.lim)
+	}
 	if err != nil {
 		res.errs = errorLines(job.path, err)
 		if !looksLikeScenario(job.path) {

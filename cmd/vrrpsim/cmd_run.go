@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,7 +46,15 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		if errors.Is(err, pflag.ErrHelp) {
 			return errHelp
 		}
-		return usagef("%s: %v", fs.Name(), err)
+		hint := ""
+		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
+			var names []string
+			fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+			if s := scenarios.Suggest(name, names); s != "" {
+				hint = s
+			}
+		}
+		return usagef("%s: %v%s; see 'vrrpsim %s --help'", fs.Name(), err, hint, fs.Name())
 	}
 	return nil
 }
@@ -61,7 +70,7 @@ func loadScenarioWithin(arg string, lim scenarios.Limits) (*scenarios.Scenario, 
 	if arg == "" {
 		arg = defaultScenario
 	}
-	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/\\") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+	if isFileArg(arg) {
 		sc, err := scenarios.LoadFileWithLimits(arg, lim)
 		if err != nil {
 			return nil, inputError{err}
@@ -70,9 +79,28 @@ func loadScenarioWithin(arg string, lim scenarios.Limits) (*scenarios.Scenario, 
 	}
 	sc, err := scenarios.Builtin(arg)
 	if err != nil {
-		return nil, usagef("%q is neither a scenario file nor a built-in scenario; built-ins: %s", arg, strings.Join(scenarios.BuiltinNames(), ", "))
+		return nil, notScenario(arg)
 	}
 	return sc, nil
+}
+
+// isFileArg tells a scenario file from a built-in name. A built-in name
+// wins over a file or directory of that name in the current directory
+// (which would otherwise hide it); write ./NAME for the file.
+func isFileArg(arg string) bool {
+	if strings.ContainsAny(arg, "/\\") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		return true
+	}
+	if slices.Contains(scenarios.BuiltinNames(), arg) {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return err == nil
+}
+
+// notScenario is the error for an argument that is neither.
+func notScenario(arg string) error {
+	return usagef("%q is neither a scenario file nor a built-in scenario%s; built-ins: %s (vrrpsim list)", arg, scenarios.Suggest(arg, scenarios.BuiltinNames()), strings.Join(scenarios.BuiltinNames(), ", "))
 }
 
 // inputError wraps a scenario error (exit 2). It prints on one line: the
@@ -143,6 +171,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	opts.budget = runBudget{events: lim.Events, stop: ctx.Done()}
 	if *runs < 1 || *runs > maxRuns {
 		return usagef("--runs %d: want 1..%d", *runs, maxRuns)
+	}
+	if *quiet && (*asJSON || *trace) {
+		// -q prints nothing: --json or --trace would be dropped silently.
+		return usagef("-q prints nothing, so --json and --trace would be lost: drop one of them")
 	}
 	if *trace && *asJSON {
 		// Both go to stdout; mixing them would make neither parseable.

@@ -222,7 +222,7 @@ func plotOptions(format, cdf, figure, size string) (sweep.PlotOptions, error) {
 // scenarioSource returns the name and bytes of a scenario file or a
 // built-in, so each run can be loaded afresh with its overrides.
 func scenarioSource(arg string) (string, []byte, error) {
-	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/\\") || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+	if isFileArg(arg) {
 		data, err := scenarios.ReadFile(arg, scenarios.DefaultLimits().FileBytes)
 		if err != nil {
 			return "", nil, inputError{err}
@@ -231,7 +231,7 @@ func scenarioSource(arg string) (string, []byte, error) {
 	}
 	file, data, ok := scenarios.BuiltinSource(arg)
 	if !ok {
-		return "", nil, usagef("%q is neither a scenario file nor a built-in scenario; built-ins: %s", arg, strings.Join(scenarios.BuiltinNames(), ", "))
+		return "", nil, notScenario(arg)
 	}
 	return file, data, nil
 }

@@ -293,3 +293,50 @@ func TestHardeningExpectationAfterUntilIsNotReached(t *testing.T) {
 		t.Errorf("--until 14s: %s", out[strings.LastIndex(out, "expectations"):])
 	}
 }
+
+// Item 18: built-in names win over same-named entries of the current
+// directory, check accepts them, --version exists, and mistakes get a
+// did-you-mean hint and the vrrpsim: prefix.
+func TestHardeningNewUserRoughEdges(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "master-crash"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if code, _, stderr := runCLI(t, "run", "-q", "master-crash"); code != exitOK {
+		t.Errorf("run master-crash beside a directory of that name: exit %d, %s", code, stderr)
+	}
+	if code, out, stderr := runCLI(t, "check", "master-crash"); code != exitOK || !strings.Contains(out, "2 passed") {
+		t.Errorf("check master-crash: exit %d, %s%s", code, out, stderr)
+	}
+	if code, out, _ := runCLI(t, "--version"); code != exitOK || !strings.HasPrefix(out, "vrrpsim ") {
+		t.Errorf("--version: exit %d, %q", code, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rnu"}, `vrrpsim: unknown command "rnu" (did you mean "run"?)`},
+		{[]string{"run", "--sed", "3"}, `vrrpsim: run: unknown flag: --sed (did you mean "seed"?); see 'vrrpsim run --help'`},
+		{[]string{"run", "master-crsh"}, `vrrpsim: "master-crsh" is neither a scenario file nor a built-in scenario (did you mean "master-crash"?)`},
+		{[]string{"check", "master-crsh"}, `vrrpsim: check: 1 invalid scenario(s)`},
+	} {
+		if code, _, stderr := runCLI(t, c.args...); code != exitBadInput || !strings.HasPrefix(stderr, c.want) && !strings.Contains(stderr, "\n"+c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// Item 21: conflicting flags are refused, not silently resolved; an
+// unknown --cdf metric is an error naming the valid ones.
+func TestHardeningConflictingFlags(t *testing.T) {
+	for _, args := range [][]string{{"run", "-q", "--json"}, {"run", "-q", "--trace"}} {
+		if code, _, stderr := runCLI(t, args...); code != exitBadInput || !strings.Contains(stderr, "-q prints nothing") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	code, _, stderr := runCLI(t, "sweep", "master-crash", "--set", "nodes.r2.vrrp.VI_1.advert_int=1s,2s", "--cdf", "detect", "--out", t.TempDir(), "-q")
+	if code != exitBadInput || !strings.Contains(stderr, `--cdf metric "detect" is not a numeric metric of this sweep (did you mean "detect_s"?)`) {
+		t.Errorf("--cdf detect: exit %d, stderr %q", code, stderr)
+	}
+}

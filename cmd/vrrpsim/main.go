@@ -12,10 +12,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/vrrpsim/vrrpsim/reports"
+	"github.com/vrrpsim/vrrpsim/scenarios"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -62,6 +66,7 @@ usage:
   vrrpsim graph [SCENARIO] [-o F]  draw the network (SVG/PNG/DOT/Mermaid), roles --at a time
   vrrpsim lab new|check LAB --student ID  hand out a graded lab, grade an answer
   vrrpsim help [COMMAND]           show help
+  vrrpsim version                  show the version (also --version)
 
 run 'vrrpsim COMMAND --help' for the flags of a command.
 `
@@ -71,6 +76,31 @@ const commandList = "run, list, check, plot, sweep, merge, step, sched, graph, l
 
 func isCommand(name string) bool {
 	return slices.Contains(strings.Split(commandList, ", "), name)
+}
+
+// positioned matches an error that starts with FILE:LINE:COL.
+var positioned = regexp.MustCompile(`^[^\s:]+:\d+:\d+: `)
+
+// versionText is the module version and VCS revision the binary was built
+// from (go version -m shows the same).
+func versionText() string {
+	v, rev, dirty := "(devel)", "", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, st := range bi.Settings {
+			switch st.Key {
+			case "vcs.revision":
+				rev = " " + st.Value[:min(12, len(st.Value))]
+			case "vcs.modified":
+				if st.Value == "true" {
+					dirty = "+dirty"
+				}
+			}
+		}
+	}
+	return "vrrpsim " + v + rev + dirty + " " + runtime.Version()
 }
 
 // run is the whole CLI; main only maps its result to the process exit code.
@@ -111,8 +141,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprint(stdout, usageText)
 		return exitOK
+	case "version", "--version":
+		fmt.Fprintln(stdout, versionText())
+		return exitOK
 	default:
-		err = usagef("unknown command %q; valid commands: %s, help", cmd, commandList)
+		err = usagef("unknown command %q%s; valid commands: %s, help, version", cmd, scenarios.Suggest(cmd, strings.Split(commandList, ", ")), commandList)
 	}
 	return exitCode(err, stderr)
 }
@@ -137,9 +170,10 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitInterrupted
 	}
 	// A scenario error starts with FILE:LINE:COL, as compilers print them,
-	// so editors and CI problem matchers can jump to it.
+	// so editors and CI problem matchers can jump to it; anything else
+	// gets the "vrrpsim:" prefix.
 	var ie inputError
-	if errors.As(err, &ie) {
+	if errors.As(err, &ie) && positioned.MatchString(err.Error()) {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return exitBadInput
 	}

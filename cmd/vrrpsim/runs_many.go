@@ -92,8 +92,16 @@ func writeRunStats(w io.Writer, st *reports.RunStats) error {
 	count := func(name string, s reports.Stats[int]) {
 		rows = append(rows, statRow(name, s, func(v int) string { return fmt.Sprint(v) }))
 	}
+	named := map[string]int{}
+	for _, c := range st.Convergence {
+		named[c.Action+" "+c.Instance]++
+	}
 	for _, c := range st.Convergence {
 		p := c.Action + " " + c.Instance + " "
+		if named[c.Action+" "+c.Instance] > 1 {
+			// The same action text twice: each is its own row.
+			p = c.Action + " at " + sim.Time(c.At).String() + " " + c.Instance + " "
+		}
 		secs(p+"detect_s", c.Detect)
 		secs(p+"since_last_advert_s", c.SinceLastAdvert)
 		secs(p+"converged_s", c.Converged)

@@ -95,6 +95,10 @@ func (s *Summary) WritePlots(dir string, o PlotOptions) ([]string, error) {
 		}
 	}
 	if o.CDF != "" {
+		// An unknown --cdf metric was silently ignored (issue 13).
+		if !slices.Contains(s.bases(), o.CDF) {
+			return written, fmt.Errorf("sweep: --cdf metric %q is not a numeric metric of this sweep%s; valid: %s, or \"\" for none", o.CDF, suggestMetric(o.CDF, s.bases()), strings.Join(s.bases(), ", "))
+		}
 		p, err := s.cdf(o.CDF, o)
 		if err != nil {
 			return written, err
@@ -469,4 +473,15 @@ func reversed(xy plotter.XYs) plotter.XYs {
 func translucent(c color.Color) color.Color {
 	r, g, b, _ := c.RGBA()
 	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 56}
+}
+
+// suggestMetric names the metric closest to a misspelt one (same prefix
+// or one of the names containing it), or "".
+func suggestMetric(bad string, names []string) string {
+	for _, n := range names {
+		if strings.HasPrefix(n, bad) || strings.HasPrefix(bad, n) || strings.Contains(n, bad) {
+			return fmt.Sprintf(" (did you mean %q?)", n)
+		}
+	}
+	return ""
 }
