@@ -17,9 +17,10 @@ const schedUsage = `usage: vrrpsim sched FILE [--json]
 
 Replays a scheduler playground file against one IPVS virtual service and
 prints what the kernel's scheduler picks for each new connection, with
-every destination's active/inactive counters after each request. The file
-format is described in docs/lb.md ("The scheduler playground");
-scenarios/sched-examples/ holds examples.
+every destination's active/inactive counters after each request; with
+scheduler: nginx-* it replays HTTP requests against one nginx upstream
+instead (docs/nginx.md). The file format is described in docs/lb.md ("The
+scheduler playground"); scenarios/sched-examples/ holds examples.
 
 flags:
 `

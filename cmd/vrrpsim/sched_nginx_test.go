@@ -126,3 +126,20 @@ func FuzzNginxPlay(f *testing.F) {
 		}
 	})
 }
+
+// docs/nginx.md shows real output: its examples are the golden files.
+func TestSchedNginxDocsShowRealOutput(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "nginx.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"nginx-rr.yaml", "nginx-rr.txt", "nginx-hash-consistent.txt"} {
+		want, err := os.ReadFile(filepath.Join("testdata", "sched", g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(doc, want) {
+			t.Errorf("docs/nginx.md does not show %s as it is", g)
+		}
+	}
+}
