@@ -302,10 +302,11 @@ func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 			}
 		}
 	}
+	// arp_solicit passes no target_hw to arp_send_dst, and arp_create then
+	// zeroes the target hardware address: every request Linux sends,
+	// including a unicast probe (PROBE state) whose Ethernet destination
+	// is the cached MAC, carries 00:00:00:00:00:00 there (issue 13).
 	a := wire.ARP{Op: wire.ARPRequest, SenderMAC: mac, SenderIP: src, TargetIP: target}
-	if !dst.IsGroup() {
-		a.TargetMAC = dst // a unicast probe (PROBE state) targets the cached MAC
-	}
 	frame, err := n.framer.ARPFrame(dst, mac, a)
 	if err != nil {
 		n.drop(i.name, "encode")
