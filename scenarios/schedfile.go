@@ -325,28 +325,12 @@ func (d *decoder) schedAddDest(st *schedState, sd *SchedDest, where string) bool
 func (d *decoder) schedRequest(n ast.Node, st *schedState, f *SchedFile) *SchedRequest {
 	o := d.object(n, "", "request", schedRequestKeys)
 	r := &SchedRequest{Pos: o.pos}
-	var kinds []string
-	for _, k := range []string{"client", "close", "set_weight", "remove", "add"} {
-		if o.has(k) {
-			kinds = append(kinds, k)
-		}
-	}
-	switch {
-	case len(kinds) == 0:
-		o.missing(o.pos, "request does nothing; valid: {client: ADDR:PORT}, {close: N}, {set_weight: {name: A, weight: W}}, {remove: NAME} or {add: {name: D, addr: ADDR:PORT, weight: W}}")
-		return nil
-	case len(kinds) > 1:
-		d.add(o.pos, "request has both %s and %s; valid: one of client, close, set_weight, remove, add per request", kinds[0], kinds[1])
+	kind, ok := d.schedKind(o, []string{"client", "close", "set_weight", "remove", "add"}, []string{"dst", "count"},
+		"{client: ADDR:PORT}, {close: N}, {set_weight: {name: A, weight: W}}, {remove: NAME} or {add: {name: D, addr: ADDR:PORT, weight: W}}")
+	if !ok {
 		return nil
 	}
-	if kinds[0] != "client" {
-		for _, k := range []string{"dst", "count"} {
-			if o.has(k) {
-				d.add(o.keyAt(k), "%s in a %s request; valid: %s only with client", k, kinds[0], k)
-			}
-		}
-	}
-	switch kinds[0] {
+	switch kind {
 	case "client":
 		r.Op, r.Count, r.Dst = SchedConnect, 1, f.Service
 		cn, ok := o.lookup("client")
@@ -368,20 +352,9 @@ func (d *decoder) schedRequest(n ast.Node, st *schedState, f *SchedFile) *SchedR
 		st.conns += r.Count
 	case "close":
 		r.Op = SchedClose
-		v, ok := o.intIn("close", 1, MaxSchedConns)
-		if !ok {
+		if r.Close, ok = d.schedClose(o, st.conns, st.closed, "connection"); !ok {
 			return nil
 		}
-		r.Close = int(v)
-		switch {
-		case r.Close > st.conns:
-			o.bad("close", "connection %d does not exist yet (%d opened so far); valid: 1..%d", r.Close, st.conns, st.conns)
-			return nil
-		case st.closed[r.Close]:
-			o.bad("close", "connection %d is already closed; valid: a connection still open", r.Close)
-			return nil
-		}
-		st.closed[r.Close] = true
 	case "set_weight":
 		r.Op = SchedSetWeight
 		before := len(d.errs)

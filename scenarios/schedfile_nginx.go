@@ -198,6 +198,54 @@ func (d *decoder) schedCount(o *object, client netip.AddrPort, sofar int, noun s
 	return count, true
 }
 
+// schedKind returns which one of kinds the request o is, saying so when
+// it is none or several; the keys of clientOnly are refused on the other
+// kinds. valid lists the forms of a request for the message.
+func (d *decoder) schedKind(o *object, kinds, clientOnly []string, valid string) (string, bool) {
+	var has []string
+	for _, k := range kinds {
+		if o.has(k) {
+			has = append(has, k)
+		}
+	}
+	switch {
+	case len(has) == 0:
+		o.missing(o.pos, "request does nothing; valid: %s", valid)
+		return "", false
+	case len(has) > 1:
+		d.add(o.pos, "request has both %s and %s; valid: one of %s per request", has[0], has[1], strings.Join(kinds, ", "))
+		return "", false
+	}
+	if has[0] != "client" {
+		for _, k := range clientOnly {
+			if o.has(k) {
+				d.add(o.keyAt(k), "%s in a %s request; valid: %s only with client", k, has[0], k)
+			}
+		}
+	}
+	return has[0], true
+}
+
+// schedClose reads close: N, N being one of the opened connections (or
+// requests: noun) not closed yet, and records it closed.
+func (d *decoder) schedClose(o *object, opened int, closed map[int]bool, noun string) (int, bool) {
+	v, ok := o.intIn("close", 1, MaxSchedConns)
+	if !ok {
+		return 0, false
+	}
+	n := int(v)
+	switch {
+	case n > opened:
+		o.bad("close", "%s %d does not exist yet (%d opened so far); valid: 1..%d", noun, n, opened, opened)
+		return 0, false
+	case closed[n]:
+		o.bad("close", "%s %d is already closed; valid: a %s still open", noun, n, noun)
+		return 0, false
+	}
+	closed[n] = true
+	return n, true
+}
+
 func validServerAddr(s string) bool {
 	if s == "" || len(s) > maxNginxAddrLen {
 		return false
@@ -215,28 +263,12 @@ func validServerAddr(s string) bool {
 func (d *decoder) nginxRequest(n ast.Node, ng *NginxPlay, names, down map[string]bool, closed map[int]bool) *NginxRequest {
 	o := d.object(n, "", "request", nginxRequestKeys)
 	r := &NginxRequest{Pos: o.pos}
-	var kinds []string
-	for _, k := range []string{"client", "close", "down", "up"} {
-		if o.has(k) {
-			kinds = append(kinds, k)
-		}
-	}
-	switch {
-	case len(kinds) == 0:
-		o.missing(o.pos, "request does nothing; valid: {client: ADDR:PORT, key: /uri}, {close: N}, {down: NAME} or {up: NAME}")
-		return nil
-	case len(kinds) > 1:
-		d.add(o.pos, "request has both %s and %s; valid: one of client, close, down, up per request", kinds[0], kinds[1])
+	kind, ok := d.schedKind(o, []string{"client", "close", "down", "up"}, []string{"key", "count"},
+		"{client: ADDR:PORT, key: /uri}, {close: N}, {down: NAME} or {up: NAME}")
+	if !ok {
 		return nil
 	}
-	if kinds[0] != "client" {
-		for _, k := range []string{"key", "count"} {
-			if o.has(k) {
-				d.add(o.keyAt(k), "%s in a %s request; valid: %s only with client", k, kinds[0], k)
-			}
-		}
-	}
-	switch kinds[0] {
+	switch kind {
 	case "client":
 		r.Op, r.Count = SchedConnect, 1
 		cn, ok := o.lookup("client")
@@ -256,29 +288,18 @@ func (d *decoder) nginxRequest(n ast.Node, ng *NginxPlay, names, down map[string
 		ng.Conns += r.Count
 	case "close":
 		r.Op = SchedClose
-		v, ok := o.intIn("close", 1, MaxSchedConns)
-		if !ok {
+		if r.Close, ok = d.schedClose(o, ng.Conns, closed, "request"); !ok {
 			return nil
 		}
-		r.Close = int(v)
-		switch {
-		case r.Close > ng.Conns:
-			o.bad("close", "request %d does not exist yet (%d so far); valid: 1..%d", r.Close, ng.Conns, ng.Conns)
-			return nil
-		case closed[r.Close]:
-			o.bad("close", "request %d is already closed; valid: a request still open", r.Close)
-			return nil
-		}
-		closed[r.Close] = true
 	case "down", "up":
-		r.Op = SchedOp(kinds[0])
-		name, ok := o.str(kinds[0])
+		r.Op = SchedOp(kind)
+		name, ok := o.str(kind)
 		if !ok {
 			return nil
 		}
 		switch {
 		case !names[name]:
-			o.bad(kinds[0], "no server %q; valid: %s", name, quoteList(slices.Sorted(maps.Keys(names))))
+			o.bad(kind, "no server %q; valid: %s", name, quoteList(slices.Sorted(maps.Keys(names))))
 			return nil
 		case r.Op == SchedDown && down[name]:
 			o.bad("down", "server %s is down already; valid: {up: %s} first", name, name)
