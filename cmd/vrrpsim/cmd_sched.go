@@ -401,11 +401,7 @@ func (j *schedJSON) entry(e *schedEntry) error {
 	b = strconv.AppendInt(b, int64(e.n), 10)
 	switch e.op {
 	case scenarios.SchedConnect:
-		b = append(b, `, "conn": `...)
-		b = strconv.AppendInt(b, int64(e.conn), 10)
-		b = append(b, `, "client": "`...)
-		b = e.client.AppendTo(b)
-		b = append(b, '"')
+		b = appendJSONConn(b, e.conn, e.client)
 		b = append(b, `, "dest": `...)
 		if e.pick == nil {
 			b = append(b, "null"...)

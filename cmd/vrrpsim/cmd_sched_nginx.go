@@ -266,11 +266,7 @@ func (o *nginxWriter) jsonEntry(e *nginxEntry) error {
 	b = strconv.AppendInt(b, int64(o.n), 10)
 	switch e.op {
 	case scenarios.SchedConnect:
-		b = append(b, `, "conn": `...)
-		b = strconv.AppendInt(b, int64(e.conn), 10)
-		b = append(b, `, "client": "`...)
-		b = e.client.AppendTo(b)
-		b = append(b, '"')
+		b = appendJSONConn(b, e.conn, e.client)
 		if e.key != "" {
 			b = append(b, `, "key": `...)
 			b = appendJSONString(b, e.key)
@@ -324,6 +320,16 @@ func (o *nginxWriter) jsonEntry(e *nginxEntry) error {
 	o.buf = b
 	_, err := o.w.Write(b)
 	return err
+}
+
+// appendJSONConn appends the "conn" and "client" of a new connection or
+// request (both playgrounds' JSON).
+func appendJSONConn(b []byte, conn int, client netip.AddrPort) []byte {
+	b = append(b, `, "conn": `...)
+	b = strconv.AppendInt(b, int64(conn), 10)
+	b = append(b, `, "client": "`...)
+	b = client.AppendTo(b)
+	return append(b, '"')
 }
 
 func (o *nginxWriter) end() error {
