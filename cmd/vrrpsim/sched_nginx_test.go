@@ -91,6 +91,8 @@ requests:
 // add up to those that got a server and were not closed.
 func FuzzNginxPlay(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "sched", "nginx-*.yaml"))
+	examples, _ := filepath.Glob(filepath.Join("..", "..", "scenarios", "sched-examples", "nginx-*.yaml"))
+	files = append(files, examples...)
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
@@ -133,8 +135,12 @@ func TestSchedNginxDocsShowRealOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, g := range []string{"nginx-rr.yaml", "nginx-rr.txt", "nginx-hash-consistent.txt"} {
-		want, err := os.ReadFile(filepath.Join("testdata", "sched", g))
+	for _, g := range []string{
+		filepath.Join("..", "..", "scenarios", "sched-examples", "nginx-rr.yaml"),
+		filepath.Join("testdata", "sched", "example-nginx-rr.txt"),
+		filepath.Join("testdata", "sched", "example-nginx-hash-consistent.txt"),
+	} {
+		want, err := os.ReadFile(g)
 		if err != nil {
 			t.Fatal(err)
 		}
