@@ -65,6 +65,7 @@ usage:
   vrrpsim sched FILE [--json]      what would IPVS pick? replay a scheduler playground file
   vrrpsim graph [SCENARIO] [-o F]  draw the network (SVG/PNG/DOT/Mermaid), roles --at a time
   vrrpsim lab new|check LAB --student ID  hand out a graded lab, grade an answer
+  vrrpsim import NODE=PATH[@ID]... [-o F]  keepalived.conf files -> inline scenario YAML
   vrrpsim help [COMMAND]           show help
   vrrpsim version                  show the version (also --version)
 
@@ -72,7 +73,7 @@ run 'vrrpsim COMMAND --help' for the flags of a command.
 `
 
 // commandList names the subcommands, for error messages.
-const commandList = "run, list, check, plot, sweep, merge, step, sched, graph, lab"
+const commandList = "run, list, check, plot, sweep, merge, step, sched, graph, lab, import"
 
 func isCommand(name string) bool {
 	return slices.Contains(strings.Split(commandList, ", "), name)
@@ -131,6 +132,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdGraph(rest, stdout, stderr)
 	case "lab":
 		err = cmdLab(rest, stdout, stderr)
+	case "import":
+		err = cmdImport(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		// 'vrrpsim help run' is 'vrrpsim run --help'.
 		if len(rest) == 1 && isCommand(rest[0]) {

@@ -85,13 +85,16 @@ type Limits struct {
 	Lines        int // logical lines produced, after every expansion
 	LineBytes    int // one line after substitution (keepalived MAXBUF is 1024)
 	SubstRounds  int // $NAME rescans of one line
+	// Steps bounds the lines processed, kept or not: ~SEQ bodies that only
+	// define names make no lines but still cost time.
+	Steps int
 }
 
 // DefaultLimits are generous for real configs and small enough that a
 // hostile one cannot hurt.
 func DefaultLimits() Limits {
 	return Limits{FileBytes: 1 << 20, TotalBytes: 8 << 20, IncludeDepth: 16, Files: 256,
-		Lines: 100000, LineBytes: 16 << 10, SubstRounds: 32}
+		Lines: 100000, LineBytes: 16 << 10, SubstRounds: 32, Steps: 400000}
 }
 
 // Line is one logical line after preprocessing.
@@ -123,6 +126,7 @@ type Reader struct {
 	total    int
 	multi    *definition // multiline definition being collected
 	overflow bool
+	steps    int
 }
 
 type definition struct {
@@ -139,6 +143,7 @@ func (r *Reader) ReadConfig(name string) ([]Line, []Finding) {
 	}
 	r.defs = map[string]*definition{}
 	r.lines, r.finds, r.chain = nil, nil, nil
+	r.files, r.total, r.multi, r.overflow, r.steps = 0, 0, nil, false, 0
 	r.readFile(path.Clean(name), scenarios.Pos{File: r.display(name), Line: 1, Col: 1}, "")
 	return r.lines, r.finds
 }
@@ -355,6 +360,13 @@ func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' 
 func isAlnum(c byte) bool { return isAlpha(c) || c >= '0' && c <= '9' }
 
 func (r *Reader) budget(pos scenarios.Pos, via string) bool {
+	if r.steps++; r.steps > r.Limits.Steps {
+		if !r.overflow {
+			r.add(pos, SevError, via, "configuration takes more than %d preprocessing steps (nested ~SEQ/~LST or definitions); stopped", r.Limits.Steps)
+		}
+		r.overflow = true
+		return false
+	}
 	if len(r.lines) >= r.Limits.Lines {
 		if !r.overflow {
 			r.add(pos, SevError, via, "configuration expands to more than %d lines; stopped", r.Limits.Lines)
