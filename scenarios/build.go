@@ -166,7 +166,7 @@ func arpConfig(a ARPConfig) arp.Config {
 		BaseReachableTime: a.BaseReachableTime, DelayFirstProbeTime: a.DelayFirstProbeTime,
 		RetransTime: a.RetransTime, GCStaleTime: a.GCStaleTime, Locktime: a.Locktime,
 		UcastSolicit: a.UcastSolicit, McastSolicit: a.McastSolicit, AppSolicit: a.AppSolicit,
-		ArpAccept: a.ARPAccept, FixedTimeout: a.Timeout,
+		ArpAccept: a.ARPAccept, FixedTimeout: a.Timeout, HZ: a.HZ,
 	}
 	if a.Profile == ARPProfileFixed {
 		c.Profile = arp.ProfileFixed

@@ -522,7 +522,7 @@ func (d *decoder) vendorTrack(n ast.Node, path, what, node string, in *Instance)
 }
 
 var arpKeys = []string{"profile", "base_reachable_time", "delay_first_probe_time", "ucast_solicit", "mcast_solicit",
-	"app_solicit", "retrans_time", "gc_stale_time", "locktime", "arp_accept", "timeout"}
+	"app_solicit", "retrans_time", "gc_stale_time", "locktime", "arp_accept", "timeout", "hz"}
 
 func (d *decoder) arp(n ast.Node, path, node string, a *ARPConfig) {
 	o := d.object(n, path, "arp of "+node, arpKeys)
@@ -556,6 +556,7 @@ func (d *decoder) arp(n ast.Node, path, node string, a *ARPConfig) {
 	}{
 		{"ucast_solicit", 0, 255, &a.UcastSolicit}, {"mcast_solicit", 0, 255, &a.McastSolicit},
 		{"app_solicit", 0, 255, &a.AppSolicit}, {"arp_accept", 0, 2, &a.ARPAccept},
+		{"hz", 0, 10000, &a.HZ}, // CONFIG_HZ: timer wheel rounding (model/arp wheel.go)
 	}
 	for _, x := range ints {
 		if v, ok := o.intIn(x.key, x.lo, x.hi); ok {

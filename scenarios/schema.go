@@ -238,6 +238,7 @@ type ARPConfig struct {
 	Locktime            time.Duration // 1s (100 jiffies)
 	ARPAccept           int           // net.ipv4.conf.*.arp_accept, 0
 	Timeout             time.Duration // fixed profile: entry lifetime, default 4h (Cisco IOS)
+	HZ                  int           // linux profile: CONFIG_HZ for the timer wheel; 0 exact timers
 }
 
 // DefaultARP returns the Linux defaults.

@@ -229,7 +229,7 @@ func (c *Cache) create(ip netip.Addr) *entry {
 		confirmed: now.Add(-2 * c.cfg.BaseReachableTime)}
 	e.timer = c.env.NewTimer(func() { c.timerFired(e) })
 	if len(c.entries) == 0 && c.gcTimer != nil {
-		c.gcTimer.Reset(c.cfg.BaseReachableTime / 2)
+		c.arm(c.gcTimer, c.cfg.BaseReachableTime/2)
 	}
 	c.entries[ip] = e
 	return e
@@ -295,13 +295,13 @@ func (c *Cache) resolveOutput(e *entry, packet []byte) {
 		e.timer.Stop()
 		e.updated = now
 		c.setState(e, StateIncomplete, ReasonOutput)
-		e.timer.Reset(c.cfg.RetransTime)
+		c.arm(e.timer, c.cfg.RetransTime)
 		immediateProbe = true
 	case StateStale:
 		e.timer.Stop()
 		e.updated = now
 		c.setState(e, StateDelay, ReasonOutput)
-		e.timer.Reset(c.cfg.DelayFirstProbeTime)
+		c.arm(e.timer, c.cfg.DelayFirstProbeTime)
 	}
 	if e.state == StateIncomplete {
 		c.enqueue(e, packet)
@@ -437,7 +437,7 @@ func (c *Cache) neighTimer(e *entry) {
 	}
 	if e.state.inTimer() {
 		next = max(next, now.Add(minRetrans)) // never closer than HZ/100
-		e.timer.Reset(next.Sub(now))
+		c.arm(e.timer, next.Sub(now))
 	}
 	if e.state == StateIncomplete || e.state == StateProbe {
 		c.probe(e)
@@ -522,7 +522,7 @@ func (c *Cache) periodicWork() {
 		}
 	}
 	if len(c.entries) > 0 {
-		c.gcTimer.Reset(c.cfg.BaseReachableTime / 2)
+		c.arm(c.gcTimer, c.cfg.BaseReachableTime/2)
 	}
 }
 

@@ -54,6 +54,9 @@ const (
 	// IOS's `arp timeout 14400` (the scenario loader's default too).
 	// Juniper uses 20 min, many appliances 300 s; set FixedTimeout.
 	DefaultFixedTimeout = 4 * time.Hour
+	// DefaultHZ is CONFIG_HZ of most distribution kernels (250 is the
+	// kernel's default choice; some use 1000), for Config.HZ.
+	DefaultHZ = 250
 )
 
 // Linux constants that are not configurable here.
@@ -97,6 +100,13 @@ type Config struct {
 
 	// QueueLen is how many packets wait per INCOMPLETE entry.
 	QueueLen int
+
+	// HZ is the kernel tick rate of the Linux profile: with HZ > 0 its
+	// neighbour timers fire on the timer wheel, rounded up to the wheel
+	// level's granularity (see wheelDelay); DefaultHZ is the usual value.
+	// 0 keeps the timers exact (the behaviour the built-in scenarios and
+	// their derivations were written for).
+	HZ int
 
 	// FixedTimeout is the entry lifetime of ProfileFixed.
 	FixedTimeout time.Duration
@@ -194,6 +204,7 @@ func (c Config) sanitize() Config {
 	if c.QueueLen < 0 {
 		c.QueueLen = DefaultQueueLen
 	}
+
 	if c.Profile > ProfileFixed {
 		c.Profile = ProfileLinux
 	}

@@ -151,7 +151,7 @@ func (c *Cache) update(e *entry, mac wire.MAC, state State, override bool, reaso
 			if e.used < e.confirmed {
 				e.used = e.confirmed
 			}
-			e.timer.Reset(c.reachableTime)
+			c.arm(e.timer, c.reachableTime)
 		}
 		e.state = state
 		c.trace(e, old, state, reason)
