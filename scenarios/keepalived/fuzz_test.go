@@ -1,0 +1,75 @@
+package keepalived
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func seedConfigs(f *testing.F) {
+	for _, p := range []string{"pair/keepalived.conf", "pair/conf.d/scripts.conf", "lvs/keepalived.conf", "bad/seq-bomb.conf", "bad/unterminated.conf"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", p)); err == nil {
+			f.Add(string(b), "r1")
+		}
+	}
+	f.Add("$A=${A}${A}\nx $A\n~SEQ(a,1,99) ~LST({x,y},{1,2}) $X=$a\ninclude main.conf\n", "")
+}
+
+// FuzzReader: any text (which may include itself) is read within the
+// limits, and every finding and line is placed in a file at a line >= 1.
+func FuzzReader(f *testing.F) {
+	seedConfigs(f)
+	f.Fuzz(func(t *testing.T, text, id string) {
+		fsys := fstest.MapFS{"main.conf": &fstest.MapFile{Data: []byte(text)}, "inc.conf": &fstest.MapFile{Data: []byte(text)}}
+		lim := Limits{FileBytes: 1 << 16, TotalBytes: 1 << 18, IncludeDepth: 4, Files: 16, Lines: 2000, LineBytes: 4096, SubstRounds: 8, Steps: 20000}
+		r := &Reader{FS: fsys, ConfigID: id, HasConfigID: id != "", Limits: lim}
+		lines, finds := r.ReadConfig("main.conf")
+		if len(lines) > lim.Lines {
+			t.Fatalf("%d lines, limit %d", len(lines), lim.Lines)
+		}
+		for _, l := range lines {
+			if l.Pos.File == "" || l.Pos.Line < 1 || l.Pos.Col < 1 || len(l.Text) > lim.LineBytes {
+				t.Fatalf("bad line %+v", l)
+			}
+		}
+		for _, fd := range finds {
+			if fd.Pos.File == "" || fd.Pos.Line < 1 || fd.Pos.Col < 1 {
+				t.Fatalf("unplaced finding %v", fd)
+			}
+		}
+	})
+}
+
+// FuzzImport: any config text maps to YAML or findings, never a panic.
+func FuzzImport(f *testing.F) {
+	seedConfigs(f)
+	f.Fuzz(func(t *testing.T, text, id string) {
+		src := Source{Node: "r1", FS: fstest.MapFS{"k.conf": &fstest.MapFile{Data: []byte(text)}}, Path: "k.conf", ConfigID: id, HasConfigID: id != "",
+			Limits: Limits{FileBytes: 1 << 16, TotalBytes: 1 << 18, IncludeDepth: 4, Files: 16, Lines: 2000, LineBytes: 4096, SubstRounds: 8, Steps: 20000}}
+		out, finds := Import([]Source{src}, nil, Options{})
+		if !strings.HasPrefix(string(out), "# Written by") {
+			t.Fatalf("no YAML header: %q", out)
+		}
+		for _, fd := range finds {
+			if fd.Pos.File == "" || fd.Pos.Line < 1 {
+				t.Fatalf("unplaced finding %v", fd)
+			}
+		}
+	})
+}
+
+// FuzzQuotedEscaped: splitting never panics and never makes an empty
+// argv word out of nothing but blanks.
+func FuzzQuotedEscaped(f *testing.F) {
+	for _, s := range []string{`a "b c" 'd'`, `\x41\101\cA\n`, `"unterminated`, `x\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, ok := quotedEscaped(s)
+		if ok && strings.TrimSpace(s) == "" && len(words) != 0 {
+			t.Fatalf("blank %q gave %q", s, words)
+		}
+	})
+}
