@@ -406,7 +406,7 @@ func guessInterfaces(nodes []*scenarios.Node, cfgs []*Config, srcs []Source) (ma
 				used[addr] = true
 				it.Addresses = []netip.Prefix{netip.PrefixFrom(addr, sub.Bits())}
 				guesses[nd.Name+"/"+ifn] = why + ", segment " + seg
-				finds = append(finds, Finding{Pos: scenarios.Pos{File: displayOf(srcs[i]), Line: 1, Col: 1}, Severity: SevNote,
+				finds = append(finds, Finding{Pos: interfacePos(c, ifn, srcs[i]), Severity: SevNote,
 					Msg: fmt.Sprintf("guessed %s %s: %s on segment %s (%s); give --topology to set it", nd.Name, ifn, it.Addresses[0], seg, why)})
 			}
 			nd.Interfaces = append(nd.Interfaces, it)
@@ -438,4 +438,20 @@ func guessSubnet(c *Config, ifn string) netip.Prefix {
 		}
 	}
 	return netip.Prefix{}
+}
+
+// interfacePos is where the config first names ifn: an instance's
+// interface keyword or a track_interface line, else the file's start.
+func interfacePos(c *Config, ifn string, src Source) scenarios.Pos {
+	for _, in := range c.Instances {
+		if p, ok := in.Src["interface"]; ok && in.Interface == ifn {
+			return p
+		}
+		for _, t := range in.TrackInterfaces {
+			if t.Name == ifn {
+				return t.Pos
+			}
+		}
+	}
+	return scenarios.Pos{File: displayOf(src), Line: 1, Col: 1}
 }

@@ -74,3 +74,45 @@ func commentLines(s string) string {
 	}
 	return b.String()
 }
+
+// TestImportMatchesBuiltin: the built-in master-crash written as
+// keepalived.conf and imported with the built-in as topology gives the
+// same instances as the built-in's inline YAML.
+func TestImportMatchesBuiltin(t *testing.T) {
+	builtin, err := scenarios.Builtin("master-crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := []Source{dirSource("r1", "master-crash/keepalived.conf", "r1"), dirSource("r2", "master-crash/keepalived.conf", "r2")}
+	out, finds := Import(srcs, builtin, Options{})
+	if HasErrors(finds) {
+		t.Fatalf("findings:\n%s", findingLines(finds))
+	}
+	sc, err := scenarios.Load("imported.yaml", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, name := range []string{"r1", "r2"} {
+		got, want := nodeByName(sc, name), nodeByName(builtin, name)
+		if got == nil || want == nil || len(got.VRRP) != 1 || len(want.VRRP) != 1 {
+			t.Fatalf("node %s missing or without one instance\n%s", name, out)
+		}
+		g, w := *got.VRRP[0], *want.VRRP[0]
+		g.Pos, w.Pos = scenarios.Pos{}, scenarios.Pos{}
+		if fmtAny(g) != fmtAny(w) {
+			t.Errorf("%s VI_1:\n got %+v\nwant %+v", name, g, w)
+		}
+		if fmtAny(got.Interfaces[0].Addresses) != fmtAny(want.Interfaces[0].Addresses) {
+			t.Errorf("%s interfaces: got %v, want the topology's %v", name, got.Interfaces[0].Addresses, want.Interfaces[0].Addresses)
+		}
+	}
+}
+
+func nodeByName(sc *scenarios.Scenario, name string) *scenarios.Node {
+	for _, n := range sc.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
