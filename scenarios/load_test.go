@@ -75,8 +75,10 @@ func TestLoadErrors(t *testing.T) {
 		{"missing vrid", "        virtual_router_id: 51\n", "", "", `t.yaml:11:7: missing key "virtual_router_id" in vrrp instance VI_1 of r1`},
 		{"priority 0", "priority: 150", "priority: 0", "", `t.yaml:14:19: priority in vrrp instance VI_1 of r1: 0 out of range; valid: 1..255`},
 		{"priority 256", "priority: 150", "priority: 256", "", `t.yaml:14:19: priority in vrrp instance VI_1 of r1: 256 out of range; valid: 1..255`},
-		{"v2 fractional advert", "        priority: 150", "        priority: 150\n        advert_int: 0.5", "", `t.yaml:15:21: advert_int 500ms invalid for VRRPv2 instance VI_1; valid: whole seconds 1..255`},
-		{"v2 advert too long", "        priority: 150", "        priority: 150\n        advert_int: 256", "", `t.yaml:15:21: advert_int 4m16s invalid for VRRPv2`},
+		// v2 fractional (0.5 s) and too long (256 s) advert_int: keepalived
+		// rounds/clamps with a warning (vrrp_complete_instance); see
+		// TestVRRPv2AdvertIntRoundedLikeKeepalived.
+		{"v2 advert zero", "        priority: 150", "        priority: 150\n        advert_int: 0s", "", `t.yaml:15:21: advert_int 0s invalid for VRRPv2`},
 		{"v3 advert not 10ms step", "        priority: 150", "        priority: 150\n        version: 3\n        advert_int: 15ms", "", `t.yaml:16:21: advert_int 15ms invalid for VRRPv3 instance VI_1; valid: 10ms..40.95s in steps of 10ms`},
 		{"v3 advert too long", "        priority: 150", "        priority: 150\n        version: 3\n        advert_int: 41s", "", `t.yaml:16:21: advert_int 41s invalid for VRRPv3`},
 		{"version 4", "        priority: 150", "        priority: 150\n        version: 4", "", `t.yaml:15:18: version in vrrp instance VI_1 of r1: 4 out of range; valid: 2..3`},

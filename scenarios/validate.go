@@ -378,8 +378,20 @@ func (d *decoder) checkAdvertInt(ac advertCheck) {
 			d.add(ac.pos, "advert_int %s invalid for VRRPv3 instance %s; valid: 10ms..40.95s in steps of 10ms (RFC 5798 centiseconds)", v, in.Name)
 		}
 	default:
-		if v < time.Second || v > 255*time.Second || v%time.Second != 0 {
+		// keepalived 2.2.7 vrrp_complete_instance: a VRRPv2 interval of
+		// 256 s or more becomes 255 s, a fractional one is rounded to the
+		// nearest second (half up, at least 1 s), each with a warning;
+		// the advert carries the whole seconds (RFC 3768 section 5.3.7).
+		switch {
+		case v <= 0:
 			d.add(ac.pos, "advert_int %s invalid for VRRPv2 instance %s; valid: whole seconds 1..255 (RFC 3768), or version: 3 for sub-second", v, in.Name)
+		case v >= 256*time.Second:
+			in.AdvertInt = 255 * time.Second
+			d.warn(ac.pos, "advert_int %s of VRRPv2 instance %s is out of range: keepalived sets it to 255s (Adver Int 255 on the wire); valid: whole seconds 1..255", v, in.Name)
+		case v%time.Second != 0:
+			r := max((v+time.Second/2)/time.Second*time.Second, time.Second)
+			in.AdvertInt = r
+			d.warn(ac.pos, "advert_int %s of VRRPv2 instance %s is not whole seconds: keepalived rounds it to %s and sends Adver Int %d (RFC 3768 carries seconds); use version: 3 for sub-second adverts", v, in.Name, r, int(r/time.Second))
 		}
 	}
 }

@@ -129,7 +129,8 @@ func TestSweepRejectsBadPathsAndValuesBeforeRunning(t *testing.T) {
 		{"unknown node", []string{"--set", "nodes.r9.vrrp.VI_1.advert_int=1s"}, `no key "r9" at nodes`},
 		// Only the last value is bad: still caught before any run.
 		{"bad value in a list", []string{"--set", advertBoth + "=1s,2s,abc"}, `grid point 2 (` + advertBoth + `=abc)`},
-		{"sub-second VRRPv2", []string{"--set", advertBoth + "=1s,100ms"}, "whole seconds 1..255 (RFC 3768)"},
+		// (a fractional VRRPv2 interval is rounded as keepalived does, issue 13)
+		{"zero VRRPv2 interval", []string{"--set", advertBoth + "=1s,0s"}, "whole seconds 1..255 (RFC 3768)"},
 		{"bad range", []string{"--set", "segments.lan.loss=0.1:0:0.01"}, "stop is below start"},
 		{"no =", []string{"--set", "segments.lan.loss"}, "want PATH=V1,V2"},
 		{"path twice", []string{"--set", "segments.lan.loss=0", "--set", "segments.lan.loss=1"}, "already swept"},
