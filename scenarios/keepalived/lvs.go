@@ -2,6 +2,7 @@ package keepalived
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +13,6 @@ import (
 const vsNotModelled = "ip_family retry delay_before_retry warmup connect_timeout delay_loop inhibit_on_failure hashed flag-1 flag-2 flag-3 persistence_engine ha_suspend smtp_alert virtualhost snmp_name alpha omega quorum_up quorum_down quorum hysteresis sorry_server_inhibit sorry_server_lvs_method"
 
 const rsNotModelled = "lvs_method inhibit_on_failure notify_up notify_down alpha retry delay_before_retry warmup connect_timeout delay_loop smtp_alert virtualhost snmp_name TCP_CHECK HTTP_GET SSL_GET MISC_CHECK SMTP_CHECK DNS_CHECK BFD_CHECK UDP_CHECK PING_CHECK FILE_CHECK"
-
-var schedulers = strings.Fields("rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos")
 
 // virtualServer reads virtual_server (check_parser.c vs_handler and its
 // sub-keywords) onto scenarios.VirtualServer, with keepalived's defaults
@@ -50,8 +49,8 @@ func (p *parser) virtualServer(b *Stmt) {
 		switch k {
 		case "lb_algo", "lvs_sched":
 			if w, ok := p.arg(s, 0); ok {
-				if !contains(schedulers, w.Text) {
-					p.add(w.Pos, SevError, "unknown scheduler %q; valid: %s", w.Text, strings.Join(schedulers, " "))
+				if !slices.Contains(scenarios.LBAlgos(), w.Text) {
+					p.add(w.Pos, SevError, "unknown scheduler %q; valid: %s", w.Text, strings.Join(scenarios.LBAlgos(), " "))
 				} else {
 					vs.LBAlgo = w.Text
 				}
@@ -59,10 +58,10 @@ func (p *parser) virtualServer(b *Stmt) {
 			k = "lb_algo"
 		case "lb_kind", "lvs_method":
 			if w, ok := p.arg(s, 0); ok {
-				if up := strings.ToUpper(w.Text); contains([]string{"NAT", "DR", "TUN", "FULLNAT"}, up) {
+				if up := strings.ToUpper(w.Text); slices.Contains(scenarios.LBKinds(), up) {
 					vs.LBKind = up
 				} else {
-					p.add(w.Pos, SevError, "unknown lb_kind %q; valid: NAT DR TUN", w.Text)
+					p.add(w.Pos, SevError, "unknown lb_kind %q; valid: %s", w.Text, strings.Join(scenarios.LBKinds(), " "))
 				}
 			}
 			k = "lb_kind"
@@ -84,7 +83,7 @@ func (p *parser) virtualServer(b *Stmt) {
 		case "persistence_granularity":
 			if w, ok := p.arg(s, 0); ok {
 				a, err := netip.ParseAddr(w.Text)
-				bits, okm := maskBits(a)
+				bits, okm := scenarios.MaskBits(a)
 				if err != nil || !okm {
 					p.add(w.Pos, SevError, "persistence_granularity %q is not a netmask", w.Text)
 				} else {
@@ -163,34 +162,6 @@ func words(ws []Word) []string {
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func addrPort(a, port string) (netip.AddrPort, bool) {
-	ad, err := netip.ParseAddr(a)
-	pt, err2 := strconv.ParseUint(port, 10, 16)
-	if err != nil || err2 != nil || !ad.Is4() || pt == 0 {
-		return netip.AddrPort{}, false
-	}
-	return netip.AddrPortFrom(ad, uint16(pt)), true
-}
-
-// maskBits is the prefix length of a contiguous IPv4 netmask.
-func maskBits(a netip.Addr) (int, bool) {
-	if !a.Is4() {
-		return 0, false
-	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for n < 32 && v&(1<<(31-n)) != 0 {
-		n++
-	}
-	return n, v<<n == 0
+	return scenarios.ParseAddrPort(a + " " + port)
 }
