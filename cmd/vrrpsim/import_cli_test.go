@@ -28,6 +28,8 @@ func TestImportCLI(t *testing.T) {
 		{"no args", []string{"import"}, exitBadInput, "at least one NODE=PATH", false},
 		{"bad arg", []string{"import", conf}, exitBadInput, "want NODE=PATH", false},
 		{"twice", []string{"import", "a=" + conf, "a=" + conf}, exitBadInput, "named twice", false},
+		{"topology", []string{"import", "--topology", "../../scenarios/builtin/master-crash.yaml", "r1=" + filepath.Join(kaTestdata, "master-crash/keepalived.conf@r1")}, exitOK, "", true},
+		{"not in topology", []string{"import", "--topology", "../../scenarios/builtin/master-crash.yaml", "r9=" + conf}, exitBadInput, "node r9 is not in the topology", false},
 		{"outside root", []string{"import", "--root", filepath.Join(kaTestdata, "lvs"), "a=" + conf}, exitBadInput, "is not inside --root", false},
 	}
 	for _, tc := range cases {

@@ -160,3 +160,19 @@ func TestScriptArgv(t *testing.T) {
 }
 
 func fmtAny(v any) string { return strings.TrimSpace(strings.Trim(fmt.Sprint(v), "[]")) }
+
+// TestTreeErrors: bad input gets a located error, never a hang.
+func TestTreeErrors(t *testing.T) {
+	cases := []struct{ conf, want string }{
+		{"vrrp_instance VI_1 {\n interface eth0\n", "k.conf:1:1: error: block vrrp_instance is never closed"},
+		{"{\nrouter_id x\n", "k.conf:1:1: warning: unexpected '{'"},
+		{"global_defs {\n router_id \"a b\n}\n", "k.conf:2:12: error: unmatched quote"},
+		{strings.Repeat("a {\n", 40), "error: blocks nested deeper than 16"},
+	}
+	for _, tc := range cases {
+		cfg := parseText(t, tc.conf, Options{})
+		if got := findingLines(cfg.Findings); !strings.Contains(got, tc.want) {
+			t.Errorf("%q: findings\n%s\nwant %q", tc.conf, got, tc.want)
+		}
+	}
+}
