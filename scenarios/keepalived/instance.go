@@ -154,6 +154,13 @@ func checkTrue(s string) bool {
 	return false
 }
 
+// vipOptions are what may follow a VIP (keepalived.conf(5)
+// virtual_ipaddress); vipFlags take no value.
+const (
+	vipOptions = "brd broadcast dev scope label peer metric preferred_lft valid_lft home nodad noprefixroute autojoin no_track track_group"
+	vipFlags   = "home nodad noprefixroute autojoin no_track"
+)
+
 // vips reads virtual_ipaddress lines: "ADDR[/LEN] [dev IF] [label L] ...".
 func (p *parser) vips(in *Instance, s *Stmt) {
 	for _, l := range s.Block {
@@ -161,6 +168,17 @@ func (p *parser) vips(in *Instance, s *Stmt) {
 		if !ok {
 			p.addAt(l, SevError, "(%s) virtual_ipaddress %q is not modelled (IPv4 only); valid: 10.0.0.254/24 [dev eth0]", in.Name, l.Key.Text)
 			continue
+		}
+		for i := 0; i < len(l.Args); i++ {
+			if opt := l.Args[i].Text; hasWord(vipOptions, opt) {
+				if !hasWord(vipFlags, opt) {
+					i++ // the option's value
+				}
+			} else {
+				// parse_ipaddress: one address per line, then options.
+				p.add(l.Args[i].Pos, SevWarning, "(%s) %q after VIP %s is not an address option: keepalived reads one address per line; valid: one VIP per line", in.Name, opt, pf)
+				break
+			}
 		}
 		if dev := option(l.Args, "dev"); dev != "" && dev != in.Interface && in.Interface != "" {
 			p.addAt(l, SevNote, "(%s) VIP %s on dev %s: the simulator puts every VIP on %s", in.Name, pf, dev, in.Interface)

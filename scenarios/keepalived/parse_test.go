@@ -130,6 +130,9 @@ func TestTreeShapes(t *testing.T) {
 	// A one-line value block is read word by word only for its first
 	// word per line (vips read one address per line, as keepalived's
 	// read_value_block does for virtual_ipaddress lines).
+	if !strings.Contains(findingLines(cfg.Findings), `k.conf:5:34: warning: (VI_1) "10.0.0.2" after VIP 10.0.0.1/24 is not an address option`) {
+		t.Errorf("got %s, want a warning that the second address is not read", findingLines(cfg.Findings))
+	}
 	if in.VRID != 7 || len(in.VirtualIPs) != 1 || in.VirtualIPs[0].String() != "10.0.0.1/24" || len(in.UnicastPeers) != 1 {
 		t.Errorf("got vrid %d vips %v peers %v\n%s", in.VRID, in.VirtualIPs, in.UnicastPeers, findingLines(cfg.Findings))
 	}
