@@ -16,6 +16,7 @@ const (
 	ActRestart          ActionKind = "restart"           // crashed node boots again, daemon starts
 	ActStop             ActionKind = "stop"              // keepalived stops gracefully (priority-0 advert, RFC 3768 section 6.4.3)
 	ActStart            ActionKind = "start"             // keepalived starts
+	ActKill             ActionKind = "kill"              // keepalived killed (kill -9): adverts stop, VIPs stay on the interfaces
 	ActLinkDown         ActionKind = "link_down"         // node's interface loses carrier
 	ActLinkUp           ActionKind = "link_up"           //
 	ActPortDown         ActionKind = "port_down"         // switch port of a node on a segment goes down
@@ -35,7 +36,7 @@ const (
 
 // actionKinds lists every action in the order used by "valid:" hints.
 var actionKinds = []ActionKind{
-	ActCrash, ActRestart, ActStop, ActStart, ActLinkDown, ActLinkUp,
+	ActCrash, ActRestart, ActStop, ActStart, ActKill, ActLinkDown, ActLinkUp,
 	ActPortDown, ActPortUp, ActPartition, ActHeal, ActImpair, ActBlock,
 	ActUnblock, ActSetPriority, ActFailScript, ActRecoverScript,
 	ActFailInterface, ActRecoverInterface, ActInject,
@@ -93,7 +94,7 @@ type Action struct {
 func (a Action) String() string {
 	k := string(a.Kind)
 	switch a.Kind {
-	case ActCrash, ActRestart, ActStop, ActStart:
+	case ActCrash, ActRestart, ActStop, ActStart, ActKill:
 		return k + " " + a.Node
 	case ActLinkDown, ActLinkUp, ActFailInterface, ActRecoverInterface:
 		return k + " " + a.Node + "/" + a.Interface

@@ -29,7 +29,7 @@ func (w *World) do(a Action) error {
 	}
 	seg := w.segments[a.Segment]
 	switch a.Kind {
-	case ActCrash, ActRestart, ActStop, ActStart, ActLinkDown, ActLinkUp,
+	case ActCrash, ActRestart, ActStop, ActStart, ActKill, ActLinkDown, ActLinkUp,
 		ActSetPriority, ActFailScript, ActRecoverScript, ActFailInterface, ActRecoverInterface:
 		if err := needNode(); err != nil {
 			return err
@@ -46,6 +46,8 @@ func (w *World) do(a Action) error {
 		n.Restart()
 	case ActStop:
 		n.StopDaemon()
+	case ActKill:
+		n.KillDaemon()
 	case ActStart:
 		n.StartDaemon()
 	case ActLinkDown:

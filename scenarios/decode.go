@@ -739,7 +739,7 @@ func (d *decoder) action(k ActionKind, n ast.Node, path string, p Pos) Action {
 		return v
 	}
 	switch k {
-	case ActCrash, ActRestart, ActStop, ActStart:
+	case ActCrash, ActRestart, ActStop, ActStart, ActKill:
 		if o, ok := d.args(n, path, what, []string{"node"}, nil); ok {
 			a.Node = name(o, "node", refNode, "")
 		}

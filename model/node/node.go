@@ -7,6 +7,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"time"
 
@@ -323,10 +324,49 @@ func (n *Node) StopDaemon() {
 	}
 }
 
-// StartDaemon starts the VRRP daemon again.
+// KillDaemon kills keepalived with SIGKILL (kill -9): no priority-0
+// advert and no clean-up, so the VIPs (and VMACs) it had added stay on the
+// interfaces. The kernel keeps answering ARP for them and receiving their
+// traffic while no advert leaves: the backup takes over after
+// Master_Down_Interval and both answer for the VIP (issue 13).
+func (n *Node) KillDaemon() {
+	if !n.up || !n.daemonUp {
+		return
+	}
+	n.daemonUp = false
+	type kept struct {
+		vips  map[netip.Addr]wire.MAC
+		vmacs map[wire.MAC]int
+	}
+	saved := make([]kept, len(n.ifaces))
+	for k, i := range n.ifaces {
+		saved[k] = kept{maps.Clone(i.vips), maps.Clone(i.vmacs)}
+	}
+	for _, in := range n.insts {
+		in.sp.Halt() // the speaker's state is gone with the process
+	}
+	for k, i := range n.ifaces {
+		maps.Copy(i.vips, saved[k].vips)
+		maps.Copy(i.vmacs, saved[k].vmacs)
+	}
+	n.note("", "kill", "")
+}
+
+// StartDaemon starts the VRRP daemon again. keepalived removes the
+// addresses of its instances left on the interfaces by an earlier run
+// (vrrp_restore_interfaces_startup) before it starts them, so VIPs left by
+// a kill -9 go away here.
 func (n *Node) StartDaemon() {
 	if !n.up || n.daemonUp {
 		return
+	}
+	for _, in := range n.insts {
+		for _, v := range in.cfg.VIPs {
+			delete(in.iface.vips, v)
+		}
+		if in.cfg.UseVMAC {
+			delete(in.iface.vmacs, wire.VirtualMAC(in.cfg.VRID))
+		}
 	}
 	n.startDaemon()
 }
