@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	gplot "gonum.org/v1/plot"
@@ -115,21 +116,24 @@ func Traffic(r *reports.Report, c *reports.Collector) TrafficData {
 	return d
 }
 
-// WriteCSV writes one line per bin and per outage of every flow.
+// WriteCSV writes one line per bin and per outage of every flow, and one
+// per action. Numeric columns hold numbers only (issue 13: an outage's
+// "N lost" and an action's text were in the lost and in_flight columns);
+// text goes to the label column.
 func (d TrafficData) WriteCSV(w io.Writer) error {
 	cw := reports.NewCSVWriter(w)
-	cw.Write([]string{"kind", "flow", "start_s", "end_s", "sent", "delivered", "lost", "in_flight"})
+	cw.Write([]string{"kind", "flow", "start_s", "end_s", "sent", "delivered", "lost", "in_flight", "label"})
 	for _, f := range d.Flows {
 		for _, b := range f.Bins {
 			cw.Write([]string{"bin", f.Name, fmtSec(b.Start), fmtSec(b.Start + sim.Time(f.Bin)),
-				strconv.Itoa(b.Sent), strconv.Itoa(b.Delivered), strconv.Itoa(b.Lost), strconv.Itoa(b.InFlight)})
+				strconv.Itoa(b.Sent), strconv.Itoa(b.Delivered), strconv.Itoa(b.Lost), strconv.Itoa(b.InFlight), ""})
 		}
 		for _, o := range f.Outages {
-			cw.Write([]string{"outage", f.Name, fmtSec(o.Start), fmtSec(o.End), "", "", o.Value, ""})
+			cw.Write([]string{"outage", f.Name, fmtSec(o.Start), fmtSec(o.End), "", "", strings.TrimSuffix(o.Value, " lost"), "", o.Value})
 		}
 	}
 	for _, a := range d.Actions {
-		cw.Write([]string{"action", "", fmtSec(a.At), fmtSec(a.At), "", "", "", a.Label})
+		cw.Write([]string{"action", "", fmtSec(a.At), fmtSec(a.At), "", "", "", "", a.Label})
 	}
 	cw.Flush()
 	return cw.Error()
