@@ -69,6 +69,7 @@ type sweepConfig struct {
 type plotFlags struct {
 	format, cdf, figure, size *string
 	noPlots                   *bool
+	dpi                       *int
 }
 
 func addPlotFlags(fs *pflag.FlagSet, noPlotsHelp string) plotFlags {
@@ -78,11 +79,19 @@ func addPlotFlags(fs *pflag.FlagSet, noPlotsHelp string) plotFlags {
 		figure:  fs.String("figure", "", "metrics drawn together into figure.<format>, e.g. detect_s,failover_outage_s"),
 		size:    fs.String("plot-size", "16x10", "plot width x height in centimetres"),
 		noPlots: fs.Bool("no-plots", false, noPlotsHelp),
+		dpi:     fs.Int("dpi", 150, "PNG plot resolution in dots per inch (10..1200)"),
 	}
 }
 
 func (p plotFlags) options() (sweep.PlotOptions, error) {
-	return plotOptions(*p.format, *p.cdf, *p.figure, *p.size)
+	o, err := plotOptions(*p.format, *p.cdf, *p.figure, *p.size)
+	if err == nil {
+		if *p.dpi < 10 || *p.dpi > 1200 {
+			return o, usagef("--dpi %d: want 10..1200", *p.dpi)
+		}
+		o.DPI = *p.dpi
+	}
+	return o, err
 }
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {

@@ -340,3 +340,24 @@ func TestHardeningConflictingFlags(t *testing.T) {
 		t.Errorf("--cdf detect: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// Item 21: sweep PNGs take --dpi (they were drawn at gonum's 96 dpi).
+func TestHardeningSweepPNGDPI(t *testing.T) {
+	size := func(dpi string) (int, int) {
+		dir := t.TempDir()
+		if code, _, stderr := runCLI(t, "sweep", "master-crash", "--set", "nodes.r2.vrrp.VI_1.advert_int=1s,2s", "--format", "png", "--dpi", dpi, "--out", dir, "-q"); code != exitOK {
+			t.Fatalf("--dpi %s: exit %d: %s", dpi, code, stderr)
+		}
+		b := readFile(t, filepath.Join(dir, "detect_s.png"))
+		be := func(o int) int { return int(b[o])<<24 | int(b[o+1])<<16 | int(b[o+2])<<8 | int(b[o+3]) }
+		return be(16), be(20) // IHDR width and height
+	}
+	w1, h1 := size("150")
+	w2, h2 := size("300")
+	if w1 != 945 || h1 != 591 || w2 != 2*w1 || h2 < 2*h1-1 || h2 > 2*h1+1 {
+		t.Errorf("PNG sizes: 150 dpi %dx%d, 300 dpi %dx%d; want 945x591 (16x10 cm) and twice that", w1, h1, w2, h2)
+	}
+	if code, _, stderr := runCLI(t, "sweep", "master-crash", "--set", "nodes.r2.vrrp.VI_1.advert_int=1s,2s", "--dpi", "5", "--out", t.TempDir()); code != exitBadInput || !strings.Contains(stderr, "--dpi 5: want 10..1200") {
+		t.Errorf("--dpi 5: exit %d, %q", code, stderr)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/vrrpsim/vrrpsim/reports"
 )
@@ -33,6 +35,8 @@ type PlotOptions struct {
 	Title string
 	// Width and Height of each plot; zero means 16 cm x 10 cm.
 	Width, Height vg.Length
+	// DPI is the resolution of PNG plots; zero means gonum's 96.
+	DPI int
 }
 
 // skipPlot are bookkeeping metrics that get no plot of their own.
@@ -56,9 +60,18 @@ func (s *Summary) WritePlots(dir string, o PlotOptions) ([]string, error) {
 	var written []string
 	save := func(p *plot.Plot, name string) error {
 		for _, f := range o.Formats {
-			wt, err := p.WriterTo(o.Width, o.Height, f)
-			if err != nil {
-				return fmt.Errorf("sweep: plot format %q: %v; valid: svg, png, pdf, eps, jpg, tif", f, err)
+			var wt io.WriterTo
+			if f == "png" && o.DPI > 0 {
+				// gonum's WriterTo draws PNGs at 96 dpi: too coarse for
+				// slides and papers (issue 13), so --dpi sets it.
+				c := vgimg.NewWith(vgimg.UseWH(o.Width, o.Height), vgimg.UseDPI(o.DPI))
+				p.Draw(draw.New(c))
+				wt = vgimg.PngCanvas{Canvas: c}
+			} else {
+				var err error
+				if wt, err = p.WriterTo(o.Width, o.Height, f); err != nil {
+					return fmt.Errorf("sweep: plot format %q: %v; valid: svg, png, pdf, eps, jpg, tif", f, err)
+				}
 			}
 			var buf bytes.Buffer
 			if _, err := wt.WriteTo(&buf); err != nil {
