@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"slices"
 
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -148,9 +149,14 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 				// advert it accepted (RFC 3768 section 6.4.2): measure from
 				// there when the trace has it, so switch latency does not
 				// blur the Master_Down_Interval.
-				if at, ok := a.lastHeard(inst, first.node, first.seq); ok {
+				if at, from, ok := a.lastHeard(inst, first.node, first.seq); ok {
 					cv.LastHeard = secPtr(at)
 					cv.SinceLastAdvert = secPtr(first.at - at)
+					if len(cv.OldMaster) == 0 && from.IsValid() {
+						// No master before (a forged advert): name the
+						// sender it heard instead of "?" (issue 13).
+						cv.LastHeardFrom = from.String()
+					}
 				}
 			}
 			if last != nil {
@@ -167,19 +173,19 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 // (at startup, after a reboot, on yielding to a higher priority) starts
 // the Master_Down_Timer afresh (RFC 3768 section 6.4.1), so an advert heard
 // before that no longer times the takeover.
-func (a *analysis) lastHeard(inst, node string, seq uint64) (sim.Time, bool) {
+func (a *analysis) lastHeard(inst, node string, seq uint64) (sim.Time, netip.Addr, bool) {
 	l := a.c.heard[nodeInst{node, inst}]
 	if l == nil {
-		return 0, false
+		return 0, netip.Addr{}, false
 	}
 	i, _ := slices.BinarySearch(l.seq, seq)
 	if i == 0 {
-		return 0, false
+		return 0, netip.Addr{}, false
 	}
 	if l.seq[i-1] < a.enteredBackup(inst, node, seq) {
-		return 0, false
+		return 0, netip.Addr{}, false
 	}
-	return l.at[i-1], true
+	return l.at[i-1], l.from[i-1], true
 }
 
 // enteredBackup returns the record number of node's latest transition of

@@ -149,8 +149,11 @@ type Convergence struct {
 	// transition; SinceLastAdvert: from then to the transition.
 	// LastHeard: when the new master last accepted an advert before
 	// taking over; SinceLastAdvert is measured from it when known.
-	LastAdvert      *Seconds `json:"last_advert_s"`
-	LastHeard       *Seconds `json:"last_heard_s"`
+	LastAdvert *Seconds `json:"last_advert_s"`
+	LastHeard  *Seconds `json:"last_heard_s"`
+	// LastHeardFrom is the sender of that advert when no old master is
+	// named (a forged advert); empty otherwise.
+	LastHeardFrom   string   `json:"last_heard_from,omitempty"`
 	SinceLastAdvert *Seconds `json:"since_last_advert_s"`
 	// Converged: action -> last transition of the instance in the window.
 	Converged   *Seconds `json:"converged_s"`

@@ -33,3 +33,18 @@ func TestAggregateKeepsSameNamedActionsApart(t *testing.T) {
 		}
 	}
 }
+
+// Issue 13 item 21: the convergence line of a forged advert names the
+// sender it heard (by node, from the interface table) instead of "?".
+func TestSenderNameOfForgedAdvert(t *testing.T) {
+	r := &Report{Interfaces: []Interface{{Node: "evil", Iface: "eth0", Addr: "10.0.0.66/24"}}}
+	for _, c := range []struct{ addr, want string }{
+		{"10.0.0.66", "evil (10.0.0.66)"},
+		{"10.0.0.99", "10.0.0.99"},
+		{"", "?"},
+	} {
+		if got := r.senderName(c.addr); got != c.want {
+			t.Errorf("senderName(%q) = %q, want %q", c.addr, got, c.want)
+		}
+	}
+}

@@ -107,7 +107,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			p(", detected after %s s (%s master", cv.Detect.text(), cv.DetectNode)
 			if cv.SinceLastAdvert != nil {
 				if cv.LastHeard != nil {
-					p(", %s s after it last heard %s at %s", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, "?"), cv.LastHeard.text())
+					p(", %s s after it last heard %s at %s", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, r.senderName(cv.LastHeardFrom)), cv.LastHeard.text())
 				} else {
 					p(", %s s after %s's last advert at %s", cv.SinceLastAdvert.text(), joinOr(cv.OldMaster, "?"), cv.LastAdvert.text())
 				}
@@ -238,4 +238,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		return fmt.Errorf("reports: writing text report: %w", err)
 	}
 	return nil
+}
+
+// senderName names the sender of an advert by its address: the node with
+// that interface address ("evil (10.0.0.66)"), the bare address, or "?".
+func (r *Report) senderName(addr string) string {
+	if addr == "" {
+		return "?"
+	}
+	for _, i := range r.Interfaces {
+		if a, _, _ := strings.Cut(i.Addr, "/"); a == addr {
+			return i.Node + " (" + addr + ")"
+		}
+	}
+	return addr
 }
