@@ -370,7 +370,9 @@ func runSweep(cfg sweepConfig, stderr io.Writer) (sweepOutcome, error) {
 	if cfg.shard.N > 1 {
 		return sweepOutcome{runs: hi - lo, files: files}, nil
 	}
-	more, err := writeSummary(agg.Summary(), dir, cfg.plots, cfg.plotOpts)
+	po := cfg.plotOpts
+	po.Stop = cfg.stop
+	more, err := writeSummary(agg.Summary(), dir, cfg.plots, po)
 	files = append(files, more...)
 	return sweepOutcome{runs: hi - lo, files: files}, err
 }
@@ -385,6 +387,9 @@ func writeSummary(s *sweep.Summary, dir string, plots bool, o sweep.PlotOptions)
 		return files, nil
 	}
 	written, err := s.WritePlots(dir, o)
+	if errors.Is(err, sweep.ErrInterrupted) {
+		return files, errInterrupted // Ctrl-C while plotting (issue 13)
+	}
 	if err != nil {
 		return files, usagef("%v", err)
 	}

@@ -37,7 +37,13 @@ type PlotOptions struct {
 	Width, Height vg.Length
 	// DPI is the resolution of PNG plots; zero means gonum's 96.
 	DPI int
+	// Stop, when closed (Ctrl-C), ends WritePlots before its next plot
+	// with ErrInterrupted; nil never.
+	Stop <-chan struct{}
 }
+
+// ErrInterrupted is returned by WritePlots when PlotOptions.Stop closed.
+var ErrInterrupted = errors.New("sweep: plotting interrupted")
 
 // skipPlot are bookkeeping metrics that get no plot of their own.
 var skipPlot = map[string]bool{"events": true, "frames": true, "sent": true}
@@ -59,6 +65,11 @@ func (s *Summary) WritePlots(dir string, o PlotOptions) ([]string, error) {
 	}
 	var written []string
 	save := func(p *plot.Plot, name string) error {
+		select {
+		case <-o.Stop:
+			return ErrInterrupted
+		default:
+		}
 		for _, f := range o.Formats {
 			var wt io.WriterTo
 			if f == "png" && o.DPI > 0 {

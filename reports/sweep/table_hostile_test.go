@@ -2,7 +2,9 @@ package sweep
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -46,4 +48,23 @@ func FuzzMergeShard(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Issue 13 item 4: Ctrl-C while the summary plots are drawn stops before
+// the next plot (PlotOptions.Stop) with ErrInterrupted.
+func TestWritePlotsStops(t *testing.T) {
+	h, _ := ParseHeader([]string{"run", "point", "p", "seed", "detect_s"})
+	agg := NewAggregator(h, "")
+	for i, v := range []string{"1s", "2s"} {
+		if err := agg.Add([]string{strconv.Itoa(i), strconv.Itoa(i), v, "1", "1.5"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := make(chan struct{})
+	close(stop)
+	dir := t.TempDir()
+	files, err := agg.Summary().WritePlots(dir, PlotOptions{Stop: stop})
+	if !errors.Is(err, ErrInterrupted) || len(files) != 0 {
+		t.Errorf("got %v, %v; want ErrInterrupted and no file", files, err)
+	}
 }
