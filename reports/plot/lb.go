@@ -1,7 +1,6 @@
 package plot
 
 import (
-	"encoding/csv"
 	"io"
 	"math"
 	"slices"
@@ -206,7 +205,7 @@ func (d *LBData) RenderLatency(title string, format Format, dpi int) ([]byte, er
 
 // WriteLoadCSV writes service,real_server,t_s,new_conns_per_s rows.
 func (d *LBData) WriteLoadCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := reports.NewCSVWriter(w)
 	cw.Write([]string{"service", "real_server", "t_s", "new_conns_per_s"})
 	for _, s := range d.Services {
 		for _, rs := range s.Reals {
@@ -226,7 +225,7 @@ func (d *LBData) WriteLoadCSV(w io.Writer) error {
 
 // WriteLatencyCSV writes flow,latency_s,fraction rows.
 func (d *LBData) WriteLatencyCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := reports.NewCSVWriter(w)
 	cw.Write([]string{"flow", "latency_s", "fraction"})
 	for _, f := range d.Latency {
 		for _, q := range f.Points {
