@@ -75,14 +75,16 @@ func New(sc *scenarios.Scenario, seed uint64, end sim.Time) (*Stepper, error) {
 // the same events, so this is how the stepper goes back.
 func (s *Stepper) restart() error {
 	s.k = sim.New(s.seed)
+	// Building traces too (an LVS director announces its real servers):
+	// those records belong to event 0, with the start.
+	s.n = 0
+	s.next = s.slot(0)
 	s.k.AddTracer(s.record)
 	w, err := scenarios.Build(s.sc, s.k)
 	if err != nil {
 		return err
 	}
 	s.w = w
-	s.n = 0
-	s.next = s.slot(0)
 	w.Start()
 	s.seal(0)
 	return nil
