@@ -266,7 +266,7 @@ func (f *Filter) Match(r *sim.Record) bool {
 		return true
 	}
 	var facts *FrameFacts
-	if r.Kind == sim.KindFrame && f.env.Classify != nil {
+	if (r.Kind == sim.KindFrame || r.Kind == sim.KindDeliver) && f.env.Classify != nil {
 		ff := f.env.Classify(r.Frame)
 		facts = &ff
 	}
@@ -331,7 +331,7 @@ func (f *Filter) eval(n *fnode, r *sim.Record, facts *FrameFacts) bool {
 
 // onSegment: the record was emitted by a segment (Node is its name).
 func (f *Filter) onSegment(r *sim.Record) bool {
-	return r.Kind == sim.KindFrame || r.Kind == sim.KindFDB || f.env.Segments[r.Node]
+	return r.Kind == sim.KindFrame || r.Kind == sim.KindDeliver || r.Kind == sim.KindFDB || f.env.Segments[r.Node]
 }
 
 // recordNode is the node a record is about: for a segment's records the

@@ -29,8 +29,11 @@ func (i PcapngInterface) description() string { return "segment " + i.Segment }
 // PcapngWriter writes a run as pcapng (RFC draft-ietf-opsawg-pcapng, via
 // gopacket's pcapgo NgWriter) with one Interface Description Block per
 // node interface, so Wireshark's frame.interface_name says which node sent
-// each frame. A frame is captured where it enters its segment: on the
-// sending interface, flagged outbound. VRRP state changes, timeline
+// each frame. A frame is captured where it enters its segment, on the
+// sending interface, flagged outbound, and, when the segments trace their
+// deliveries (sim.KindDeliver), again on every interface it reached,
+// flagged inbound: Wireshark then shows who saw what (a frame the switch
+// did not flood to a port, or dropped, is not on that port's interface). VRRP state changes, timeline
 // actions and a director's real-server changes become comments (opt_comment) on the next frame written, each
 // with its own virtual time, since pcapng has no block for a bare note.
 type PcapngWriter struct {
@@ -40,6 +43,7 @@ type PcapngWriter struct {
 	segment  string         // "" or the one segment captured
 	pending  []string       // comments waiting for the next frame
 	outbound pcapgo.NgEpbFlags
+	inbound  pcapgo.NgEpbFlags
 	err      error
 }
 
@@ -69,6 +73,7 @@ func NewPcapngWriter(w io.Writer, epoch time.Time, ifaces []PcapngInterface, seg
 	}
 	p := &PcapngWriter{w: ng, epoch: epoch, ids: map[string]int{keep[0].port(): 0}, segment: segment}
 	p.outbound.Direction = pcapgo.NgEpbFlagDirectionOutbound
+	p.inbound.Direction = pcapgo.NgEpbFlagDirectionInbound
 	for _, i := range keep[1:] {
 		if _, dup := p.ids[i.port()]; dup {
 			return nil, fmt.Errorf("reports: pcapng: interface %s listed twice", i.Name())
@@ -109,7 +114,7 @@ func (p *PcapngWriter) Trace(r *sim.Record) {
 		if r.Event == "dest" {
 			p.pending = append(p.pending, fmt.Sprintf("%s %s %s: real server %s (%s, weight %d)", r.At, r.Node, r.Comp, r.To, r.Reason, r.Value))
 		}
-	case sim.KindFrame:
+	case sim.KindFrame, sim.KindDeliver:
 		if p.segment != "" && r.Node != p.segment {
 			return
 		}
@@ -136,7 +141,11 @@ func (p *PcapngWriter) frame(r *sim.Record) {
 		data = data[:pcapSnaplen]
 	}
 	ci := gopacket.CaptureInfo{Timestamp: p.epoch.Add(time.Duration(r.At)), CaptureLength: len(data), Length: len(r.Frame), InterfaceIndex: id}
-	opts := pcapgo.NgPacketOptions{Flags: &p.outbound, Comments: p.pending}
+	flags := &p.outbound
+	if r.Kind == sim.KindDeliver {
+		flags = &p.inbound
+	}
+	opts := pcapgo.NgPacketOptions{Flags: flags, Comments: p.pending}
 	if err := p.w.WritePacketWithOptions(ci, data, opts); err != nil {
 		p.err = fmt.Errorf("reports: writing pcapng packet at %s: %w", r.At, err)
 	}

@@ -223,6 +223,14 @@ func (w *World) Nodes() []*node.Node { return w.nodes }
 // Segment returns the segment called name.
 func (w *World) Segment(name string) (*lan.Segment, bool) { s, ok := w.segments[name]; return s, ok }
 
+// TraceDeliveries makes every segment trace the frames it delivers to each
+// port (sim.KindDeliver), for captures that show who saw what.
+func (w *World) TraceDeliveries() {
+	for _, s := range w.sc.Segments {
+		w.segments[s.Name].TraceDeliveries(true)
+	}
+}
+
 // ActionTexts returns the canonical text of every timeline action, in order.
 func (w *World) ActionTexts() []string {
 	out := make([]string, len(w.sc.Timeline))

@@ -67,9 +67,15 @@ const (
 	// source): from a DR director, or a bypass when MAC is not a
 	// director's.
 	KindServe
+	// KindDeliver: a segment handed a frame to the interface behind one of
+	// its ports. Node = segment, Comp = the receiving port ("r2/eth0"),
+	// Frame = the bytes. Traced only by segments whose delivery tracing
+	// is on (lan.Segment.TraceDeliveries: a pcapng with one interface per
+	// node interface shows who saw what), so other runs pay nothing.
+	KindDeliver
 )
 
-var kindNames = [...]string{"?", "frame", "state", "advert", "action", "neigh", "fdb", "flow", "drop", "note", "conn", "ipvs", "serve"}
+var kindNames = [...]string{"?", "frame", "state", "advert", "action", "neigh", "fdb", "flow", "drop", "note", "conn", "ipvs", "serve", "deliver"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

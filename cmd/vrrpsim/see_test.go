@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -291,4 +292,58 @@ func traceLines(out string) string {
 		}
 	}
 	return strings.Join(keep, "\n") + "\n"
+}
+
+// TestPcapngShowsWhoSawWhat: every frame is in the pcapng once on the
+// interface that sent it (outbound) and once on each interface the switch
+// delivered it to (inbound). In master-crash, r1's first advert (a
+// multicast, flooded) is seen by r2 and h1; after the crash nothing r2
+// sends reaches r1's interface.
+func TestPcapngShowsWhoSawWhat(t *testing.T) {
+	tshark := tsharkOrSkip(t)
+	file := filepath.Join(t.TempDir(), "mc.pcapng")
+	if code, _, stderr := runCLI(t, "run", "master-crash", "-q", "--pcapng", file); code != exitOK {
+		t.Fatal(stderr)
+	}
+	rows := tsharkFields(t, tshark, file, "frame.interface_name", "frame.time_relative", "vrrp.prio", "frame.packet_flags_direction")
+	const in, out = "0x00000001", "0x00000002"
+	if len(rows) == 0 || rows[0][0] != "r1:eth0" || rows[0][2] != "150" || rows[0][3] != out {
+		t.Fatalf("first frame %v: want r1's first advert (prio 150), outbound on r1:eth0", rows[:min(1, len(rows))])
+	}
+	seen := map[string]string{}
+	sentAfterCrash, receivedAfterCrash := 0, 0
+	for _, r := range rows {
+		rel, err := strconv.ParseFloat(r[1], 64)
+		if err != nil {
+			t.Fatalf("time %q: %v", r[1], err)
+		}
+		if rel < 0.001 && r[2] == "150" && seen[r[0]] == "" {
+			seen[r[0]] = r[3] // r1's first advert, at 3.414062 s: the file's first frame
+		}
+		// r1 became master at 3.414062 s and crashed at 10 s, 6.585938 s
+		// into the file: it sends nothing more, though the switch still
+		// puts flooded frames on its cable.
+		if r[0] == "r1:eth0" && rel > 6.586 {
+			if r[3] == out {
+				sentAfterCrash++
+			} else {
+				receivedAfterCrash++
+			}
+		}
+	}
+	if seen["r1:eth0"] != out || seen["r2:eth0"] != in || seen["h1:eth0"] != in {
+		t.Errorf("r1's first advert: %v; want outbound on r1:eth0, inbound on r2:eth0 and h1:eth0", seen)
+	}
+	if sentAfterCrash != 0 || receivedAfterCrash == 0 {
+		t.Errorf("after r1's crash: %d frames sent and %d delivered on r1:eth0; want none sent, r2's adverts delivered", sentAfterCrash, receivedAfterCrash)
+	}
+	// Without --pcapng the segments trace no deliveries: the plain pcap
+	// has each frame once.
+	pc := filepath.Join(t.TempDir(), "mc.pcap")
+	if code, _, stderr := runCLI(t, "run", "master-crash", "-q", "--pcap", pc); code != exitOK {
+		t.Fatal(stderr)
+	}
+	if n := len(tsharkFields(t, tshark, pc, "frame.len")); n*2 > len(rows) || n >= len(rows) {
+		t.Errorf("pcap has %d frames, pcapng %d: want the pcapng to hold each frame on its sender and its receivers", n, len(rows))
+	}
 }

@@ -49,6 +49,9 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	if err != nil {
 		return nil, inputError{err}
 	}
+	if o.see.pcapng != nil {
+		w.TraceDeliveries() // each interface's copy, for "who saw what"
+	}
 	end := sim.Time(sc.Duration)
 	if o.until > 0 {
 		end = sim.Time(o.until)

@@ -101,10 +101,11 @@ const ethHeaderLen = 14
 
 // Segment is one Ethernet broadcast domain: a learning switch and its ports.
 type Segment struct {
-	k    *sim.Kernel
-	name string
-	cfg  Config
-	rng  *rand.Rand
+	k        *sim.Kernel
+	name     string
+	cfg      Config
+	rng      *rand.Rand
+	traceDel bool // trace deliveries (TraceDeliveries)
 
 	ports []*Port // attach order: the order of flooding and of equal-time deliveries
 
@@ -397,10 +398,17 @@ func (s *Segment) deliver(d *delivery) {
 		return
 	}
 	s.cnt.Delivered++
+	if s.traceDel && s.k.Tracing() {
+		s.k.Trace(sim.Record{Kind: sim.KindDeliver, Node: s.name, Comp: out.name, Frame: pkt.buf})
+	}
 	if out.r != nil {
 		out.r.Receive(pkt.buf)
 	}
 }
+
+// TraceDeliveries makes the segment trace every frame it hands to a port
+// (sim.KindDeliver), not only the frames that enter it.
+func (s *Segment) TraceDeliveries(on bool) { s.traceDel = on }
 
 // portDelay is the one-way delay through port p plus extra latency and
 // jitter. Jitter is uniform in [0, jitter) from the segment's stream,
