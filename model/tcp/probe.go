@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -236,9 +235,14 @@ func statusCode(hdr []byte) int {
 	if !ok || len(rest) < 3 {
 		return 0
 	}
-	n, err := strconv.Atoi(string(rest[:3]))
-	if err != nil {
-		return 0
+	// Three digits (RFC 9112 section 4: status-code = 3DIGIT); a sign
+	// or a space is no status ("HTTP/ -10" gave -10).
+	n := 0
+	for _, c := range rest[:3] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
 	}
 	return n
 }
