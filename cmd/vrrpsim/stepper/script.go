@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/vrrpsim/vrrpsim/scenarios"
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -41,6 +42,12 @@ change nothing visible are run but not counted.
 
 // Exec runs one command line and returns its output.
 func (s *Stepper) Exec(line string) (string, error) {
+	// A command is printable text: a control character (an escape
+	// sequence pasted into --script) would otherwise be echoed back in a
+	// breakpoint or condition and reach the terminal.
+	if strings.ContainsFunc(line, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) {
+		return "", fmt.Errorf("command %q holds control characters; valid: printable text (see help)", line)
+	}
 	f := strings.Fields(line)
 	if len(f) == 0 {
 		return "", nil
