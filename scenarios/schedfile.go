@@ -53,6 +53,10 @@ type SchedFile struct {
 	// and requests of their own (schedfile_nginx.go); Dests and Requests
 	// are then empty.
 	Nginx *NginxPlay
+	// Ignored lists flags that the scheduler does not read (sh-port with
+	// wrr): the kernel keeps them on the service and only sh or mh looks
+	// at them, so they are accepted and change nothing.
+	Ignored []string
 }
 
 // SchedDest is a destination as written in dests: or in an add request.
@@ -184,7 +188,10 @@ func (d *decoder) schedFile(root ast.Node) *SchedFile {
 		case f.Flags&fl != 0:
 			d.add(d.pos(n), "flag %s given twice; valid: each flag once", s)
 		case f.Scheduler != "" && flagScheduler[fl] != f.Scheduler:
-			d.add(d.pos(n), "flag %s changes only the %s scheduler, not %s; valid: drop it, or scheduler: %s", s, flagScheduler[fl], f.Scheduler, flagScheduler[fl])
+			// ipvsadm -b takes any flag with any scheduler
+			// (IP_VS_SVC_F_SCHED1..3 are stored on the service); only the
+			// scheduler it names reads it.
+			f.Ignored = append(f.Ignored, fmt.Sprintf("flag %s: only the %s scheduler reads it; %s ignores it", s, flagScheduler[fl], f.Scheduler))
 		}
 		f.Flags |= fl
 	}

@@ -133,7 +133,6 @@ func TestLoadSchedErrors(t *testing.T) {
 		{"unknown key", "scheduler: rr\nsede: 1\n", []string{"f.yaml:2:1: unknown key \"sede\"", "(did you mean \"seed\"?)", "valid keys: scheduler, flags, seed"}},
 		{"unknown flag lists the flags", "scheduler: sh\nflags: [sh-prot]\n",
 			[]string{"f.yaml:2:9: unknown flag \"sh-prot\" (did you mean \"sh-port\"?); valid: sh-fallback, sh-port, mh-fallback, mh-port"}},
-		{"flag of another scheduler", "scheduler: wrr\nflags: [mh-port]\n", []string{"f.yaml:2:9: flag mh-port changes only the mh scheduler, not wrr"}},
 		{"flag twice", "scheduler: sh\nflags: [sh-port, sh-port]\n", []string{"f.yaml:2:18: flag sh-port given twice"}},
 		{"negative seed", "scheduler: twos\nseed: -1\n", []string{"f.yaml:2:7: seed in the playground file: want a non-negative integer"}},
 		{"service without port", "scheduler: rr\nservice: 10.0.0.100\n", []string{"f.yaml:2:10: bad service \"10.0.0.100\"; valid: an IPv4 address and port"}},

@@ -247,6 +247,11 @@ func (t *schedText) begin(f *scenarios.SchedFile) error {
 	}
 	_, err := fmt.Fprintf(t.w, "scheduler %s%s on %v, seed %d, new connections %s\ncolumns in list order (newest first): NAME(weight), NAME(-) removed; counters active/inactive, * overloaded\n",
 		f.Scheduler, flags, f.Service, f.Seed, conns)
+	for _, n := range f.Ignored {
+		if err == nil {
+			_, err = fmt.Fprintf(t.w, "note: %s\n", n)
+		}
+	}
 	return err
 }
 

@@ -398,3 +398,56 @@ func BenchmarkSchedPlay(b *testing.B) {
 		})
 	}
 }
+
+// TestSchedIssueContractExample runs the playground file exactly as issue
+// 9 spells it (comments, the sh-port flag with wrr, every request kind):
+// it must play, and the JSON must have the contract's shape.
+func TestSchedIssueContractExample(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "sched", "issue9-contract.yaml.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, filepath.Join(t.TempDir(), "wrr.yaml"), string(src))
+	code, out, stderr := runCLI(t, "sched", path, "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Scheduler string `json:"scheduler"`
+		Picks     []struct {
+			Request int             `json:"request"`
+			Client  string          `json:"client"`
+			Dest    *string         `json:"dest"`
+			Op      string          `json:"op"`
+			Dests   map[string]struct {
+				Weight     int  `json:"weight"`
+				Active     int  `json:"active"`
+				Inactive   int  `json:"inactive"`
+				Overloaded bool `json:"overloaded"`
+			} `json:"dests"`
+		} `json:"picks"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, out)
+	}
+	// 12 new connections (1 + 1 + count 10) and 4 ops.
+	if got.Scheduler != "wrr" || len(got.Picks) != 16 {
+		t.Fatalf("scheduler %q, %d entries; want wrr and 16", got.Scheduler, len(got.Picks))
+	}
+	first := got.Picks[0]
+	if first.Request != 1 || first.Client != "10.0.0.1:40000" || first.Dest == nil || first.Dests["B"].Inactive != 100 {
+		t.Errorf("first entry %+v", first)
+	}
+	var ops []string
+	for _, p := range got.Picks {
+		if p.Op != "" {
+			ops = append(ops, p.Op)
+			if p.Dest != nil || p.Dests == nil {
+				t.Errorf("op entry %+v: want no dest and the counters", p)
+			}
+		}
+	}
+	if strings.Join(ops, " ") != "close set_weight remove add" {
+		t.Errorf("ops %v", ops)
+	}
+}
