@@ -415,10 +415,10 @@ func TestSchedIssueContractExample(t *testing.T) {
 	var got struct {
 		Scheduler string `json:"scheduler"`
 		Picks     []struct {
-			Request int             `json:"request"`
-			Client  string          `json:"client"`
-			Dest    *string         `json:"dest"`
-			Op      string          `json:"op"`
+			Request int     `json:"request"`
+			Client  string  `json:"client"`
+			Dest    *string `json:"dest"`
+			Op      string  `json:"op"`
 			Dests   map[string]struct {
 				Weight     int  `json:"weight"`
 				Active     int  `json:"active"`
