@@ -40,8 +40,8 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 1 {
 		return usagef("plot takes one scenario, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))
 	}
-	if *out == "" {
-		return usagef("plot: --out DIR is required")
+	if *out == "" && *sequence == "" {
+		return usagef("plot: --out DIR is required (or --sequence ACTION alone, to write that chart to stdout)")
 	}
 	f, err := plot.ParseFormat(*format)
 	if err != nil {
@@ -57,6 +57,22 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	opts, err := runFlags(fs, *seed, *until)
 	if err != nil {
 		return err
+	}
+	if *out == "" {
+		// plot FILE --sequence 'crash r1' --window 5s: the one chart, on
+		// stdout (SVG, or PNG with --format png).
+		opts.see.filter = *traceFilter
+		if *window <= 0 {
+			return usagef("--window %s: want a positive duration", *window)
+		}
+		q, err := sequenceChart(sc, opts, *sequence, *window)
+		if err != nil {
+			return err
+		}
+		if f == plot.PNG {
+			return q.WritePNG(stdout, *dpi)
+		}
+		return q.WriteSVG(stdout)
 	}
 	res, err := simulate(sc, opts)
 	if err != nil {

@@ -347,3 +347,27 @@ func TestPcapngShowsWhoSawWhat(t *testing.T) {
 		t.Errorf("pcap has %d frames, pcapng %d: want the pcapng to hold each frame on its sender and its receivers", n, len(rows))
 	}
 }
+
+// TestPlotSequenceAsIssueSpellsIt: `vrrpsim plot FILE --sequence 'crash
+// r1' --window 5s` (issue 16's own words, no --out) writes the chart to
+// stdout, the same chart --out writes as sequence.svg.
+func TestPlotSequenceAsIssueSpellsIt(t *testing.T) {
+	code, out, stderr := runCLI(t, "plot", "master-crash", "--sequence", "crash r1", "--window", "5s")
+	if code != exitOK || !strings.HasPrefix(out, "<svg") || stderr != "" {
+		t.Fatalf("exit %d, stdout %.60q, stderr %q; want the chart as SVG on stdout", code, out, stderr)
+	}
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "plot", "master-crash", "--sequence", "crash r1", "--window", "5s", "--out", dir); code != exitOK {
+		t.Fatal(stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "sequence.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != out {
+		t.Error("stdout chart differs from --out's sequence.svg")
+	}
+	if code, _, _ := runCLI(t, "plot", "master-crash"); code != exitBadInput {
+		t.Errorf("plot with neither --out nor --sequence: exit %d, want 2", code)
+	}
+}
