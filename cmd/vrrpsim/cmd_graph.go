@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/reports/diagram"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -86,17 +84,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 		}
 		return topo.WriteSVG(w)
 	}
-	if *out == "" || *out == "-" {
-		bw := bufio.NewWriter(stdout)
-		if err := write(bw); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}
-	if err := reports.WriteFileAtomic(*out, write); err != nil {
-		return usagef("-o: %v", err)
-	}
-	return nil
+	return writeOut(*out, stdout, write)
 }
 
 func graphFormat(format, out string) (string, error) {

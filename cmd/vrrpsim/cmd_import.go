@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -75,18 +74,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if keepalived.HasErrors(finds) {
 		return usagef("import: the configs have errors (above); no YAML written")
 	}
-	write := func(w io.Writer) error { _, err := w.Write(yaml); return err }
-	if *out == "" || *out == "-" {
-		bw := bufio.NewWriter(stdout)
-		if err := write(bw); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}
-	if err := reports.WriteFileAtomic(*out, write); err != nil {
-		return usagef("-o: %v", err)
-	}
-	return nil
+	return writeOut(*out, stdout, func(w io.Writer) error { _, err := w.Write(yaml); return err })
 }
 
 // importSource parses NODE=PATH[@CONFIG_ID]; the file is read through an

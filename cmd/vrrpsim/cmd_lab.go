@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/vrrpsim/vrrpsim/reports"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 )
 
@@ -78,14 +77,7 @@ func cmdLab(args []string, stdout, stderr io.Writer) error {
 		if len(rest) > 1 {
 			return usagef("lab new takes one lab, got %s", strings.Join(rest, " "))
 		}
-		write := func(w io.Writer) error { _, err := w.Write(sl.HandoutFile()); return err }
-		if *out == "" || *out == "-" {
-			return write(stdout)
-		}
-		if err := reports.WriteFileAtomic(*out, write); err != nil {
-			return usagef("-o: %v", err)
-		}
-		return nil
+		return writeOut(*out, stdout, func(w io.Writer) error { _, err := w.Write(sl.HandoutFile()); return err })
 	}
 	if len(rest) != 2 {
 		return usagef("lab check: want LAB and ANSWER.yaml, got %s", strings.Join(rest, " "))

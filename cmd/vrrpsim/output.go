@@ -53,6 +53,22 @@ func (s *stream) Abort() {
 	}
 }
 
+// writeOut writes one finished output named by -o: "" or "-" is stdout
+// (buffered), anything else is written whole or not at all.
+func writeOut(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		bw := bufio.NewWriter(stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	if err := reports.WriteFileAtomic(path, write); err != nil {
+		return usagef("-o: %v", err)
+	}
+	return nil
+}
+
 // writeError names the user's path around a write error.
 type writeError struct {
 	path string
