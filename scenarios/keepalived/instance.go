@@ -92,26 +92,8 @@ func (p *parser) instance(b *Stmt) {
 			if len(s.Args) > 0 {
 				p.add(s.Args[0].Pos, SevNote, "use_vmac interface name %q is not modelled", s.Args[0].Text)
 			}
-		case "garp_master_delay":
-			if v, ok := p.intArg(s, 0, 0, 255); ok {
-				in.GARPMasterDelay = time.Duration(v) * time.Second
-			}
-		case "garp_master_repeat":
-			if v, ok := p.intArg(s, 0, 0, 255); ok {
-				in.GARPMasterRepeat = v
-			}
-		case "garp_master_refresh":
-			if v, ok := p.intArg(s, 0, 0, math.MaxInt32); ok {
-				in.GARPMasterRefresh = time.Duration(v) * time.Second
-			}
-		case "garp_master_refresh_repeat":
-			if v, ok := p.intArg(s, 0, 0, 255); ok {
-				in.GARPMasterRefreshRepeat = v
-			}
-		case "garp_interval":
-			if v, ok := p.secondsArg(s, 0, 0, time.Second); ok {
-				in.GARPInterval = v
-			}
+		case "garp_master_delay", "garp_master_repeat", "garp_master_refresh", "garp_master_refresh_repeat", "garp_interval":
+			p.garp(s, k, garpFields{&in.GARPMasterDelay, &in.GARPMasterRefresh, &in.GARPInterval, &in.GARPMasterRepeat, &in.GARPMasterRefreshRepeat})
 		case "unicast_src_ip":
 			if w, ok := p.arg(s, 0); ok {
 				if a, err := netip.ParseAddr(w.Text); err == nil && a.Is4() {

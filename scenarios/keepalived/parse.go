@@ -194,6 +194,41 @@ func (p *parser) arg(s *Stmt, n int) (Word, bool) {
 
 // intArg is read_int_strvec/read_unsigned_strvec: a whole number in
 // [min, max].
+// garpFields are where the gratuitous-ARP keywords land: an instance's own
+// fields, or global_defs' defaults for every instance.
+type garpFields struct {
+	delay, refresh, interval *time.Duration
+	repeat, refreshRepeat    *int
+}
+
+// garp parses a gratuitous-ARP keyword by its instance name (global_defs
+// spells it with a vrrp_ prefix): the same ranges in both places, as
+// vrrp_parser.c's garp handlers check them. An invalid value is ignored.
+func (p *parser) garp(s *Stmt, key string, f garpFields) {
+	switch key {
+	case "garp_master_delay":
+		if v, ok := p.intArg(s, 0, 0, 255); ok {
+			*f.delay = time.Duration(v) * time.Second
+		}
+	case "garp_master_repeat":
+		if v, ok := p.intArg(s, 0, 0, 255); ok {
+			*f.repeat = v
+		}
+	case "garp_master_refresh":
+		if v, ok := p.intArg(s, 0, 0, math.MaxInt32); ok {
+			*f.refresh = time.Duration(v) * time.Second
+		}
+	case "garp_master_refresh_repeat":
+		if v, ok := p.intArg(s, 0, 0, 255); ok {
+			*f.refreshRepeat = v
+		}
+	case "garp_interval":
+		if v, ok := p.secondsArg(s, 0, 0, time.Second); ok {
+			*f.interval = v
+		}
+	}
+}
+
 func (p *parser) intArg(s *Stmt, n, min, max int) (int, bool) {
 	w, ok := p.arg(s, n)
 	if !ok {
@@ -276,26 +311,8 @@ func (p *parser) globalDefs(b *Stmt) {
 				g.LVSSyncDaemon = append(g.LVSSyncDaemon, a.Text)
 			}
 			p.addAt(s, SevNote, "lvs_sync_daemon is not modelled yet (connection sync between directors)")
-		case "vrrp_garp_master_delay":
-			if v, ok := p.intArg(s, 0, 0, 255); ok {
-				g.GARPMasterDelay = time.Duration(v) * time.Second
-			}
-		case "vrrp_garp_master_repeat":
-			if v, ok := p.intArg(s, 0, 0, 255); ok {
-				g.GARPMasterRepeat = v
-			}
-		case "vrrp_garp_master_refresh":
-			if v, ok := p.intArg(s, 0, 0, math.MaxInt32); ok {
-				g.GARPMasterRefresh = time.Duration(v) * time.Second
-			}
-		case "vrrp_garp_master_refresh_repeat":
-			if v, ok := p.intArg(s, 0, 0, 255); ok {
-				g.GARPMasterRefreshRepeat = v
-			}
-		case "vrrp_garp_interval":
-			if v, ok := p.secondsArg(s, 0, 0, time.Second); ok {
-				g.GARPInterval = v
-			}
+		case "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_interval":
+			p.garp(s, strings.TrimPrefix(k, "vrrp_"), garpFields{&g.GARPMasterDelay, &g.GARPMasterRefresh, &g.GARPInterval, &g.GARPMasterRepeat, &g.GARPMasterRefreshRepeat})
 		default:
 			p.other(s, globalNotModelled)
 			continue
