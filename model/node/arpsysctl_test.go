@@ -192,3 +192,70 @@ func TestSetARPSysctlsRejectsUnmodelledValues(t *testing.T) {
 		}
 	}
 }
+
+// TestIPIPNeedsTunl0: an IPIP packet for the node is decapsulated only if
+// tunl0 is up (ipip_rcv finds the fallback tunnel), and its inner packet
+// is taken only for a local address; then rs answers the inner ping from
+// the VIP (so it resolves its gateway). Each case says which counter moves.
+func TestIPIPNeedsTunl0(t *testing.T) {
+	client := netip.MustParseAddr("192.168.1.5")
+	director := netip.MustParseAddr("10.0.0.2")
+	for _, tc := range []struct {
+		name      string
+		tunnel    []netip.Addr // nil: no tunl0
+		inner     netip.Addr
+		wantDrop  string
+		wantReply bool
+	}{
+		{"no tunl0", nil, rsVIP, "ipip_no_tunnel", false},
+		{"tunl0, inner for another address", []netip.Addr{rsVIP}, netip.MustParseAddr("10.0.0.99"), "not_for_us", false},
+		{"tunl0 holds the VIP", []netip.Addr{rsVIP}, rsVIP, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newRSLab(t, node.Config{ArpIgnore: 1, ArpAnnounce: 2}, 0, 0)
+			if tc.tunnel != nil {
+				var ps []netip.Prefix
+				for _, a := range tc.tunnel {
+					ps = append(ps, netip.PrefixFrom(a, 32))
+				}
+				if err := l.rs.AddTunnel(ps); err != nil {
+					t.Fatal(err)
+				}
+			}
+			enc := wire.NewEncoder()
+			inner, err := enc.ICMPPacket(wire.IPv4Header{ID: 1, TTL: 64, Protocol: wire.ProtoICMP, Src: client, Dst: tc.inner},
+				wire.ICMPEcho{Type: wire.ICMPEchoRequest, ID: 7, Seq: 1}, []byte("tun"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			inner = append([]byte(nil), inner...)
+			outer, err := enc.IPIPPacket(wire.IPv4Header{ID: 2, TTL: 64, Protocol: wire.ProtoIPIP, Src: director, Dst: rsEth0}, inner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outer = append([]byte(nil), outer...)
+			l.probe.port.Send(append([]byte(nil), enc.Ethernet(dpMAC(11, 1), probeMAC, wire.EtherTypeIPv4, outer)...))
+			l.k.Run(l.k.Now().Add(time.Millisecond))
+			for _, reason := range []string{"ipip_no_tunnel", "not_for_us"} {
+				want := 0
+				if reason == tc.wantDrop {
+					want = 1
+				}
+				if l.drops[reason] != want {
+					t.Errorf("%s drops = %d, want %d", reason, l.drops[reason], want)
+				}
+			}
+			replied := false
+			dec := wire.NewDecoder()
+			for _, b := range l.probe.frames {
+				var f wire.Frame
+				if dec.Decode(b, &f) == nil && f.HasARP && f.ARP.TargetIP == rsGateway {
+					replied = true // the echo reply from the VIP needs the gateway first
+				}
+			}
+			if replied != tc.wantReply {
+				t.Errorf("rs answered the inner ping = %v, want %v", replied, tc.wantReply)
+			}
+		})
+	}
+}
