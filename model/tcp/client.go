@@ -275,11 +275,10 @@ func (cl *Client) realServer(in []byte) string {
 	if end < 0 {
 		return ""
 	}
-	_, v, ok := bytes.Cut(in[:end+2], xRealServer)
-	if !ok {
+	v := headerValue(in[:end+2], xRealServer)
+	if v == nil {
 		return ""
 	}
-	v, _, _ = bytes.Cut(v, []byte("\r\n"))
 	for _, s := range cl.servers {
 		if s == string(v) {
 			return s
@@ -288,6 +287,17 @@ func (cl *Client) realServer(in []byte) string {
 	s := string(v)
 	cl.servers = append(cl.servers, s)
 	return s
+}
+
+// headerValue returns the value of the header line starting with name
+// ("\r\nName: ") in hdr, nil if none.
+func headerValue(hdr, name []byte) []byte {
+	_, v, ok := bytes.Cut(hdr, name)
+	if !ok {
+		return nil
+	}
+	v, _, _ = bytes.Cut(v, []byte("\r\n"))
+	return v
 }
 
 // finish records a connection's outcome once (sim.KindConn).

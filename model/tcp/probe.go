@@ -25,7 +25,14 @@ type ProbeConfig struct {
 	// co->connection_to), so a response that keeps trickling never times
 	// out.
 	Timeout time.Duration
-	HTTP    bool   // send a GET and read the response until the FIN
+	// ReadTimeout, when set, replaces Timeout once connected: for each
+	// write and read (nginx proxy_read_timeout against
+	// proxy_connect_timeout).
+	ReadTimeout time.Duration
+	HTTP        bool // send a GET and read the response until the FIN
+	// Request, when set, is sent instead of keepalived's GET (a proxy
+	// forwarding a client's request).
+	Request []byte
 	Path    string // default "/"
 	Host    string // the Host header; default To's address
 	// TLSRoundTrips models SSL_GET's handshake without TLS: the request
@@ -58,6 +65,11 @@ type ProbeResult struct {
 	Body    int      // body octets read
 	Digest  [16]byte // MD5 of the body, with ProbeConfig.Digest
 	Took    time.Duration
+	// Connected is set once the handshake completed (a timeout after it
+	// is a read timeout, and the request was sent).
+	Connected bool
+	// Server is the response's X-Real-Server header, "" if none.
+	Server string
 }
 
 // Probe is one running probe.
@@ -81,7 +93,7 @@ func (c ProbeConfig) Validate() error {
 		return fmt.Errorf("tcp probe %s: destination %v; valid: an IPv4 address and a port", c.Name, c.To)
 	case c.From.IsValid() && !c.From.Is4():
 		return fmt.Errorf("tcp probe %s: source %v is not IPv4", c.Name, c.From)
-	case c.Timeout <= 0:
+	case c.Timeout <= 0 || c.ReadTimeout < 0:
 		return fmt.Errorf("tcp probe %s: timeout %v; valid: more than 0", c.Name, c.Timeout)
 	case c.TLSRoundTrips < 0 || c.TLSRoundTrips > 10:
 		return fmt.Errorf("tcp probe %s: %d TLS round trips; valid: 0..10", c.Name, c.TLSRoundTrips)
@@ -166,6 +178,7 @@ func (p *Probe) end(o ProbeOutcome) {
 func (p *Probe) connected(c *conn) {
 	c.app.Stop()
 	c.appWhat = appNone
+	p.res.Connected = true
 	if !p.cfg.HTTP {
 		p.end(ProbeOK)
 		c.close()
@@ -182,12 +195,16 @@ func (p *Probe) connected(c *conn) {
 // request writes the GET (http_request_thread) and waits for the answer
 // with the timeout (http_response_thread).
 func (p *Probe) request(c *conn) {
-	c.head = fmt.Appendf(c.head[:0], "GET %s HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: %s\r\nConnection: close\r\n\r\n", p.cfg.Path, p.cfg.Host)
+	if p.cfg.Request != nil {
+		c.head = append(c.head[:0], p.cfg.Request...)
+	} else {
+		c.head = fmt.Appendf(c.head[:0], "GET %s HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: %s\r\nConnection: close\r\n\r\n", p.cfg.Path, p.cfg.Host)
+	}
 	c.bodyLen = 0
 	if p.cfg.Digest {
 		p.md5 = md5.New()
 	}
-	c.armApp(appProbeRead, p.cfg.Timeout)
+	c.armApp(appProbeRead, p.readTimeout())
 	c.push()
 }
 
@@ -198,7 +215,7 @@ func (p *Probe) received(c *conn, data []byte, fin bool) {
 	if p.ended {
 		return
 	}
-	c.armApp(appProbeRead, p.cfg.Timeout)
+	c.armApp(appProbeRead, p.readTimeout())
 	if p.inHdr {
 		p.hdr = append(p.hdr, data...)
 		end := bytes.Index(p.hdr, endOfHeader)
@@ -210,6 +227,7 @@ func (p *Probe) received(c *conn, data []byte, fin bool) {
 			}
 			p.inHdr = false
 			p.res.Status = statusCode(p.hdr[:end])
+			p.res.Server = string(headerValue(p.hdr[:end+2], xRealServer))
 			data = p.hdr[end+4:]
 		}
 	}
@@ -276,4 +294,12 @@ func (p *Probe) failed(c *conn, o Outcome) {
 	default:
 		p.end(ProbeReset)
 	}
+}
+
+// readTimeout is the timeout of each write and read once connected.
+func (p *Probe) readTimeout() time.Duration {
+	if p.cfg.ReadTimeout > 0 {
+		return p.cfg.ReadTimeout
+	}
+	return p.cfg.Timeout
 }

@@ -59,6 +59,9 @@ type Service struct {
 	cfg   ServiceConfig
 	comp  string // "tcp/80"
 	fault Fault
+	// handler answers the requests instead of the fixed responder
+	// (handler.go); nil for a plain service.
+	handler Handler
 
 	Accepted, Served, Refused uint64
 }
@@ -149,6 +152,12 @@ func (svc *Service) received(c *conn) {
 		return
 	}
 	c.reqDone = true
+	if svc.handler != nil {
+		c.app.Stop() // the request is complete: no client_header_timeout
+		c.appWhat = appNone
+		svc.handler.Request(&Exchange{s: svc.s, c: c, key: c.key})
+		return
+	}
 	d := svc.cfg.ResponseTime
 	if svc.fault.Kind == FaultSlow {
 		d = svc.fault.ResponseTime
@@ -162,12 +171,25 @@ func (svc *Service) respond(c *conn) {
 	if c.state != StateEstablished && c.state != StateCloseWait {
 		return
 	}
-	h := append(c.head[:0], "HTTP/1.0 200 OK\r\nServer: vrrpsim\r\nX-Real-Server: "...)
-	h = append(h, svc.s.node...)
+	svc.reply(c, 200, svc.s.node, svc.cfg.ResponseSize)
+}
+
+// reply queues an HTTP/1.0 response, traces it as served and closes:
+// the last segment carries the FIN.
+func (svc *Service) reply(c *conn, status int, server string, size int) {
+	h := append(c.head[:0], "HTTP/1.0 "...)
+	h = strconv.AppendInt(h, int64(status), 10)
+	h = append(h, ' ')
+	h = append(h, statusText(status)...)
+	h = append(h, "\r\nServer: vrrpsim"...)
+	if server != "" {
+		h = append(h, "\r\nX-Real-Server: "...)
+		h = append(h, server...)
+	}
 	h = append(h, "\r\nContent-Length: "...)
-	h = strconv.AppendInt(h, int64(svc.cfg.ResponseSize), 10)
+	h = strconv.AppendInt(h, int64(size), 10)
 	h = append(h, "\r\nConnection: close\r\n\r\n"...)
-	c.head, c.bodyLen = h, svc.cfg.ResponseSize
+	c.head, c.bodyLen = h, size
 	c.replied = true
 	svc.Served++
 	// nginx logs a request when its last octet is handed to the kernel

@@ -195,6 +195,11 @@ func (s *Stack) Reset() {
 		delete(s.conns, k)
 		s.free = append(s.free, c)
 	}
+	for _, svc := range s.services {
+		if svc.handler != nil {
+			svc.handler.Reset()
+		}
+	}
 }
 
 // Receive handles a TCP segment addressed to this host (the IPv4 header
