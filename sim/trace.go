@@ -73,9 +73,22 @@ const (
 	// is on (lan.Segment.TraceDeliveries: a pcapng with one interface per
 	// node interface shows who saw what), so other runs pay nothing.
 	KindDeliver
+	// KindProxy: an nginx proxy (model/proxy) handled a request. Node =
+	// proxy, Comp = "nginx", Addr = client IP, Value2 = client port
+	// unless said. Event "try": a try of upstream To began (Value = worker,
+	// Reason "retry" after a failed try); "next": the try of To failed
+	// (Reason = error, timeout, http_502..., Value = how long the try
+	// took in ns); "response": the client got status Value (To = the
+	// upstream that answered, "" for nginx's own error; Reason =
+	// "no_live_upstreams", "tries", "next_upstream_timeout" or "" ; From =
+	// the worker); "failed": upstream To was taken out by max_fails
+	// (Value = fails, Value2 = fail_timeout in ns); "probe": To, out
+	// until now, got a request again after fail_timeout; "recovered":
+	// To answered a probe and its failures were cleared.
+	KindProxy
 )
 
-var kindNames = [...]string{"?", "frame", "state", "advert", "action", "neigh", "fdb", "flow", "drop", "note", "conn", "ipvs", "serve", "deliver"}
+var kindNames = [...]string{"?", "frame", "state", "advert", "action", "neigh", "fdb", "flow", "drop", "note", "conn", "ipvs", "serve", "deliver", "proxy"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
