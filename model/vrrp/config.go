@@ -74,6 +74,8 @@ type Config struct {
 
 	TrackInterfaces []Track
 	TrackScripts    []Track
+
+	Notify Notify // notify_* commands: traced, never run (notify.go)
 }
 
 // WithDefaults returns c with every unset field given keepalived's default.

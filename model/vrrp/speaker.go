@@ -90,6 +90,8 @@ type Speaker struct {
 	// (it was running when it failed, or started with it).
 	syncFault bool
 	counters  Counters
+
+	notifiesSent bool // keepalived notifies_sent (notify.go)
 }
 
 type delayedBurst struct {
@@ -121,6 +123,7 @@ func New(cfg Config, env Env) (*Speaker, error) {
 	cfg.UnicastPeers = append([]netip.Addr(nil), cfg.UnicastPeers...)
 	cfg.TrackInterfaces = append([]Track(nil), cfg.TrackInterfaces...)
 	cfg.TrackScripts = append([]Track(nil), cfg.TrackScripts...)
+	cfg.Notify = cfg.Notify.clone()
 	s := &Speaker{
 		cfg:            cfg,
 		env:            env,
@@ -198,6 +201,11 @@ func (s *Speaker) setState(next State, why Reason) {
 			From: prev.String(), To: next.String(), Reason: why.String(),
 			Value: int64(s.effective), Value2: int64(s.cfg.VRID), Addr: s.cfg.PrimaryIP,
 		})
+		// vrrp_init_state: no notify for a start in FAULT that only the
+		// sync group causes.
+		if next != StateInit && !(prev == StateInit && why == ReasonSyncGroup) {
+			s.notifyState(next.String())
+		}
 	}
 	s.armStateTimer()
 }
@@ -236,6 +244,7 @@ func (s *Speaker) Start() {
 	s.wantState = s.cfg.InitialState
 	s.masterAdverInt = s.cfg.AdvertInt
 	s.preemptSet = false
+	s.notifiesSent = false // a new keepalived process
 	s.vipSet = false
 	s.delayed = s.delayed[:0]
 	s.garpNextSet = false

@@ -24,6 +24,7 @@ type SyncGroup struct {
 	members        []*Speaker
 	state          State // keepalived sgroup->state
 	numMemberFault int
+	notify         Notify // notify.go
 }
 
 // NewSyncGroup groups members. A speaker already in a group is skipped
@@ -176,6 +177,7 @@ func (g *SyncGroup) master(s *Speaker) {
 		}
 	}
 	g.state = StateMaster
+	g.notifyState(g.state.String())
 }
 
 // backup is vrrp_sync_backup.
@@ -195,6 +197,7 @@ func (g *SyncGroup) backup(s *Speaker) {
 		}
 	}
 	g.state = StateBackup
+	g.notifyState(g.state.String())
 }
 
 // fault is vrrp_sync_fault.
@@ -214,6 +217,7 @@ func (g *SyncGroup) fault(s *Speaker) {
 		}
 	}
 	g.state = StateFault
+	g.notifyState(g.state.String())
 }
 
 // syncTransition is VRRP_TSM_HANDLE: run the group handler for the
