@@ -266,6 +266,9 @@ func (n *Node) startDaemon() {
 	for _, in := range n.insts {
 		in.sp.Start()
 	}
+	for _, g := range n.groups {
+		g.NotifyStart()
+	}
 }
 
 // Crash stops the node at once: no goodbye, nothing sent, all state lost.
@@ -321,6 +324,13 @@ func (n *Node) StopDaemon() {
 	n.daemonUp = false
 	for _, in := range n.insts {
 		in.sp.Shutdown()
+	}
+	// notify_shutdown: every instance's STOP notifies, then the groups'.
+	for _, in := range n.insts {
+		in.sp.NotifyStop()
+	}
+	for _, g := range n.groups {
+		g.NotifyStop()
 	}
 }
 
