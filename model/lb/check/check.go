@@ -161,6 +161,9 @@ type CheckerConfig struct {
 	Virtualhost  string     // the Host header
 	FastRecovery bool       // HTTP_GET: no delay while recovering (epilog)
 	MiscOK       bool       // MISC_CHECK: the script's result until SetMisc
+	// MiscDynamic is misc_dynamic: an exit status of 2..255 is a success
+	// that sets the real server's weight to status-2.
+	MiscDynamic bool
 }
 
 // RealConfig is a real_server block.

@@ -291,10 +291,10 @@ func TestTwoCheckers(t *testing.T) {
 	}
 	s.Start()
 	c := s.Reals()[0].Checkers()
-	f.k.At(sim.Time(sec(2.5)), func() { c[0].miscOK = false })
-	f.k.At(sim.Time(sec(4.5)), func() { c[1].miscOK = false })
-	f.k.At(sim.Time(sec(6.5)), func() { c[0].miscOK = true })
-	f.k.At(sim.Time(sec(8.5)), func() { c[1].miscOK = true })
+	f.k.At(sim.Time(sec(2.5)), func() { c[0].miscStatus = 1 })
+	f.k.At(sim.Time(sec(4.5)), func() { c[1].miscStatus = 1 })
+	f.k.At(sim.Time(sec(6.5)), func() { c[0].miscStatus = 0 })
+	f.k.At(sim.Time(sec(8.5)), func() { c[1].miscStatus = 0 })
 	f.k.Run(sim.Time(sec(12)))
 	want := "0.000 add 10.0.0.11 1\n3.000 remove 10.0.0.11 1\n9.000 add 10.0.0.11 1"
 	wantLog(t, f, want)

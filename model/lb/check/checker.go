@@ -16,17 +16,10 @@ type Checker struct {
 	name string
 	cfg  CheckerConfig
 	to   netip.AddrPort
+	set  settings
+	st   state
 
-	delayLoop, connectTimeout time.Duration
-	delayBeforeRetry, warmup  time.Duration
-	retry                     int
-	alpha                     bool
-
-	isUp, hasRun bool
-	retryIt      int
-	urlIt        int // the URL to check next (url_it)
-	failedURL    int // failed_url, -1 for none
-	miscOK       bool
+	miscStatus int // MISC_CHECK: the script's exit status from now on
 
 	timer   sim.Resettable
 	cancel  func()
@@ -36,22 +29,59 @@ type Checker struct {
 	Probes, Failures uint64
 }
 
-// newChecker resolves c's settings over its real server's rt
+// settings are a checker's resolved timings: everything its epilog
+// needs besides its state.
+type settings struct {
+	kind                      Kind
+	urls                      int // HTTP_GET/SSL_GET: how many url blocks
+	fastRecovery              bool
+	delayLoop, connectTimeout time.Duration
+	delayBeforeRetry, warmup  time.Duration
+	retry                     int
+	alpha                     bool
+}
+
+// resolve fills c's settings from its real server's rt
 // (validate_check_config: retry, delay_before_retry and warmup fall
 // back to the checker's own defaults, warmup to delay_loop).
-func newChecker(s *Service, r *Real, i int, cc CheckerConfig, rt Timing) *Checker {
+func resolve(cc CheckerConfig, rt Timing) settings {
 	t := cc.Timing.under(rt)
-	c := &Checker{svc: s, rs: r, cfg: cc, failedURL: -1, miscOK: cc.MiscOK}
+	st := settings{kind: cc.Kind, urls: len(cc.URLs), fastRecovery: cc.FastRecovery,
+		delayLoop: t.DelayLoop.V, connectTimeout: t.ConnectTimeout.V,
+		retry:            t.Retry.Or(cc.Kind.defaultRetry()),
+		delayBeforeRetry: t.DelayBeforeRetry.Or(cc.Kind.defaultDelayBeforeRetry()),
+		alpha:            t.Alpha.V}
+	st.warmup = t.Warmup.Or(st.delayLoop)
+	return st
+}
+
+// state is the part of checker_t the epilogs change.
+type state struct {
+	isUp, hasRun bool
+	retryIt      int
+	urlIt        int // the URL to check next (url_it)
+	failedURL    int // failed_url, -1 for none
+}
+
+// verdict is what an epilog asks of update_svr_checker_state.
+type verdict uint8
+
+const (
+	noVerdict verdict = iota
+	verdictUp
+	verdictDown
+)
+
+// newChecker resolves cc's settings over its real server's rt.
+func newChecker(s *Service, r *Real, i int, cc CheckerConfig, rt Timing) *Checker {
+	c := &Checker{svc: s, rs: r, cfg: cc, set: resolve(cc, rt), st: state{failedURL: -1}}
+	if !cc.MiscOK {
+		c.miscStatus = 1
+	}
 	c.name = r.Name + "/" + cc.Kind.String()
 	if i > 0 {
 		c.name += "#" + strconv.Itoa(i+1)
 	}
-	c.delayLoop = t.DelayLoop.V
-	c.connectTimeout = t.ConnectTimeout.V
-	c.retry = t.Retry.Or(cc.Kind.defaultRetry())
-	c.delayBeforeRetry = t.DelayBeforeRetry.Or(cc.Kind.defaultDelayBeforeRetry())
-	c.warmup = t.Warmup.Or(c.delayLoop)
-	c.alpha = t.Alpha.V
 	ip, port := r.Addr.Addr(), r.Addr.Port()
 	if cc.ConnectIP.IsValid() {
 		ip = cc.ConnectIP
@@ -68,38 +98,48 @@ func newChecker(s *Service, r *Real, i int, cc CheckerConfig, rt Timing) *Checke
 func (c *Checker) Name() string { return c.name }
 
 // Up is the checker's verdict (is_up).
-func (c *Checker) Up() bool { return c.isUp }
+func (c *Checker) Up() bool { return c.st.isUp }
 
 // Settings are the checker's resolved timings.
 func (c *Checker) Settings() (delayLoop, connectTimeout, delayBeforeRetry, warmup time.Duration, retry int) {
-	return c.delayLoop, c.connectTimeout, c.delayBeforeRetry, c.warmup, c.retry
+	t := c.set
+	return t.delayLoop, t.connectTimeout, t.delayBeforeRetry, t.warmup, t.retry
 }
 
-// reset is the checker's state at start (queue_checker: is_up;
+// start is the checker's state at start (queue_checker: is_up;
 // validate_check_config: alpha marks it failed, retry_it = retry so
 // that the first failure counts at once).
+func (t settings) start() state {
+	return state{isUp: !t.alpha, retryIt: t.retry, failedURL: -1}
+}
+
+// reset puts the checker in its start state.
 func (c *Checker) reset() {
-	c.isUp, c.hasRun = true, false
-	c.retryIt = c.retry
-	c.urlIt, c.failedURL = 0, -1
-	if c.alpha {
+	c.st = state{isUp: true, failedURL: -1}
+	if st := c.set.start(); !st.isUp {
 		c.setState(false)
 		c.rs.alive = false
 	}
+	c.st = c.set.start()
 }
 
-// start arms the first run one second plus a random share of warmup
-// from now (register_checkers_thread: warmup * random() / RAND_MAX,
-// in keepalived's microseconds).
-func (c *Checker) start() {
+// firstDelay is when the first run comes: one second plus a random
+// share r/randMax of warmup (register_checkers_thread: warmup *
+// random() / RAND_MAX, in keepalived's microseconds).
+func (t settings) firstDelay(r, randMax int64) time.Duration {
 	d := BootstrapDelay
-	if us := int64(c.warmup / time.Microsecond); us > 0 {
-		const randMax = 1<<31 - 1
-		r := int64(c.svc.env.Stream("check/"+c.svc.cfg.Name+"/"+c.name).Uint32() & randMax)
+	if us := int64(t.warmup / time.Microsecond); us > 0 {
 		d += time.Duration(us*r/randMax) * time.Microsecond
 	}
+	return d
+}
+
+// start arms the first run.
+func (c *Checker) start() {
+	const randMax = 1<<31 - 1
+	r := int64(c.svc.env.Stream("check/"+c.svc.cfg.Name+"/"+c.name).Uint32() & randMax)
 	c.running = true
-	c.timer.Reset(d)
+	c.timer.Reset(c.set.firstDelay(r, randMax))
 }
 
 func (c *Checker) stop() {
@@ -119,12 +159,12 @@ func (c *Checker) run() {
 	}
 	c.Probes++
 	if c.cfg.Kind == KindMisc {
-		c.miscDone(c.miscOK)
+		c.miscDone(c.miscStatus)
 		return
 	}
-	req := ProbeRequest{Checker: c.name, From: c.cfg.BindTo, To: c.to, Timeout: c.connectTimeout}
+	req := ProbeRequest{Checker: c.name, From: c.cfg.BindTo, To: c.to, Timeout: c.set.connectTimeout}
 	if c.cfg.Kind == KindHTTP || c.cfg.Kind == KindSSL {
-		u := c.cfg.URLs[c.urlIt]
+		u := c.cfg.URLs[c.st.urlIt]
 		req.HTTP, req.Path, req.Host, req.Digest = true, u.Path, c.cfg.Virtualhost, u.HasDigest
 		if c.cfg.Kind == KindSSL {
 			req.TLSRoundTrips = TLSRoundTrips
@@ -144,7 +184,7 @@ func (c *Checker) probeDone(res ProbeResult) {
 	if ok && (c.cfg.Kind == KindHTTP || c.cfg.Kind == KindSSL) {
 		// http_handle_response: no data, a status not listed, a digest
 		// that differs are all failures (timeout_epilog).
-		u := c.cfg.URLs[c.urlIt]
+		u := c.cfg.URLs[c.st.urlIt]
 		switch {
 		case res.Status == 0:
 			ok, why = false, "no_data"
@@ -156,16 +196,29 @@ func (c *Checker) probeDone(res ProbeResult) {
 			why = "status=" + strconv.Itoa(res.Status)
 		}
 	}
+	c.traceProbe(ok, c.cfg.Kind.String()+" "+why)
+	c.epilog(ok)
+}
+
+// traceProbe records a probe's end (Event probe_ok or probe_fail).
+func (c *Checker) traceProbe(ok bool, why string) {
 	if !ok {
 		c.Failures++
 	}
-	c.svc.env.Trace(sim.Record{Kind: sim.KindNote, Comp: c.svc.comp(c.rs), Event: "probe_" + okName(ok), Reason: c.cfg.Kind.String() + " " + why})
-	switch c.cfg.Kind {
-	case KindTCP:
-		c.tcpEpilog(ok)
-	default:
-		c.httpResult(ok)
+	c.svc.traceReal(c.rs, "probe_"+okName(ok), why, 0)
+}
+
+// epilog applies the checker's rule to a probe's result: the verdict
+// goes to update_svr_checker_state, the next run is armed delay from
+// now.
+func (c *Checker) epilog(ok bool) {
+	next, delay, v, at := c.set.next(c.st, ok)
+	if v != noVerdict {
+		c.st = at
+		c.update(v == verdictUp)
 	}
+	c.st = next
+	c.timer.Reset(delay)
 }
 
 func okName(ok bool) string {
@@ -175,41 +228,64 @@ func okName(ok bool) string {
 	return "fail"
 }
 
+// next is one epilog of the checker's kind: from state s and a probe's
+// result, the next state, the delay to the next run and the verdict, if
+// any, with the state update_svr_checker_state sees it in. The checker
+// and the detection calculator (bounds.go) both run it.
+func (t settings) next(s state, ok bool) (next state, delay time.Duration, v verdict, at state) {
+	switch t.kind {
+	case KindTCP:
+		return t.tcpEpilog(s, ok)
+	case KindMisc:
+		return t.miscEpilog(s, ok)
+	}
+	return t.httpResult(s, ok)
+}
+
+// decide records verdict v on s: the checker's is_up follows it and it
+// has run.
+func decide(s state, up bool) (state, verdict, state) {
+	at := s
+	s.isUp, s.hasRun = up, true
+	if up {
+		return s, verdictUp, at
+	}
+	return s, verdictDown, at
+}
+
 // tcpEpilog is check_tcp.c tcp_epilog: a failure while retries are
 // left waits delay_before_retry; a success, or the failure that uses up
 // the retries, gives the verdict and waits delay_loop. Retries count in
 // either state, so a down server is probed retry times at
 // delay_before_retry, then after delay_loop, and so on.
-func (c *Checker) tcpEpilog(ok bool) {
+func (t settings) tcpEpilog(s state, ok bool) (state, time.Duration, verdict, state) {
 	var delay time.Duration
-	if ok || c.retryIt >= c.retry {
-		delay = c.delayLoop
-		c.retryIt = 0
-		if ok && (!c.isUp || !c.hasRun) {
-			c.update(true)
-		} else if !ok && (c.isUp || !c.hasRun) {
-			c.update(false)
+	v, at := noVerdict, s
+	if ok || s.retryIt >= t.retry {
+		delay = t.delayLoop
+		s.retryIt = 0
+		if ok && (!s.isUp || !s.hasRun) || !ok && (s.isUp || !s.hasRun) {
+			s, v, at = decide(s, ok)
 		}
 	} else {
-		delay = c.delayBeforeRetry
-		c.retryIt++
+		delay = t.delayBeforeRetry
+		s.retryIt++
 	}
-	c.hasRun = true
-	c.timer.Reset(delay)
+	s.hasRun = true
+	return s, delay, v, at
 }
 
 // httpResult dispatches an HTTP_GET/SSL_GET result as
 // http_handle_response and timeout_epilog do.
-func (c *Checker) httpResult(ok bool) {
+func (t settings) httpResult(s state, ok bool) (state, time.Duration, verdict, state) {
 	switch {
 	case ok:
-		c.httpEpilog(registerNew)
-	case c.isUp || !c.hasRun:
-		c.hasRun = true
-		c.httpEpilog(registerRetry)
-	default:
-		c.httpEpilog(registerFailed) // already down: no retries
+		return t.httpEpilog(s, registerNew)
+	case s.isUp || !s.hasRun:
+		s.hasRun = true
+		return t.httpEpilog(s, registerRetry)
 	}
+	return t.httpEpilog(s, registerFailed) // already down: no retries
 }
 
 type register uint8
@@ -228,93 +304,100 @@ const (
 // longer of delay_before_retry and delay_loop. Once down, the failed URL
 // passing only clears it: every URL must pass again, delay_loop apart,
 // before the checker is up (fast_recovery runs them back to back).
-func (c *Checker) httpEpilog(m register) {
-	n := len(c.cfg.URLs)
+func (t settings) httpEpilog(s state, m register) (state, time.Duration, verdict, state) {
+	v, at := noVerdict, s
 	if m == registerNew {
-		c.urlIt++
-		c.retryIt = 0
+		s.urlIt++
+		s.retryIt = 0
 	} else if m == registerRetry {
-		c.retryIt++
+		s.retryIt++
 	}
 	switch {
-	case m == registerNew && c.urlIt >= n && c.failedURL < 0:
-		if !c.isUp || !c.hasRun {
-			c.update(true)
-			c.hasRun = true
+	case m == registerNew && s.urlIt >= t.urls && s.failedURL < 0:
+		if !s.isUp || !s.hasRun {
+			s, v, at = decide(s, true)
 		}
-		c.urlIt, c.retryIt = 0, 0
-	case m == registerRetry && c.retryIt > c.retry:
-		if c.isUp || !c.hasRun {
-			c.update(false)
+		s.urlIt, s.retryIt = 0, 0
+	case m == registerRetry && s.retryIt > t.retry:
+		if s.isUp || !s.hasRun {
+			s, v, at = decide(s, false)
 		}
-		c.failedURL = c.urlIt
-	case m == registerNew && c.failedURL >= 0:
-		c.failedURL = -1
-		c.urlIt, c.retryIt = 0, 0
+		s.failedURL = s.urlIt
+	case m == registerNew && s.failedURL >= 0:
+		s.failedURL = -1
+		s.urlIt, s.retryIt = 0, 0
 	}
 	var delay time.Duration
 	switch {
 	case m == registerNew:
-		delay = c.delayLoop
-		if !c.hasRun {
-			c.retryIt = c.retry
+		delay = t.delayLoop
+		if !s.hasRun {
+			s.retryIt = t.retry
 		}
-	case c.failedURL >= 0:
-		delay = max(c.delayBeforeRetry, c.delayLoop)
+	case s.failedURL >= 0:
+		delay = max(t.delayBeforeRetry, t.delayLoop)
 	default:
-		delay = c.delayBeforeRetry
+		delay = t.delayBeforeRetry
 	}
-	if c.cfg.FastRecovery && (!c.hasRun || !c.isUp && c.failedURL < 0) {
+	if t.fastRecovery && (!s.hasRun || !s.isUp && s.failedURL < 0) {
 		delay = 0
 	}
-	c.timer.Reset(delay)
+	return s, delay, v, at
 }
 
 // miscDone is check_misc.c misc_check_child_thread for a script that
-// exits at once with ok's status: failures while up use the retries
-// (delay_before_retry apart), the last one marks the checker down;
-// failures while down are not counted. The next run is delay_loop after
-// this one, or delay_before_retry while retries are under way.
-func (c *Checker) miscDone(ok bool) {
-	c.svc.env.Trace(sim.Record{Kind: sim.KindNote, Comp: c.svc.comp(c.rs), Event: "probe_" + okName(ok), Reason: "MISC_CHECK"})
+// exits at once with status: 0 is up; with misc_dynamic 2..255 is up
+// too and sets the weight to status-2 (update_svr_wgt); anything else
+// is a failure.
+func (c *Checker) miscDone(status int) {
+	ok := status == 0 || c.cfg.MiscDynamic && status >= 2 && status <= 255
+	c.traceProbe(ok, "MISC_CHECK exit="+strconv.Itoa(status))
+	if ok && status >= 2 {
+		c.svc.setWeight(c.rs, status-2)
+	}
+	c.epilog(ok)
+}
+
+// miscEpilog: failures while up use the retries (delay_before_retry
+// apart), the last one marks the checker down; failures while down are
+// not counted. The next run is delay_loop after this one, or
+// delay_before_retry while retries are under way.
+func (t settings) miscEpilog(s state, ok bool) (state, time.Duration, verdict, state) {
+	v, at := noVerdict, s
 	if ok {
-		if !c.isUp || !c.hasRun {
-			c.update(true)
+		if !s.isUp || !s.hasRun {
+			s, v, at = decide(s, true)
 		}
-		c.retryIt = 0
-	} else {
-		c.Failures++
-		if c.isUp || !c.hasRun {
-			if c.retryIt < c.retry {
-				c.retryIt++
-			} else {
-				c.retryIt = 0
-				c.update(false)
-			}
+		s.retryIt = 0
+	} else if s.isUp || !s.hasRun {
+		if s.retryIt < t.retry {
+			s.retryIt++
+		} else {
+			s.retryIt = 0
+			s, v, at = decide(s, false)
 		}
 	}
-	c.hasRun = true
-	if c.retryIt > 0 {
-		c.timer.Reset(c.delayBeforeRetry)
-	} else {
-		c.timer.Reset(c.delayLoop)
+	s.hasRun = true
+	if s.retryIt > 0 {
+		return s, t.delayBeforeRetry, v, at
 	}
+	return s, t.delayLoop, v, at
 }
 
 // update is ipwrapper.c update_svr_checker_state: a real server leaves
 // the pool when its first checker fails and comes back when its last
 // failed checker recovers.
 func (c *Checker) update(alive bool) {
-	if c.isUp == alive {
-		if !c.hasRun {
-			if c.alpha || !alive {
+	if c.st.isUp == alive {
+		if !c.st.hasRun {
+			if c.set.alpha || !alive {
 				c.svc.trace(c.rs, "notify_"+upDown(alive), c.name)
 			}
-			c.hasRun = true
+			c.st.hasRun = true
 		}
 		return
 	}
-	c.hasRun = true
+	c.st.hasRun = true
 	c.svc.trace(c.rs, "checker_"+upDown(alive), c.name)
 	if alive && c.rs.failed <= 1 || !alive && c.rs.failed == 0 {
 		c.svc.performSvrState(alive, c.rs)
@@ -331,10 +414,10 @@ func upDown(up bool) string {
 
 // setState is set_checker_state: it keeps num_failed_checkers.
 func (c *Checker) setState(up bool) {
-	if c.isUp == up {
+	if c.st.isUp == up {
 		return
 	}
-	c.isUp = up
+	c.st.isUp = up
 	if !up {
 		c.rs.failed++
 	} else if c.rs.failed > 0 {

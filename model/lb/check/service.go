@@ -150,8 +150,20 @@ func (s *Service) Stop() {
 }
 
 // SetMisc sets the result a real server's MISC_CHECK script returns
-// from now on (0: ok); it takes effect at the checker's next run.
+// from now on (ok: exit 0, else exit 1); it takes effect at the
+// checker's next run.
 func (s *Service) SetMisc(rs netip.AddrPort, ok bool) bool {
+	if ok {
+		return s.SetMiscStatus(rs, 0)
+	}
+	return s.SetMiscStatus(rs, 1)
+}
+
+// SetMiscStatus sets the exit status a real server's MISC_CHECK script
+// returns from now on (misc_check_child_thread: 0 up, 1 down, 2..255
+// up with weight status-2 under misc_dynamic, down without). It
+// reports whether rs has a MISC_CHECK.
+func (s *Service) SetMiscStatus(rs netip.AddrPort, status int) bool {
 	found := false
 	for _, r := range s.reals {
 		if r.Addr != rs {
@@ -159,12 +171,25 @@ func (s *Service) SetMisc(rs netip.AddrPort, ok bool) bool {
 		}
 		for _, c := range r.checkers {
 			if c.cfg.Kind == KindMisc {
-				c.miscOK = ok
+				c.miscStatus = status
 				found = true
 			}
 		}
 	}
 	return found
+}
+
+// setWeight is update_svr_wgt: a new weight for r, sent to IPVS while r
+// is alive, and the quorum weighed again.
+func (s *Service) setWeight(r *Real, w int) {
+	if r.Weight == w {
+		return
+	}
+	r.Weight = w
+	if r.alive && r.set {
+		s.ipvs(CmdEdit, r)
+	}
+	s.updateQuorum(false)
 }
 
 // ipvs is ipvs_cmd for a destination: inhibit turns a removal into
@@ -187,7 +212,7 @@ func (s *Service) ipvs(cmd Cmd, r *Real) {
 		return // not in the table: the kernel would say ENOENT
 	}
 	s.env.IPVS(cmd, r.Addr, w)
-	s.env.Trace(sim.Record{Kind: sim.KindNote, Comp: s.comp(r), Event: "ipvs_" + cmd.String(), Reason: "weight=" + strconv.Itoa(w)})
+	s.traceReal(r, "ipvs_"+cmd.String(), "weight="+strconv.Itoa(w), w)
 }
 
 // liveWeight is weigh_live_realservers.
@@ -299,4 +324,16 @@ func (s *Service) note(comp, ev, why string) {
 	s.env.Trace(sim.Record{Kind: sim.KindNote, Comp: comp, Event: ev, Reason: why})
 }
 
-func (s *Service) trace(r *Real, ev, why string) { s.note(s.comp(r), ev, why) }
+func (s *Service) trace(r *Real, ev, why string) { s.traceReal(r, ev, why, 0) }
+
+// traceReal emits a health record about real server r: a KindNote with
+// Comp "check/VS/RS" as before, and the fields reports read: From = the
+// virtual service, To = the real server, Value = the weight of an ipvs_*
+// event, Value2 = 1 for the sorry server.
+func (s *Service) traceReal(r *Real, ev, why string, weight int) {
+	rec := sim.Record{Kind: sim.KindNote, Comp: s.comp(r), Event: ev, Reason: why, From: s.cfg.Name, To: r.Name, Value: int64(weight)}
+	if r == s.sorry {
+		rec.Value2 = 1
+	}
+	s.env.Trace(rec)
+}
