@@ -23,6 +23,8 @@ const (
 	up srvState = iota
 	refuse
 	blackhole
+	slow      // answers HTTP after connect_timeout: the probe times out reading
+	badStatus // answers HTTP 503
 )
 
 type change struct {
@@ -37,6 +39,14 @@ type fakeEnv struct {
 	log    []string                    // "T cmd rs weight" IPVS commands
 	notes  []string                    // "T event reason" trace notes
 	probes []string
+	starts []sim.Time // when each probe (or MISC_CHECK run) started
+	cmds   []ipvsAt
+}
+
+type ipvsAt struct {
+	at  sim.Time
+	cmd Cmd
+	w   int
 }
 
 func newFake(seed uint64) *fakeEnv {
@@ -59,6 +69,7 @@ func (f *fakeEnv) state(rs netip.AddrPort) srvState {
 
 func (f *fakeEnv) Probe(req ProbeRequest, done func(ProbeResult)) func() {
 	f.probes = append(f.probes, fmt.Sprintf("%s %s", secs(f.k.Now()), req.Checker))
+	f.starts = append(f.starts, f.k.Now())
 	cancelled := false
 	d, res := rtt, ProbeResult{}
 	switch f.state(req.To) {
@@ -74,6 +85,14 @@ func (f *fakeEnv) Probe(req ProbeRequest, done func(ProbeResult)) func() {
 		res.Outcome = ProbeRefused
 	case blackhole:
 		d, res.Outcome = req.Timeout, ProbeTimeout
+	case slow:
+		if req.HTTP {
+			d, res.Outcome = rtt+req.Timeout, ProbeTimeout
+		}
+	case badStatus:
+		if req.HTTP {
+			res.Status = 503
+		}
 	}
 	f.k.After(d, func() {
 		if !cancelled {
@@ -85,9 +104,13 @@ func (f *fakeEnv) Probe(req ProbeRequest, done func(ProbeResult)) func() {
 
 func (f *fakeEnv) IPVS(cmd Cmd, rs netip.AddrPort, w int) {
 	f.log = append(f.log, fmt.Sprintf("%s %s %s %d", secs(f.k.Now()), cmd, rs.Addr(), w))
+	f.cmds = append(f.cmds, ipvsAt{f.k.Now(), cmd, w})
 }
 
 func (f *fakeEnv) Trace(r sim.Record) {
+	if strings.HasPrefix(r.Reason, "MISC_CHECK") {
+		f.starts = append(f.starts, f.k.Now()) // a script takes no time
+	}
 	f.notes = append(f.notes, fmt.Sprintf("%s %s %s", secs(f.k.Now()), r.Event, r.Reason))
 }
 

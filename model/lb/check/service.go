@@ -53,10 +53,7 @@ func New(cfg ServiceConfig, env Env) (*Service, error) {
 		cfg.Quorum = 1
 	}
 	s := &Service{env: env, cfg: cfg, quorumUp: true}
-	vs := cfg.Timing
-	vs.DelayLoop = vs.DelayLoop.orOpt(Some(DefaultDelayLoop))
-	vs.ConnectTimeout = vs.ConnectTimeout.orOpt(Some(DefaultConnectTimeout))
-	vs.Alpha = vs.Alpha.orOpt(Some(false))
+	vs := cfg.serviceTiming()
 	for _, rc := range cfg.Reals {
 		r := &Real{Name: rc.Name, Addr: rc.Addr, Weight: rc.Weight, Inhibit: rc.Inhibit.Or(cfg.Inhibit)}
 		if r.Name == "" {
@@ -72,6 +69,16 @@ func New(cfg ServiceConfig, env Env) (*Service, error) {
 		s.sorry = &Real{Name: "sorry " + sc.Addr.String(), Addr: sc.Addr, Weight: sc.Weight, Inhibit: sc.Inhibit}
 	}
 	return s, nil
+}
+
+// serviceTiming is the virtual server's settings with keepalived's
+// defaults for those not set (alloc_vs).
+func (cfg ServiceConfig) serviceTiming() Timing {
+	vs := cfg.Timing
+	vs.DelayLoop = vs.DelayLoop.orOpt(Some(DefaultDelayLoop))
+	vs.ConnectTimeout = vs.ConnectTimeout.orOpt(Some(DefaultConnectTimeout))
+	vs.Alpha = vs.Alpha.orOpt(Some(false))
+	return vs
 }
 
 // Reals returns the real servers in configuration order.
