@@ -41,16 +41,19 @@ const (
 	FaultRefuse                     // RST to every SYN, like a closed port
 	FaultBlackhole                  // every segment to the port dropped, nothing sent
 	FaultSlow                       // answers after Fault.ResponseTime
+	FaultStatus                     // answers with HTTP status Fault.Status (a health URL turning 503)
 )
 
-var faultNames = [...]string{"none", "refuse", "blackhole", "slow"}
+var faultNames = [...]string{"none", "refuse", "blackhole", "slow", "status"}
 
 func (k FaultKind) String() string { return enumName(faultNames[:], int(k)) }
 
-// Fault is a service's fault; ResponseTime is for FaultSlow.
+// Fault is a service's fault; ResponseTime is for FaultSlow, Status
+// for FaultStatus.
 type Fault struct {
 	Kind         FaultKind
 	ResponseTime time.Duration
+	Status       int
 }
 
 // Service is a listening service and its counters.
@@ -95,7 +98,7 @@ func (s *Stack) SetFault(port uint16, f Fault) error {
 	if svc == nil {
 		return fmt.Errorf("no tcp service on port %d", port)
 	}
-	if f.Kind > FaultSlow || (f.Kind == FaultSlow && f.ResponseTime < 0) {
+	if f.Kind > FaultStatus || (f.Kind == FaultSlow && f.ResponseTime < 0) || (f.Kind == FaultStatus && (f.Status < 100 || f.Status > 599)) {
 		return fmt.Errorf("tcp service %d: bad fault %v %v", port, f.Kind, f.ResponseTime)
 	}
 	svc.fault = f
@@ -171,7 +174,11 @@ func (svc *Service) respond(c *conn) {
 	if c.state != StateEstablished && c.state != StateCloseWait {
 		return
 	}
-	svc.reply(c, 200, svc.s.node, svc.cfg.ResponseSize)
+	status := 200
+	if svc.fault.Kind == FaultStatus {
+		status = svc.fault.Status
+	}
+	svc.reply(c, status, svc.s.node, svc.cfg.ResponseSize)
 }
 
 // reply queues an HTTP/1.0 response, traces it as served and closes:
