@@ -121,6 +121,9 @@ type timer = sim.Resettable
 // newTimer returns a timer for the node's protocol daemons: a span passed
 // to Reset is measured by the node's clock.
 func (n *Node) newTimer(fn func()) timer {
+	if n.cfg.Freezable {
+		return n.newFreezeTimer(fn)
+	}
 	t := n.k.NewTimer(fn)
 	if n.clock.ideal() {
 		return t

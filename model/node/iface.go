@@ -113,6 +113,10 @@ func (i *Interface) Receive(b []byte) {
 	if !n.up || !i.linkUp {
 		return
 	}
+	if n.frozen {
+		n.drop(i.name, "frozen") // freeze.go: a paused guest reads nothing
+		return
+	}
 	f := &n.frame
 	if err := n.dec.Decode(b, f); err != nil {
 		n.drop(i.name, decodeReason(err))

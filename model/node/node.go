@@ -69,6 +69,9 @@ type Config struct {
 	ClockDrift float64
 	// TimerJitter adds a uniform 0..TimerJitter delay to each timer.
 	TimerJitter time.Duration
+	// Freezable lets the node be paused (freeze.go); its daemon timers
+	// then go through a wrapper, so only nodes that may freeze set it.
+	Freezable bool
 }
 
 // Node is one machine.
@@ -82,6 +85,10 @@ type Node struct {
 
 	up       bool // false after a crash, until restart
 	daemonUp bool // the VRRP daemon runs
+
+	frozen    bool           // paused (freeze.go)
+	expired   []*freezeTimer // timers that expired while frozen, in order
+	reloading bool           // keepalived reloading: VRRP suspended (freeze.go)
 
 	enc    *wire.Encoder // IP packets
 	framer *wire.Encoder // Ethernet framing and ARP (never aliases enc's buffer)
@@ -278,6 +285,7 @@ func (n *Node) Crash() {
 	}
 	n.up = false
 	n.daemonUp = false
+	n.frozen, n.expired, n.reloading = false, nil, false
 	for _, in := range n.insts {
 		in.sp.Halt()
 	}

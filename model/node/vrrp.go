@@ -15,8 +15,8 @@ const tosCS6 = 0xc0
 // receiveVRRP hands an advertisement to the instance with its VRID on the
 // interface it arrived on.
 func (n *Node) receiveVRRP(i *Interface, f *wire.Frame) {
-	if !n.daemonUp {
-		return
+	if !n.daemonUp || n.reloading {
+		return // a reloading keepalived has closed its sockets
 	}
 	for _, in := range n.insts {
 		if in.iface == i && in.cfg.VRID == f.VRRP.VRID {

@@ -112,6 +112,25 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// Effective returns the configuration a speaker runs with: defaults
+// applied, validated, then keepalived's fix-ups (vrrp.c
+// vrrp_complete_instance): initial state MASTER or the address owner
+// clears nopreempt ("nopreempt will not work with initial state MASTER"),
+// and MASTER or nopreempt clears preempt_delay.
+func (c Config) Effective() (Config, error) {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	if c.InitialState == StateMaster || c.Priority == OwnerPriority {
+		c.NoPreempt = false
+	}
+	if c.InitialState == StateMaster || c.NoPreempt {
+		c.PreemptDelay = 0
+	}
+	return c, nil
+}
+
 // Validate reports every invalid field of c (call it on c.WithDefaults()).
 func (c Config) Validate() error {
 	var errs []error

@@ -105,19 +105,12 @@ type delayedBurst struct {
 // (vrrp.c vrrp_complete_instance: "nopreempt will not work with initial
 // state MASTER"); Config returns the configuration in effect.
 func New(cfg Config, env Env) (*Speaker, error) {
-	cfg = cfg.WithDefaults()
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.Effective()
+	if err != nil {
 		return nil, err
 	}
 	if env == nil {
 		return nil, fmt.Errorf("vrrp %s: nil Env", cfg.Name)
-	}
-	if cfg.InitialState == StateMaster || cfg.Priority == OwnerPriority {
-		// keepalived also clears nopreempt for the address owner.
-		cfg.NoPreempt = false
-	}
-	if cfg.InitialState == StateMaster || cfg.NoPreempt {
-		cfg.PreemptDelay = 0
 	}
 	cfg.VIPs = append([]netip.Addr(nil), cfg.VIPs...)
 	cfg.UnicastPeers = append([]netip.Addr(nil), cfg.UnicastPeers...)
