@@ -125,6 +125,11 @@ flags:
 `
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
+	// --profile cpu|mem FILE wraps the whole command (profile.go).
+	return profiled(args, func(args []string) error { return cmdRunProfiled(args, stdout, stderr) })
+}
+
+func cmdRunProfiled(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stdout, runUsage)
 	seed := fs.Uint64("seed", 0, "random seed (overrides the scenario's seed)")
 	until := fs.String("until", "", "stop the run at this virtual time (e.g. 20s) instead of the scenario's duration")
@@ -140,6 +145,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	pcapSegment := fs.String("pcap-segment", "", "keep only this segment's frames in --pcap/--pcapng")
 	traceFilter := fs.String("trace-filter", "", "keep only what matches in --trace/--pcap/--pcapng, e.g. 'vrrp and node r1' (docs/diagrams.md)")
 	limits := addLimitFlag(fs)
+	addProfileFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -220,6 +226,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		opts.see.pcapng = pcapngOut
 	}
 	opts.see.segment, opts.see.filter = *pcapSegment, *traceFilter
+	opts.aggregate = *plots == "" && *html == "" // the traffic plot needs every packet
 	res, err := simulate(sc, opts)
 	if err == nil && pcapOut != nil {
 		if err = pcapOut.Commit(); err != nil {

@@ -95,6 +95,11 @@ func (p plotFlags) options() (sweep.PlotOptions, error) {
 }
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
+	// --profile cpu|mem FILE wraps the whole command (profile.go).
+	return profiled(args, func(args []string) error { return cmdSweepProfiled(args, stdout, stderr) })
+}
+
+func cmdSweepProfiled(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stdout, sweepUsage)
 	var sets []string
 	fs.StringArrayVar(&sets, "set", nil, "PATH[,PATH...]=V1,V2,... or =start:stop:step; repeatable")
@@ -107,6 +112,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	pf := addPlotFlags(fs, "write no plots")
 	quiet := fs.BoolP("quiet", "q", false, "print nothing but errors")
 	limits := addLimitFlag(fs)
+	addProfileFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -280,7 +286,7 @@ func runOne(cfg sweepConfig, i int) sweepRun {
 	if err != nil {
 		return sweepRun{i: i, err: inputError{fmt.Errorf("sweep: run %d (%s): %s", i, pointText(cfg.grid, pt), inputError{err})}}
 	}
-	res, err := simulate(sc, simOptions{seed: seed, seedSet: true, until: cfg.until, budget: runBudget{events: cfg.limits.Events, stop: cfg.stop}})
+	res, err := simulate(sc, simOptions{seed: seed, seedSet: true, until: cfg.until, budget: runBudget{events: cfg.limits.Events, stop: cfg.stop}, aggregate: true})
 	if err != nil {
 		return sweepRun{i: i, err: fmt.Errorf("sweep: run %d (%s seed %d): %w", i, pointText(cfg.grid, pt), seed, err)}
 	}
