@@ -30,6 +30,10 @@ type Options struct {
 	// needed by consumers that want the bytes after the run; the pcap and
 	// text trace writers are tracers of their own and do not need it.
 	Frames bool
+	// Aggregate keeps each flow as an aggregate whose size does not grow
+	// with the run (flowLog) instead of one entry per packet. The report
+	// is the same; FlowSeries (the traffic plot) then has no packets.
+	Aggregate bool
 }
 
 // Frame is a kept copy of a KindFrame record.
@@ -69,7 +73,7 @@ type Collector struct {
 	fdb      []fdbChange
 
 	flows    map[flowKey]*flowLog
-	drops    map[dropKey]int
+	drops    map[string][]dropCount // by node: hashing one short name per drop, not three strings
 	frames   map[string]*frameCount
 	kept     []Frame
 	notesCnt int
@@ -89,6 +93,36 @@ type hostIP struct {
 type flowKey struct{ node, name string }
 
 type dropKey struct{ node, comp, reason string }
+
+// dropCount is one drop counter of a node. A node has a handful, so a
+// linear scan finds one faster than hashing its three names.
+type dropCount struct {
+	comp, reason string
+	n            int
+}
+
+// countDrop counts one KindDrop record.
+func (c *Collector) countDrop(r *sim.Record) {
+	ds := c.drops[r.Node]
+	for i := range ds {
+		if ds[i].comp == r.Comp && ds[i].reason == r.Reason {
+			ds[i].n++
+			return
+		}
+	}
+	c.drops[r.Node] = append(ds, dropCount{comp: r.Comp, reason: r.Reason, n: 1})
+}
+
+// dropCounts returns every drop counter by (node, component, reason).
+func (c *Collector) dropCounts() map[dropKey]int {
+	m := make(map[dropKey]int)
+	for node, ds := range c.drops {
+		for _, d := range ds {
+			m[dropKey{node, d.comp, d.reason}] = d.n
+		}
+	}
+	return m
+}
 
 type ifaceInfo struct {
 	node, iface string
@@ -150,10 +184,21 @@ type fdbChange struct {
 	reason   string
 }
 
-// flowLog keeps one entry per sequence number, in send order.
+// flowLog accounts one traffic flow as it runs. Packets are folded into
+// the aggregate (flowAgg) in send order as soon as they and every packet
+// sent before them have an outcome, so only the window of unresolved
+// packets is kept: at most the flow's timeout over its interval (50 for a
+// 20 ms ping with the 1 s timeout), however long the run. Without
+// Options.Aggregate every packet is kept instead, for FlowSeries.
 type flowLog struct {
-	pkts  []flowPkt
-	index map[int64]int // sequence number -> position in pkts
+	agg     flowAgg
+	pending []flowPkt // unresolved packets (and resolved ones behind them), in send order
+	head    int       // pending[:head] are folded already
+
+	keep bool // !Options.Aggregate
+	pkts []flowPkt
+	// index maps a sequence number to its position in pkts (keep mode).
+	index map[int64]int
 }
 
 type flowPkt struct {
@@ -161,6 +206,111 @@ type flowPkt struct {
 	sent     sim.Time
 	received bool
 	lost     bool
+}
+
+// flowAgg is what the report says about a flow, folded packet by packet
+// in send order (fold); finish closes it at the end of the run.
+type flowAgg struct {
+	sent, received, lost, inFlight int
+	outage                         Seconds
+	outages                        []Outage
+	cur                            Outage // the run of losses being extended
+	inRun                          bool   // cur is open
+	lastLost                       sim.Time
+}
+
+// fold accounts the next packet in send order. An outage is a maximal run
+// of consecutive lost packets: a packet that got through ends it
+// (recovered, at its send time); one still in flight at the end of the run
+// ends it without recovering it (at the last lost packet's send time).
+func (a *flowAgg) fold(p flowPkt) {
+	a.sent++
+	switch {
+	case p.received:
+		// A late reply still proves the path works: count it received.
+		a.received++
+		if a.inRun {
+			a.closeRun(p.sent, true)
+		}
+	case p.lost:
+		a.lost++
+		if !a.inRun {
+			a.cur, a.inRun = Outage{Start: Seconds(p.sent), FirstSeq: p.seq}, true
+		}
+		a.cur.Lost++
+		a.cur.LastSeq = p.seq
+		a.lastLost = p.sent
+	default:
+		// Still in flight when the run ended: neither lost nor
+		// received, so it ends a run of losses without recovering it.
+		a.inFlight++
+		if a.inRun {
+			a.closeRun(a.lastLost, false)
+		}
+	}
+}
+
+func (a *flowAgg) closeRun(end sim.Time, recovered bool) {
+	a.cur.End, a.cur.Recovered = Seconds(end), recovered
+	a.outage += a.cur.End - a.cur.Start
+	a.outages = append(a.outages, a.cur)
+	a.inRun = false
+}
+
+// metrics folds what is still pending into a copy of the aggregate (the
+// log itself stays usable) and returns the flow's report.
+func (f *flowLog) metrics(k flowKey) Flow {
+	a := f.agg
+	a.outages = append([]Outage{}, f.agg.outages...)
+	if f.keep {
+		a = flowAgg{outages: []Outage{}}
+		for _, p := range f.pkts {
+			a.fold(p)
+		}
+	} else {
+		for _, p := range f.pending[f.head:] {
+			a.fold(p)
+		}
+	}
+	if a.inRun {
+		a.closeRun(a.lastLost, false)
+	}
+	return Flow{Name: k.name, Node: k.node, Sent: a.sent, Received: a.received, Lost: a.lost,
+		InFlight: a.inFlight, Outage: a.outage, Outages: a.outages}
+}
+
+// find returns the position in pending of the packet with sequence
+// number seq. Sequence numbers normally grow by one per packet, so the
+// first guess is exact.
+func (f *flowLog) find(seq int64) (int, bool) {
+	w := f.pending[f.head:]
+	if len(w) == 0 {
+		return 0, false
+	}
+	if i := seq - w[0].seq; i >= 0 && i < int64(len(w)) && w[i].seq == seq {
+		return f.head + int(i), true
+	}
+	for i := len(w) - 1; i >= 0; i-- {
+		if w[i].seq == seq {
+			return f.head + i, true
+		}
+	}
+	return 0, false
+}
+
+// advance folds the resolved packets at the head of the window and
+// reuses its space.
+func (f *flowLog) advance() {
+	for f.head < len(f.pending) && (f.pending[f.head].received || f.pending[f.head].lost) {
+		f.agg.fold(f.pending[f.head])
+		f.head++
+	}
+	if f.head == len(f.pending) {
+		f.pending, f.head = f.pending[:0], 0
+	} else if f.head > 64 && f.head > len(f.pending)/2 {
+		n := copy(f.pending, f.pending[f.head:])
+		f.pending, f.head = f.pending[:n], 0
+	}
 }
 
 type frameCount struct {
@@ -185,7 +335,7 @@ func NewCollectorWith(o Options) *Collector {
 		instAddr:  make(map[nodeInst]netip.Addr),
 		neigh:     make(map[hostIP][]neighChange),
 		flows:     make(map[flowKey]*flowLog),
-		drops:     make(map[dropKey]int),
+		drops:     make(map[string][]dropCount),
 		frames:    make(map[string]*frameCount),
 		lb:        newLBLog(),
 	}
@@ -234,7 +384,7 @@ func (c *Collector) Trace(r *sim.Record) {
 	case sim.KindFlow:
 		c.onFlow(r)
 	case sim.KindDrop:
-		c.drops[dropKey{r.Node, r.Comp, r.Reason}]++
+		c.countDrop(r)
 	case sim.KindConn:
 		c.lb.onConn(r)
 	case sim.KindIPVS:
@@ -329,9 +479,42 @@ func (c *Collector) onFlow(r *sim.Record) {
 	k := flowKey{r.Node, r.Comp}
 	f := c.flows[k]
 	if f == nil {
-		f = &flowLog{index: make(map[int64]int)}
+		f = &flowLog{agg: flowAgg{outages: []Outage{}}, keep: !c.opts.Aggregate}
+		if f.keep {
+			f.index = make(map[int64]int)
+		}
 		c.flows[k] = f
 	}
+	if f.keep {
+		f.onKept(r)
+		return
+	}
+	i, ok := f.find(r.Value)
+	switch r.Event {
+	case "sent":
+		if ok {
+			// A reused sequence number starts a new packet. Only a packet
+			// still pending can be found again: the model's flows never
+			// reuse one (their sequence numbers only grow).
+			f.pending[i].sent = r.At
+			return
+		}
+		f.pending = append(f.pending, flowPkt{seq: r.Value, sent: r.At})
+	case "received":
+		if ok {
+			f.pending[i].received = true
+			f.advance()
+		}
+	case "lost":
+		if ok {
+			f.pending[i].lost = true
+			f.advance()
+		}
+	}
+}
+
+// onKept is onFlow keeping every packet (no Options.Aggregate).
+func (f *flowLog) onKept(r *sim.Record) {
 	i, ok := f.index[r.Value]
 	switch r.Event {
 	case "sent":

@@ -253,46 +253,7 @@ func (a *analysis) flows() []Flow {
 	return out
 }
 
-func flowMetrics(k flowKey, f *flowLog) Flow {
-	fl := Flow{Name: k.name, Node: k.node, Sent: len(f.pkts), Outages: []Outage{}}
-	var cur *Outage
-	closeRun := func(end sim.Time, recovered bool) {
-		cur.End, cur.Recovered = Seconds(end), recovered
-		fl.Outage += cur.End - cur.Start
-		fl.Outages = append(fl.Outages, *cur)
-		cur = nil
-	}
-	var lastLost sim.Time
-	for _, p := range f.pkts {
-		switch {
-		case p.received:
-			// A late reply still proves the path works: count it received.
-			fl.Received++
-			if cur != nil {
-				closeRun(p.sent, true)
-			}
-		case p.lost:
-			fl.Lost++
-			if cur == nil {
-				cur = &Outage{Start: Seconds(p.sent), FirstSeq: p.seq}
-			}
-			cur.Lost++
-			cur.LastSeq = p.seq
-			lastLost = p.sent
-		default:
-			// Still in flight when the run ended: neither lost nor
-			// received, so it ends a run of losses without recovering it.
-			fl.InFlight++
-			if cur != nil {
-				closeRun(lastLost, false)
-			}
-		}
-	}
-	if cur != nil {
-		closeRun(lastLost, false)
-	}
-	return fl
-}
+func flowMetrics(k flowKey, f *flowLog) Flow { return f.metrics(k) }
 
 // vrouter names the virtual router an instance belongs to: its VRID on
 // the segment its interface is attached to (found from the frames the

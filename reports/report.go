@@ -338,7 +338,7 @@ func (c *Collector) Report(m Meta) *Report {
 	r.FDB = a.fdb()
 
 	r.Drops = []Drop{}
-	for k, n := range c.drops {
+	for k, n := range c.dropCounts() {
 		r.Drops = append(r.Drops, Drop{Node: k.node, Comp: k.comp, Reason: k.reason, Count: n})
 	}
 	slices.SortFunc(r.Drops, func(x, y Drop) int {

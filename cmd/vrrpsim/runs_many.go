@@ -31,6 +31,7 @@ func runMany(sc *scenarios.Scenario, o simOptions, n, workers int, asJSON, quiet
 	eachParallel(n, workers, func(i int) {
 		oi := o
 		oi.seed, oi.seedSet = base+uint64(i), true
+		oi.aggregate = true // metrics only: no per-packet account
 		defer func() {
 			if r := recover(); r != nil {
 				errs[i] = fmt.Errorf("run with seed %d: internal error (please report): panic: %v", oi.seed, r)

@@ -19,6 +19,10 @@ type simOptions struct {
 	golden  io.Writer  // nil: no golden trace
 	see     seeOptions // pcapng, --pcap-segment, --trace-filter (capture.go)
 	budget  runBudget  // events allowed and Ctrl-C (budget.go)
+	// aggregate keeps flows as aggregates, not one entry per packet
+	// (memory flat in the run's length, issue 14); only the traffic plot
+	// needs the packets.
+	aggregate bool
 }
 
 // simResult is what one run produced.
@@ -36,7 +40,7 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 		seed = o.seed
 	}
 	k := sim.New(seed)
-	col := reports.NewCollector()
+	col := reports.NewCollectorWith(reports.Options{Aggregate: o.aggregate})
 	k.AddTracer(col.Trace)
 	caps, err := addCaptures(k, sc, o)
 	if err != nil {
