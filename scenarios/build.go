@@ -171,6 +171,9 @@ func arpConfig(a ARPConfig) arp.Config {
 	if a.Profile == ARPProfileFixed {
 		c.Profile = arp.ProfileFixed
 	}
+	if a.HZ == 0 {
+		c.HZ = -1 // `hz: 0`: exact timers (arp.Config's zero is the default HZ)
+	}
 	return c
 }
 

@@ -4,11 +4,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/vrrpsim/vrrpsim/model/arp"
 )
 
 // refKind is the kind of thing a name refers to.
@@ -556,11 +559,19 @@ func (d *decoder) arp(n ast.Node, path, node string, a *ARPConfig) {
 	}{
 		{"ucast_solicit", 0, 255, &a.UcastSolicit}, {"mcast_solicit", 0, 255, &a.McastSolicit},
 		{"app_solicit", 0, 255, &a.AppSolicit}, {"arp_accept", 0, 2, &a.ARPAccept},
-		{"hz", 0, 10000, &a.HZ}, // CONFIG_HZ: timer wheel rounding (model/arp wheel.go)
 	}
 	for _, x := range ints {
 		if v, ok := o.intIn(x.key, x.lo, x.hi); ok {
 			*x.dst = int(v)
+		}
+	}
+	// CONFIG_HZ: the timer wheel rounding of the linux profile (model/arp
+	// wheel.go); 0 turns it off (exact timers).
+	if v, ok := o.intIn("hz", -1<<31, 1<<31); ok { // the choice check below says what is valid
+		if v == 0 || slices.Contains(arp.HZChoices, int(v)) {
+			a.HZ = int(v)
+		} else {
+			o.bad("hz", "%d is not a CONFIG_HZ choice; valid: 100, 250 (default), 300, 1000, or 0 for exact timers", v)
 		}
 	}
 	if a.Profile == ARPProfileFixed && a.Timeout <= 0 {

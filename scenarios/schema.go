@@ -238,7 +238,7 @@ type ARPConfig struct {
 	Locktime            time.Duration // 1s (100 jiffies)
 	ARPAccept           int           // net.ipv4.conf.*.arp_accept, 0
 	Timeout             time.Duration // fixed profile: entry lifetime, default 4h (Cisco IOS)
-	HZ                  int           // linux profile: CONFIG_HZ for the timer wheel; 0 exact timers
+	HZ                  int           // linux profile: CONFIG_HZ for the timer wheel, 250; 0 exact timers
 }
 
 // DefaultARP returns the Linux defaults.
@@ -253,6 +253,7 @@ func DefaultARP() ARPConfig {
 		GCStaleTime:         60 * time.Second,
 		Locktime:            time.Second,
 		Timeout:             4 * time.Hour,
+		HZ:                  250,
 	}
 }
 

@@ -611,6 +611,7 @@ func TestConfigWithDefaultsAndValidate(t *testing.T) {
 		RetransTime: time.Second, GCStaleTime: 60 * time.Second, Locktime: time.Second,
 		UcastSolicit: 3, McastSolicit: 3, AppSolicit: 0, ArpAccept: 0, QueueLen: 101,
 		FixedTimeout: 4 * time.Hour, // Cisco IOS arp timeout, as the loader
+		HZ:           250,           // CONFIG_HZ default of kernel/Kconfig.hz
 	}
 	if d != want {
 		t.Errorf("defaults: got %+v, want %+v", d, want)
@@ -625,6 +626,7 @@ func TestConfigWithDefaultsAndValidate(t *testing.T) {
 	for _, bad := range []Config{
 		{Profile: 9}, {BaseReachableTime: -1}, {RetransTime: -1}, {ArpAccept: 3},
 		{AppSolicit: -1}, {QueueLen: -1}, {FixedTimeout: -time.Second},
+		{HZ: 200}, {HZ: 1024}, // not a Kconfig.hz choice
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate(%+v): got nil, want an error", bad)

@@ -3,6 +3,7 @@ package arp
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -55,7 +56,7 @@ const (
 	// Juniper uses 20 min, many appliances 300 s; set FixedTimeout.
 	DefaultFixedTimeout = 4 * time.Hour
 	// DefaultHZ is CONFIG_HZ of most distribution kernels (250 is the
-	// kernel's default choice; some use 1000), for Config.HZ.
+	// kernel's default choice; some use 100, 300 or 1000), for Config.HZ.
 	DefaultHZ = 250
 )
 
@@ -101,11 +102,11 @@ type Config struct {
 	// QueueLen is how many packets wait per INCOMPLETE entry.
 	QueueLen int
 
-	// HZ is the kernel tick rate of the Linux profile: with HZ > 0 its
+	// HZ is the kernel tick rate (CONFIG_HZ) of the Linux profile: its
 	// neighbour timers fire on the timer wheel, rounded up to the wheel
-	// level's granularity (see wheelDelay); DefaultHZ is the usual value.
-	// 0 keeps the timers exact (the behaviour the built-in scenarios and
-	// their derivations were written for).
+	// level's granularity (see wheelDelay). 0 means DefaultHZ; a negative
+	// value keeps the timers exact (an idealised kernel). HZChoices lists
+	// the values Kconfig offers.
 	HZ int
 
 	// FixedTimeout is the entry lifetime of ProfileFixed.
@@ -145,7 +146,18 @@ func (c Config) WithDefaults() Config {
 	if c.QueueLen == 0 {
 		c.QueueLen = DefaultQueueLen
 	}
+	if c.HZ == 0 {
+		c.HZ = DefaultHZ
+	}
 	return c
+}
+
+// HZChoices are the CONFIG_HZ values of kernel/Kconfig.hz.
+var HZChoices = []int{100, 250, 300, 1000}
+
+// validHZ reports whether hz is a Kconfig.hz choice or negative (exact).
+func validHZ(hz int) bool {
+	return hz < 0 || slices.Contains(HZChoices, hz)
 }
 
 // Validate reports values the cache cannot use.
@@ -177,6 +189,9 @@ func (c Config) Validate() error {
 	if c.QueueLen < 0 {
 		errs = append(errs, fmt.Errorf("arp: queue length %d is negative", c.QueueLen))
 	}
+	if c.HZ != 0 && !validHZ(c.HZ) {
+		errs = append(errs, fmt.Errorf("arp: HZ %d is not a CONFIG_HZ choice (want %v, or negative for exact timers)", c.HZ, HZChoices))
+	}
 	return errors.Join(errs...)
 }
 
@@ -203,6 +218,9 @@ func (c Config) sanitize() Config {
 	}
 	if c.QueueLen < 0 {
 		c.QueueLen = DefaultQueueLen
+	}
+	if !validHZ(c.HZ) {
+		c.HZ = DefaultHZ
 	}
 
 	if c.Profile > ProfileFixed {

@@ -96,8 +96,14 @@ func garp(sip netip.Addr, sha wire.MAC) *wire.ARP {
 	return &wire.ARP{Op: wire.ARPRequest, SenderIP: sip, SenderMAC: sha, TargetIP: sip}
 }
 
+// newCache builds a cache for the state-machine tests. Unless cfg sets HZ
+// they run with exact timers (HZ -1), so their times read as the sysctls;
+// wheel_test.go covers the timer wheel the default HZ adds.
 func newCache(t *testing.T, cfg Config) (*Cache, *fakeEnv) {
 	t.Helper()
+	if cfg.HZ == 0 {
+		cfg.HZ = -1
+	}
 	env := newEnv(1)
 	return New(cfg, env), env
 }

@@ -8,8 +8,8 @@ import (
 )
 
 // TestWheelDelay follows kernel/time/timer.c calc_wheel_index/calc_index:
-// level 0 (under 63 jiffies) is exact to the jiffy; beyond, the expiry is
-// rounded up to the next boundary of the level's bucket (8^level jiffies).
+// the expiry is rounded up to the next boundary of the level's bucket
+// (8^level jiffies; level 0, under 63 jiffies, adds one jiffy).
 func TestWheelDelay(t *testing.T) {
 	ms := time.Millisecond
 	tests := []struct {
@@ -19,9 +19,19 @@ func TestWheelDelay(t *testing.T) {
 		hz   int
 		want time.Duration
 	}{
-		{"exact without HZ", 0, time.Second, 0, time.Second},
-		{"level 0: 100 ms = 25 jiffies at 250", 0, 100 * ms, 250, 100 * ms},
-		{"level 0 rounds up to a jiffy", 0, 10*ms + 1, 250, 12 * ms},
+		{"exact without HZ", 0, time.Second, -1, time.Second},
+		// level 0: (25 >> 0) + 1 = 26 jiffies.
+		{"level 0: 100 ms = 25 jiffies at 250", 0, 100 * ms, 250, 104 * ms},
+		// 10 ms + 1 ns is 3 jiffies (msecs_to_jiffies rounds up), then + 1.
+		{"level 0 rounds up to a jiffy", 0, 10*ms + 1, 250, 16 * ms},
+		// from 5 ms (jiffy 1 at 250): 1 + 25 + 1 = 27 jiffies = 108 ms.
+		{"level 0 mid-jiffy", sim.Time(5 * ms), 100 * ms, 250, 103 * ms},
+		// HZ=100, 62 jiffies is level 0; 63 is level 1: ((63 >> 3) + 1) << 3 = 64.
+		{"last level 0 delta at HZ=100", 0, 620 * ms, 100, 630 * ms},
+		{"first level 1 delta at HZ=100", 0, 630 * ms, 100, 640 * ms},
+		// HZ=300: 1 s = 300 jiffies, level 1: ((300 >> 3) + 1) << 3 = 304
+		// jiffies = 1.01333... s, the first nanosecond of that jiffy.
+		{"retrans_time 1 s at HZ=300", 0, time.Second, 300, 1013333334},
 		// 250 jiffies from jiffy 0: level 1 (63..503), 8-jiffy buckets:
 		// ((250 >> 3) + 1) << 3 = 256 jiffies = 1.024 s.
 		{"retrans_time 1 s at HZ=250", 0, time.Second, 250, 1024 * ms},
@@ -33,6 +43,10 @@ func TestWheelDelay(t *testing.T) {
 		// HZ=1000: 1000 jiffies is level 2 (504..4031), 64-jiffy buckets:
 		// ((1000 >> 6) + 1) << 6 = 1024 jiffies.
 		{"retrans_time 1 s at HZ=1000", 0, time.Second, 1000, 1024 * ms},
+		// Beyond the last level (HZ=250: 63 << 24 jiffies, about 49 days)
+		// the delta is clamped to WHEEL_TIMEOUT_MAX = (63-1) << 24 jiffies,
+		// then rounded up by one level-8 bucket: 63 << 24 jiffies.
+		{"clamped to WHEEL_TIMEOUT_MAX", 0, 100 * 24 * time.Hour, 250, time.Duration(63<<24) * 4 * ms},
 	}
 	for _, tt := range tests {
 		if got := wheelDelay(tt.now, tt.d, tt.hz); got != tt.want {
@@ -43,16 +57,21 @@ func TestWheelDelay(t *testing.T) {
 
 // TestCacheTimersOnTheWheel: with HZ set, an INCOMPLETE entry's
 // retransmissions (retrans_time 1 s) leave on the wheel's buckets, not
-// every 1000 ms; without HZ they are exact.
+// every 1000 ms; with a negative HZ they are exact.
 func TestCacheTimersOnTheWheel(t *testing.T) {
 	for _, tt := range []struct {
 		hz   int
 		want []time.Duration
 	}{
-		{0, []time.Duration{0, time.Second, 2 * time.Second}},
+		{-1, []time.Duration{0, time.Second, 2 * time.Second}},
+		{0, []time.Duration{0, 1024 * time.Millisecond, 2048 * time.Millisecond}}, // DefaultHZ
 		{250, []time.Duration{0, 1024 * time.Millisecond, 2048 * time.Millisecond}},
+		{1000, []time.Duration{0, 1024 * time.Millisecond, 2048 * time.Millisecond}},
+		// HZ=100: 100 jiffies is level 1: ((100 >> 3) + 1) << 3 = 104.
+		{100, []time.Duration{0, 1040 * time.Millisecond, 2080 * time.Millisecond}},
 	} {
-		c, env := newCache(t, Config{HZ: tt.hz})
+		env := newEnv(1)
+		c := New(Config{HZ: tt.hz}, env)
 		c.Output(gw, []byte("p"))
 		env.run(10 * time.Second)
 		got := requestTimes(env.requests)

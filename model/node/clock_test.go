@@ -30,8 +30,8 @@ type clockEvent struct {
 //     GARPs (the GARP timer is re-armed towards a deadline);
 //   - VI_2 (unicast_peer 10.0.0.77, nobody there): every advert goes
 //     through the neighbour cache, whose INCOMPLETE retransmit timer
-//     (retrans_time 1 s, mcast_solicit 3) fails the entry and starts
-//     again.
+//     (retrans_time 1 s on the HZ=250 timer wheel, mcast_solicit 3)
+//     fails the entry and starts again.
 func loneRouter(t *testing.T, seed uint64, cfg node.Config, until sim.Time) ([]clockEvent, uint64) {
 	t.Helper()
 	k := sim.New(seed)
@@ -156,10 +156,17 @@ func TestClockDriftSpecificTimers(t *testing.T) {
 	near("garp_interval gap", at(g, 1)-at(g, 0), 300*time.Millisecond)
 	near("garp_master_delay", at(g, 2)-became, 5*time.Second)
 	// The neighbour cache: VI_2's first advert asks for the peer, then
-	// again every retrans_time (1 s).
+	// again every retrans_time (1 s), on the HZ=250 timer wheel of the
+	// router's own (drifting) jiffies (kernel/time/timer.c calc_index):
+	// VI_2 (priority 200) is master at local 3 + 56/256 = 3.21875 s,
+	// jiffy 804; 804 + 250 = 1054 rounds up to the 8-jiffy bucket 1056
+	// (4.224 s), then 1056 + 250 = 1306 to 1312 (5.248 s).
+	if got := vrrp.MasterDownInterval(2, 200, time.Second); got != 3218750*time.Microsecond {
+		t.Fatalf("VI_2 Master_Down_Interval %v: the derivation assumes 3.21875 s", got)
+	}
 	w := "arp who-has 10.0.0.77"
-	near("retrans_time", at(w, 1)-at(w, 0), time.Second)
-	near("retrans_time", at(w, 2)-at(w, 1), time.Second)
+	near("retrans_time", at(w, 1)-at(w, 0), 4224*time.Millisecond-3218750*time.Microsecond)
+	near("retrans_time", at(w, 2)-at(w, 1), 1024*time.Millisecond)
 }
 
 // TestClockDriftAndJitterAreDeterministic: the same seed gives the same
