@@ -40,7 +40,7 @@ var actionKinds = []ActionKind{
 	ActPortDown, ActPortUp, ActPartition, ActHeal, ActImpair, ActBlock,
 	ActUnblock, ActSetPriority, ActFailScript, ActRecoverScript,
 	ActFailInterface, ActRecoverInterface, ActInject,
-	ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer,
+	ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer, ActMiscCheck,
 }
 
 // Block classes: which frames a block drops.
@@ -75,6 +75,8 @@ type Action struct {
 	VirtualServer string        // set_weight, *_real_server: "ADDR PORT" as written
 	RealServer    string        // node name or "ADDR PORT"
 	Weight        int           // set_weight, add_real_server
+	Status        int           // fail_service how: status: the HTTP status
+	Exit          int           // misc_check: the script's exit status
 }
 
 // String is the canonical text of an action. Reports print it and an

@@ -93,7 +93,7 @@ func (w *World) do(a Action) error {
 		delete(w.blocks, a.Segment+"/"+a.ID)
 	case ActInject:
 		return w.injectFrame(a)
-	case ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer:
+	case ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer, ActMiscCheck:
 		return w.lbDo(n, a)
 	default:
 		return fmt.Errorf("%s: action %q not implemented", a.Pos, a.Kind)

@@ -148,10 +148,15 @@ func (w *World) lbDo(n *node.Node, a Action) error {
 			f = tcp.Fault{Kind: tcp.FaultSlow, ResponseTime: a.ResponseTime}
 		case a.Kind == ActFailService && a.How == FailBlackhole:
 			f.Kind = tcp.FaultBlackhole
+		case a.Kind == ActFailService && a.How == FailStatus:
+			f = tcp.Fault{Kind: tcp.FaultStatus, Status: a.Status}
 		case a.Kind == ActFailService:
 			f.Kind = tcp.FaultRefuse
 		}
 		return n.SetServiceFault(uint16(a.Port), f)
+	}
+	if a.Kind == ActMiscCheck {
+		return w.miscCheckDo(n, a)
 	}
 	d := n.Director()
 	if d == nil {

@@ -66,7 +66,9 @@ var checkerKeys = map[string][]string{
 	"TCP_CHECK":  append([]string{"connect_ip", "connect_port", "bindto"}, timingKeys...),
 	"HTTP_GET":   append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
 	"SSL_GET":    append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
-	"MISC_CHECK": append([]string{"misc_path", "misc_timeout", "misc_dynamic", "user"}, timingKeys...),
+	// install_checker_common_keywords(false): no connection keywords,
+	// so no connect_timeout (misc_timeout bounds the script).
+	"MISC_CHECK": {"misc_path", "misc_timeout", "misc_dynamic", "user", "delay_loop", "retry", "delay_before_retry", "warmup", "alpha"},
 }
 
 // timing reads the keys every level shares.
@@ -155,6 +157,9 @@ func (d *decoder) rsHealth(o *object, rs *RealServer) {
 		c.Cfg.Virtualhost, _ = co.str("virtualhost")
 		if v, ok := co.boolean("fast_recovery"); ok {
 			c.Cfg.FastRecovery = v
+		}
+		if v, ok := co.boolean("misc_dynamic"); ok {
+			c.Cfg.MiscDynamic = v
 		}
 		if kind == "HTTP_GET" || kind == "SSL_GET" {
 			for j, un := range d.list(co.node("url"), "url of "+what) {
@@ -262,6 +267,136 @@ func (w *World) buildChecks(n *node.Node, sn *Node) error {
 	}
 	if _, err := n.AddChecks(cfgs); err != nil {
 		return fmt.Errorf("%s: %v", sn.VirtualServers[0].Pos, err)
+	}
+	return nil
+}
+
+// failStatus reads fail_service's status: (how: status; default 503).
+func (d *decoder) failStatus(o *object, a *Action) {
+	if a.How != FailStatus {
+		if o.has("status") {
+			o.bad("status", "status goes with how: %s; valid: {how: %s, status: 503}", FailStatus, FailStatus)
+		}
+		return
+	}
+	a.Status = 503
+	if v, ok := o.intIn("status", 100, 599); ok {
+		a.Status = int(v)
+	}
+}
+
+// The misc_check action: what a MISC_CHECK script exits with from now
+// on (no script ever runs):
+//
+//	misc_check: {node: lb1, real_server: 10.0.0.12 80, result: fail}
+//	misc_check: {node: lb1, virtual_server: 10.0.0.100 80, real_server: rs2, result: 4}
+//
+// result: ok (exit 0), fail (exit 1) or an exit status 0..255; with
+// misc_dynamic 2..255 is up with weight status-2 (check_misc.c
+// misc_check_child_thread). Without virtual_server it applies to every
+// virtual server of the node that checks that real server with
+// MISC_CHECK.
+var miscCheckKeys = []string{"node", "virtual_server", "real_server", "result"}
+
+func (d *decoder) miscCheckAction(a *Action, n ast.Node, path, what string, name func(*object, string, refKind, string) string) {
+	o := d.object(n, path, what, miscCheckKeys)
+	for _, k := range []string{"node", "real_server", "result"} {
+		if !o.has(k) {
+			o.missing(o.pos, "missing key %q in %s; valid: {node: lb1, real_server: 10.0.0.12 80, result: fail}", k, what)
+		}
+	}
+	a.Node = name(o, "node", refNode, "")
+	a.VirtualServer, _ = o.str("virtual_server")
+	a.RealServer, _ = o.str("real_server")
+	if v, ok := o.str("result"); ok {
+		switch v {
+		case "ok":
+			a.Exit = 0
+		case "fail":
+			a.Exit = 1
+		default:
+			x, err := strconv.Atoi(v)
+			if err != nil || x < 0 || x > 255 {
+				o.bad("result", "bad result %q; valid: ok, fail, or an exit status 0..255 (with misc_dynamic, 2..255 sets weight status-2)", v)
+			}
+			a.Exit = x
+		}
+	}
+	d.lbRefs = append(d.lbRefs, lbRef{pos: a.Pos, kind: ActMiscCheck, node: a.Node, vs: a.VirtualServer, rs: a.RealServer, what: what})
+}
+
+// miscCheckString is the action's text: "misc_check lb1/10.0.0.12
+// 80=fail", with the virtual server "misc_check lb1/10.0.0.100
+// 80/rs2=4".
+func miscCheckString(a Action) string {
+	res := strconv.Itoa(a.Exit)
+	switch a.Exit {
+	case 0:
+		res = "ok"
+	case 1:
+		res = "fail"
+	}
+	if a.VirtualServer != "" {
+		return fmt.Sprintf("%s %s/%s/%s=%s", a.Kind, a.Node, a.VirtualServer, a.RealServer, res)
+	}
+	return fmt.Sprintf("%s %s/%s=%s", a.Kind, a.Node, a.RealServer, res)
+}
+
+// miscTargets are the virtual servers of n (the one named, or all) whose
+// real server rs has a MISC_CHECK.
+func (s *Scenario) miscTargets(n *Node, vsName, rsName string) []*VirtualServer {
+	var out []*VirtualServer
+	for _, vs := range n.VirtualServers {
+		if vsName != "" && n.virtualServer(vsName) != vs {
+			continue
+		}
+		rs := s.realServer(vs, rsName)
+		if rs == nil {
+			continue
+		}
+		for _, c := range rs.Health.Checkers {
+			if c.Cfg.Kind == check.KindMisc {
+				out = append(out, vs)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checkMiscRef: a misc_check action names a real server with a
+// MISC_CHECK on the node.
+func (d *decoder) checkMiscRef(s *Scenario, n *Node, r lbRef) {
+	if len(s.miscTargets(n, r.vs, r.rs)) > 0 {
+		return
+	}
+	var valid []string
+	for _, vs := range n.VirtualServers {
+		for _, rs := range vs.Reals {
+			for _, c := range rs.Health.Checkers {
+				if c.Cfg.Kind == check.KindMisc {
+					valid = append(valid, vs.Name+" / "+rs.Name)
+				}
+			}
+		}
+	}
+	d.add(r.pos, "node %s has no MISC_CHECK on real_server %q in %s; valid: %s", r.node, r.rs, r.what, quoteList(valid))
+}
+
+// miscCheckDo sets the script's exit status on each targeted service.
+func (w *World) miscCheckDo(n *node.Node, a Action) error {
+	sn := w.nodeSpec(a.Node)
+	if sn == nil {
+		return fmt.Errorf("%s: no node %q", a.Pos, a.Node)
+	}
+	vss := w.sc.miscTargets(sn, a.VirtualServer, a.RealServer)
+	if len(vss) == 0 {
+		return fmt.Errorf("%s: node %s has no MISC_CHECK on real_server %q", a.Pos, a.Node, a.RealServer)
+	}
+	for _, vs := range vss {
+		if err := n.SetMiscCheck(w.serviceName(vs), w.sc.realServer(vs, a.RealServer).Addr, a.Exit); err != nil {
+			return fmt.Errorf("%s: %v", a.Pos, err)
+		}
 	}
 	return nil
 }

@@ -86,3 +86,67 @@ func TestStatusRange(t *testing.T) {
 		}
 	}
 }
+
+// TestMiscCheckAction: the timeline's misc_check sets what a MISC_CHECK
+// script exits with (check_misc.c misc_check_child_thread: 0 up, 1
+// down, 2..255 with misc_dynamic up at weight status-2); bad input
+// names FILE:LINE:COL and what is valid.
+func TestMiscCheckAction(t *testing.T) {
+	misc := withRS1("          10.0.0.11 80: {weight: 3, MISC_CHECK: {misc_path: /bin/chk, misc_dynamic: true}}\n")
+	for _, tc := range []struct {
+		name, action, want, err string
+	}{
+		{"fail", "{node: lb1, real_server: 10.0.0.11 80, result: fail}", "misc_check lb1/10.0.0.11 80=fail", ""},
+		{"ok by node name", "{node: lb1, real_server: rs1, result: ok}", "misc_check lb1/rs1=ok", ""},
+		{"exit status with the virtual server", "{node: lb1, virtual_server: 10.0.0.100 80, real_server: rs1, result: 7}", "misc_check lb1/10.0.0.100 80/rs1=7", ""},
+		{"bad result", "{node: lb1, real_server: rs1, result: maybe}", "", `bad result "maybe"`},
+		{"exit out of range", "{node: lb1, real_server: rs1, result: 256}", "", "exit status 0..255"},
+		{"no MISC_CHECK there", "{node: lb1, real_server: 10.0.0.12 80, result: fail}", "", `no MISC_CHECK on real_server "10.0.0.12 80"`},
+		{"missing result", "{node: lb1, real_server: rs1}", "", `missing key "result"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := misc + "timeline:\n  - {at: 5s, misc_check: " + tc.action + "}\n"
+			sc, err := Load("t.yaml", []byte(src))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "t.yaml:") {
+					t.Errorf("got %v, want an error with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sc.Timeline[0].Action.String(); got != tc.want {
+				t.Errorf("action text %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if _, err := Load("t.yaml", []byte(withRS1("          10.0.0.11 80: {MISC_CHECK: {connect_timeout: 3}}\n"))); err == nil || !strings.Contains(err.Error(), "misc_timeout") {
+		t.Errorf("connect_timeout in MISC_CHECK: %v, want it refused with the valid keys", err)
+	}
+}
+
+// TestFailServiceStatus: fail_service how: status answers HTTP with a
+// status (default 503); status: goes only with how: status.
+func TestFailServiceStatus(t *testing.T) {
+	for _, tc := range []struct{ action, want, err string }{
+		{"{node: rs1, port: 80, how: status}", "fail_service rs1:80 status=503", ""},
+		{"{node: rs1, port: 80, how: status, status: 404}", "fail_service rs1:80 status=404", ""},
+		{"{node: rs1, port: 80, status: 404}", "", "status goes with how: status"},
+		{"{node: rs1, port: 80, how: status, status: 42}", "", "out of range"},
+	} {
+		sc, err := Load("t.yaml", []byte(lbYAML+"timeline:\n  - {at: 5s, fail_service: "+tc.action+"}\n"))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: got %v, want %q", tc.action, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.action, err)
+		}
+		if got := sc.Timeline[0].Action.String(); got != tc.want {
+			t.Errorf("action text %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -365,21 +365,23 @@ const (
 	ActSetWeight        ActionKind = "set_weight"         // ipvsadm -e: a real server's weight
 	ActAddRealServer    ActionKind = "add_real_server"    // ipvsadm -a
 	ActRemoveRealServer ActionKind = "remove_real_server" // ipvsadm -d
+	ActMiscCheck        ActionKind = "misc_check"         // what a MISC_CHECK script exits with from now on (checks.go)
 )
 
 // Ways a service fails.
 const (
 	FailRefuse    = "refuse"    // RST to every SYN, like a closed port
 	FailBlackhole = "blackhole" // nothing answers: clients wait for their timeout
+	FailStatus    = "status"    // HTTP answers with status: (default 503)
 )
 
-var lbActionKinds = []ActionKind{ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer}
+var lbActionKinds = []ActionKind{ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer, ActMiscCheck}
 
 // lbAction decodes the load-balancing actions.
 func (d *decoder) lbAction(a *Action, k ActionKind, n ast.Node, path, what string, name func(*object, string, refKind, string) string) {
 	switch k {
 	case ActFailService, ActSlowService, ActRecoverService:
-		opt := []string{"how"}
+		opt := []string{"how", "status"}
 		if k == ActSlowService {
 			opt = []string{"response_time"}
 		}
@@ -396,11 +398,12 @@ func (d *decoder) lbAction(a *Action, k ActionKind, n ast.Node, path, what strin
 		}
 		a.How = FailRefuse
 		if v, ok := o.str("how"); ok {
-			if v != FailRefuse && v != FailBlackhole {
-				o.bad("how", "unknown failure %q; valid: %q (RST to SYNs), %q (no answer at all)", v, FailRefuse, FailBlackhole)
+			if v != FailRefuse && v != FailBlackhole && v != FailStatus {
+				o.bad("how", "unknown failure %q; valid: %q (RST to SYNs), %q (no answer at all), %q (HTTP answers with status:)", v, FailRefuse, FailBlackhole, FailStatus)
 			}
 			a.How = v
 		}
+		d.failStatus(o, a)
 		if k == ActSlowService {
 			if v, ok := o.duration("response_time"); ok {
 				a.ResponseTime = v
@@ -432,6 +435,8 @@ func (d *decoder) lbAction(a *Action, k ActionKind, n ast.Node, path, what strin
 			a.Weight = int(v)
 		}
 		d.lbRefs = append(d.lbRefs, lbRef{pos: a.Pos, kind: k, node: a.Node, vs: a.VirtualServer, rs: a.RealServer, what: what})
+	case ActMiscCheck:
+		d.miscCheckAction(a, n, path, what, name)
 	}
 }
 
@@ -461,6 +466,9 @@ func lbActionString(a Action) string {
 	k := string(a.Kind)
 	switch a.Kind {
 	case ActFailService:
+		if a.How == FailStatus {
+			return fmt.Sprintf("%s %s:%d %s=%d", k, a.Node, a.Port, a.How, a.Status)
+		}
 		return fmt.Sprintf("%s %s:%d %s", k, a.Node, a.Port, a.How)
 	case ActSlowService:
 		return fmt.Sprintf("%s %s:%d=%s", k, a.Node, a.Port, a.ResponseTime)
@@ -470,6 +478,8 @@ func lbActionString(a Action) string {
 		return fmt.Sprintf("%s %s/%s/%s=%d", k, a.Node, a.VirtualServer, a.RealServer, a.Weight)
 	case ActAddRealServer, ActRemoveRealServer:
 		return fmt.Sprintf("%s %s/%s/%s", k, a.Node, a.VirtualServer, a.RealServer)
+	case ActMiscCheck:
+		return miscCheckString(a)
 	}
 	return ""
 }
@@ -544,6 +554,10 @@ func (d *decoder) checkLB(s *Scenario, ix index) {
 	for _, r := range d.lbRefs {
 		n := ix.nodes[r.node]
 		if n == nil {
+			continue
+		}
+		if r.kind == ActMiscCheck {
+			d.checkMiscRef(s, n, r)
 			continue
 		}
 		vs := n.virtualServer(r.vs)

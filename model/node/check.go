@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
 
 	"github.com/vrrpsim/vrrpsim/model/lb"
 	"github.com/vrrpsim/vrrpsim/model/lb/check"
@@ -166,20 +167,24 @@ func (e *checkEnv) weight(name string) int {
 	return -1
 }
 
-// SetMiscCheck sets what the MISC_CHECK scripts of real server rs of
-// the virtual service return from now on (the timeline's fail/recover
-// of a misc check: no script ever runs).
-func (n *Node) SetMiscCheck(service string, rs netip.AddrPort, ok bool) error {
+// SetMiscCheck sets the exit status the MISC_CHECK scripts of real
+// server rs of the virtual service return from now on (the timeline's
+// misc_check: no script ever runs; 0 is up, 1 down, 2..255 up with
+// weight status-2 under misc_dynamic). The note names the real server
+// in To, as the checkers' records do, so reports can time its removal
+// from here.
+func (n *Node) SetMiscCheck(service string, rs netip.AddrPort, status int) error {
 	for _, e := range n.checks {
 		if e.service != service && !e.hasLabel(service) {
 			continue
 		}
-		if e.svc.SetMisc(rs, ok) {
-			result := "fail"
-			if ok {
-				result = "ok"
+		if e.svc.SetMiscStatus(rs, status) {
+			name := rs.String()
+			if r, ok := e.reals[rs]; ok {
+				name = r.Name
 			}
-			n.note("check/"+e.service, "misc_result", rs.String()+" "+result)
+			n.trace(sim.Record{Kind: sim.KindNote, Comp: "check/" + e.service, Event: "misc_result",
+				Reason: rs.String() + " exit=" + strconv.Itoa(status), From: e.service, To: name, Value: int64(status)})
 			return nil
 		}
 	}

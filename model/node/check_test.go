@@ -123,17 +123,17 @@ func TestSetMiscCheck(t *testing.T) {
 	}
 	d.Start()
 	k.At(sim.Time(3*time.Second), func() {
-		if err := d.SetMiscCheck("TCP 10.0.0.100:80", rsAddr, false); err != nil {
+		if err := d.SetMiscCheck("TCP 10.0.0.100:80", rsAddr, 1); err != nil {
 			t.Error(err)
 		}
 	})
-	k.At(sim.Time(13*time.Second), func() { _ = d.SetMiscCheck("TCP 10.0.0.100:80", rsAddr, true) })
+	k.At(sim.Time(13*time.Second), func() { _ = d.SetMiscCheck("TCP 10.0.0.100:80", rsAddr, 0) })
 	k.Run(sim.Time(20 * time.Second))
 	// runs at 1, 6 (fails: removed), 11, 16 (ok: added)
 	if got := fmt.Sprint(dests); got != "[remove@6 add@16]" {
 		t.Errorf("director changes %s, want [remove@6 add@16]", got)
 	}
-	if err := d.SetMiscCheck("TCP 10.0.0.100:80", netip.MustParseAddrPort("10.0.0.99:80"), true); err == nil {
+	if err := d.SetMiscCheck("TCP 10.0.0.100:80", netip.MustParseAddrPort("10.0.0.99:80"), 0); err == nil {
 		t.Error("no error for a real server without MISC_CHECK")
 	}
 }
