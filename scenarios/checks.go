@@ -63,9 +63,9 @@ var rsHealthKeys = append(append([]string{"inhibit_on_failure"}, timingKeys...),
 // checkerKeys are each checker's keys (check_api.c install_checker_common_keywords,
 // the checkers' own).
 var checkerKeys = map[string][]string{
-	"TCP_CHECK":  append([]string{"connect_ip", "connect_port", "bindto"}, timingKeys...),
-	"HTTP_GET":   append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
-	"SSL_GET":    append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
+	"TCP_CHECK": append([]string{"connect_ip", "connect_port", "bindto"}, timingKeys...),
+	"HTTP_GET":  append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
+	"SSL_GET":   append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
 	// install_checker_common_keywords(false): no connection keywords,
 	// so no connect_timeout (misc_timeout bounds the script).
 	"MISC_CHECK": {"misc_path", "misc_timeout", "misc_dynamic", "user", "delay_loop", "retry", "delay_before_retry", "warmup", "alpha"},
