@@ -115,4 +115,3 @@ func (n *Node) StartProxy() error {
 	n.note("nginx", "start", "")
 	return n.tcp.SetFault(p.Config().Listen.Port(), tcp.Fault{})
 }
-
