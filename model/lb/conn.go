@@ -75,6 +75,13 @@ type Conn struct {
 
 	timeout time.Duration // cp->timeout: re-armed on every packet
 	expires sim.Time
+
+	// sync.go: client packets (in_pkts), the state last synced
+	// (old_state) and sync_endtime with its retry count.
+	inPkts      int
+	oldState    State
+	syncEnd     sim.Time
+	syncRetries uint8
 }
 
 // outKey is how ip_vs_conn_out_get finds the entry from a reply: from
@@ -104,10 +111,10 @@ func (d *Director) newEntry() *Conn {
 	if n := len(d.free); n > 0 {
 		c := d.free[n-1]
 		d.free = d.free[:n-1]
-		c.seq = d.seq
+		c.seq, c.syncEnd = d.seq, d.env.Now()
 		return c
 	}
-	c := &Conn{d: d, seq: d.seq}
+	c := &Conn{d: d, seq: d.seq, syncEnd: d.env.Now()} // ip_vs_conn_new: sync_endtime = jiffies
 	c.timer = d.env.NewTimer(c.fire)
 	return c
 }
@@ -162,6 +169,9 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 	// has its packets dropped and its timer left alone
 	// (expire_nodest_conn 0).
 	if c != nil && !c.dest.Available {
+		if d.sysctl.ExpireNodestConn {
+			d.expireNow(c) // expire_nodest_conn 1: the entry goes now
+		}
 		return d.drop(&d.stats.DestUnavailable, "ipvs_dest_unavailable")
 	}
 	if c == nil {
@@ -169,9 +179,10 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 		if svc == nil {
 			return Pass
 		}
-		// tcp_conn_schedule: only a SYN without RST schedules
-		// (sloppy_tcp 0); anything else continues to the local stack.
-		if isTCP(l.Proto) && (l.Flags&wire.TCPSyn == 0 || l.Flags&wire.TCPRst != 0) {
+		// tcp_conn_schedule: only a SYN without RST schedules (with
+		// sloppy_tcp any packet without RST); anything else continues to
+		// the local stack.
+		if isTCP(l.Proto) && (l.Flags&wire.TCPRst != 0 || (l.Flags&wire.TCPSyn == 0 && !d.sysctl.SloppyTCP)) {
 			d.stats.NotSyn++
 			return Pass
 		}
@@ -183,6 +194,7 @@ func (d *Director) In(pkt []byte, f *wire.Frame) Verdict {
 	}
 	d.setState(c, DirInput, l.Flags)
 	v := d.xmit(c, pkt[:l.TotalLen])
+	d.syncIn(c) // in_pkts, ip_vs_sync_conn (sync.go)
 	if c.svc.cfg.OPS && c.proto == wire.ProtoUDP && !c.template {
 		// IP_VS_CONN_F_ONE_PACKET: the entry is never hashed and goes
 		// with its packet.

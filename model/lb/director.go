@@ -46,6 +46,9 @@ type Director struct {
 	ipID       uint16        // outer IPv4 identification of TUN packets
 	seq        uint64        // entries created, for stable listings
 	stats      Stats
+
+	sysctl Sysctls // net.ipv4.vs (sync.go)
+	sync   *syncer // the connection sync daemon (sync.go), nil if never started
 }
 
 // Service is a virtual service of the director.
@@ -87,6 +90,8 @@ func New(cfgs []ServiceConfig, env Env) (*Director, error) {
 		buf:   make([]byte, 0, 1600),
 		inner: make([]byte, 0, 1600),
 		enc:   wire.NewEncoder(),
+
+		sysctl: DefaultSysctls(),
 	}
 	for i := range cfgs {
 		if err := d.AddService(cfgs[i]); err != nil {
@@ -314,6 +319,7 @@ func (d *Director) Flush() {
 	clear(d.tmpls)
 	clear(d.dead)
 	d.live, d.nTmpl = 0, 0
+	d.syncFlush()
 	for _, s := range d.svcs {
 		for _, x := range s.reals {
 			x.Active, x.Inactive, x.Persist, x.Overloaded = 0, 0, 0, false
