@@ -108,7 +108,17 @@ func (i *Interface) accepts(dst wire.MAC) bool {
 }
 
 // Receive is called by the segment for every frame delivered to the port.
-func (i *Interface) Receive(b []byte) {
+func (i *Interface) Receive(b []byte) { i.receive(b, nil) }
+
+// ReceiveShared is Receive with the segment's decode of the frame, shared
+// by every port the frame is flooded to (lan.DecodedReceiver).
+func (i *Interface) ReceiveShared(b []byte, decode func() (*wire.Frame, error)) {
+	i.receive(b, decode)
+}
+
+// receive handles a delivered frame, decoded by decode if it is not nil
+// (read-only then), else by the node's own decoder.
+func (i *Interface) receive(b []byte, decode func() (*wire.Frame, error)) {
 	n := i.node
 	if !n.up || !i.linkUp {
 		return
@@ -117,8 +127,13 @@ func (i *Interface) Receive(b []byte) {
 		n.drop(i.name, "frozen") // freeze.go: a paused guest reads nothing
 		return
 	}
-	f := &n.frame
-	if err := n.dec.Decode(b, f); err != nil {
+	f, err := &n.frame, error(nil)
+	if decode != nil {
+		f, err = decode()
+	} else {
+		err = n.dec.Decode(b, f)
+	}
+	if err != nil {
 		n.drop(i.name, decodeReason(err))
 		return
 	}
@@ -189,6 +204,9 @@ func (i *Interface) receiveIP(f *wire.Frame, raw []byte) {
 	ip := f.IP
 	if f.HasVRRP {
 		n.receiveVRRP(i, f)
+		return
+	}
+	if n.receiveSync(i, f) { // IPVS sync messages (lbsync.go)
 		return
 	}
 	if ip.Dst.IsMulticast() || ip.Dst == limitedBroadcast {

@@ -111,6 +111,7 @@ type Node struct {
 	inner    wire.Frame // an IPIP packet's inner packet, decoded
 
 	director *lb.Director // the LVS director (director.go), nil if none
+	syncd    *syncDaemon  // keepalived's lvs_sync_daemon (lbsync.go), nil if none
 	checks   []*checkEnv  // keepalived's health checkers (check.go)
 
 	tcp *tcp.Stack // TCP services and clients (tcp.go), nil until used

@@ -117,4 +117,5 @@ func (e *vrrpEnv) SetMaster(master bool) {
 			delete(i.vmacs, vm)
 		}
 	}
+	e.n.syncFollow(cfg.Name, master) // lvs_sync_daemon (lbsync.go)
 }
