@@ -75,16 +75,21 @@ const (
 	KindDeliver
 	// KindProxy: an nginx proxy (model/proxy) handled a request. Node =
 	// proxy, Comp = "nginx", Addr = client IP, Value2 = client port
-	// unless said. Event "try": a try of upstream To began (Value = worker,
-	// Reason "retry" after a failed try); "next": the try of To failed
-	// (Reason = error, timeout, http_502..., Value = how long the try
-	// took in ns); "response": the client got status Value (To = the
-	// upstream that answered, "" for nginx's own error; Reason =
-	// "no_live_upstreams", "tries", "next_upstream_timeout" or "" ; From =
-	// the worker); "failed": upstream To was taken out by max_fails
-	// (Value = fails, Value2 = fail_timeout in ns); "probe": To, out
-	// until now, got a request again after fail_timeout; "recovered":
-	// To answered a probe and its failures were cleared.
+	// unless said. Event "server": at start, one per upstream server To
+	// (Value = weight, Reason "backup" or "down", From = the upstream's
+	// name; no client); "try": a try of upstream To began (Value =
+	// worker, Reason "retry" after a failed try); "next": the try of To
+	// failed (Reason = error, timeout, invalid_header, http_502...,
+	// Value = how long the try took in ns); "retried": the request is
+	// answered after failed tries (Value = the time they took, ns);
+	// "response": the client got status Value (To = the upstream that
+	// answered, "" for nginx's own error page; Reason =
+	// "no_live_upstreams", "tries", "next_upstream_timeout" or "";
+	// Value2 = ns since the request arrived); "failed": upstream To was
+	// taken out by max_fails (Value = fails, Value2 = fail_timeout in
+	// ns); "probe": To, out until now, got a request again after
+	// fail_timeout; "recovered": To answered a probe and its failures
+	// were cleared.
 	KindProxy
 )
 
