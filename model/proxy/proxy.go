@@ -107,6 +107,7 @@ type request struct {
 	peer    *upstream.Peer
 	cancel  func()
 	retry   bool
+	lost    time.Duration // spent in failed tries
 	nonIdem bool // POST, LOCK, PATCH
 	fwd     []byte
 	gen     uint64 // bumped when the request is reused: late callbacks are ignored
@@ -165,6 +166,17 @@ func (p *Proxy) Start() {
 	}
 	p.up = true
 	_ = p.reset() // the config was checked by New
+	// the upstream as configured, for reports (weights, backups)
+	for _, s := range p.cfg.Servers {
+		why := ""
+		switch {
+		case s.Backup:
+			why = "backup"
+		case s.Down:
+			why = "down"
+		}
+		p.env.Trace(sim.Record{Kind: sim.KindProxy, Comp: "nginx", Event: "server", To: s.Addr, Reason: why, Value: int64(max(s.Weight, 1)), From: p.cfg.Name})
+	}
 }
 
 // Stop kills nginx: every request in progress loses its client
@@ -331,6 +343,7 @@ func (p *Proxy) response(q *request, res Result) {
 func (p *Proxy) next(q *request, ft NextUpstream, why string, sent bool) {
 	now := p.env.Now()
 	p.trace(q, sim.Record{Event: "next", To: q.peer.Server, Reason: why, Value: int64(now - q.try)})
+	q.lost += time.Duration(now - q.try)
 	p.free(q, ft != Next403 && ft != Next404)
 	status := 502
 	switch ft {
@@ -391,7 +404,10 @@ func (p *Proxy) fail(q *request, status int, why string) {
 // finalize answers the client (ngx_http_upstream_finalize_request).
 func (p *Proxy) finalize(q *request, status int, server, why string, body int) {
 	p.cnt.Responses++
-	p.trace(q, sim.Record{Event: "response", To: server, Reason: why, Value: int64(status), Value2: int64(p.env.Now() - q.start), From: strconv.Itoa(q.worker)})
+	if q.lost > 0 {
+		p.trace(q, sim.Record{Event: "retried", To: server, Value: int64(q.lost)})
+	}
+	p.trace(q, sim.Record{Event: "response", To: server, Reason: why, Value: int64(status), Value2: int64(p.env.Now() - q.start)})
 	q.ex.Respond(status, server, body)
 	for i, r := range p.reqs {
 		if r == q {
@@ -404,7 +420,7 @@ func (p *Proxy) finalize(q *request, status int, server, why string, body int) {
 
 func (p *Proxy) trace(q *request, r sim.Record) {
 	r.Kind, r.Comp, r.Addr = sim.KindProxy, "nginx", q.client.Addr()
-	if r.Value2 == 0 && r.Event != "failed" && r.Event != "response" {
+	if r.Event != "failed" && r.Event != "response" && r.Event != "server" {
 		r.Value2 = int64(q.client.Port())
 	}
 	p.env.Trace(r)
