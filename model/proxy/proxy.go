@@ -108,7 +108,7 @@ type request struct {
 	cancel  func()
 	retry   bool
 	lost    time.Duration // spent in failed tries
-	nonIdem bool // POST, LOCK, PATCH
+	nonIdem bool          // POST, LOCK, PATCH
 	fwd     []byte
 	gen     uint64 // bumped when the request is reused: late callbacks are ignored
 }
