@@ -393,6 +393,7 @@ func (c *Collector) Trace(r *sim.Record) {
 		c.lb.onServe(c, r)
 	case sim.KindNote:
 		c.notesCnt++
+		c.lb.health.onNote(c, r)
 		if r.Event == "iface" {
 			c.onIface(r)
 		}

@@ -48,9 +48,15 @@ const (
 	// ExpectNoBypass: no packet for a VIP reached a real server without a
 	// director.
 	ExpectNoBypass
+	// ExpectRemovedWithin: Within after action After, real server Real
+	// was out of the table (removed, or weight 0) on every director
+	// that kept checking it (health.go).
+	ExpectRemovedWithin
+	// ExpectRestoredWithin: likewise back in the table.
+	ExpectRestoredWithin
 )
 
-var expectKindNames = [...]string{"?", "master_at", "master_after", "no_split_brain", "split_brain_at_most", "lost_at_most", "outage_at_most", "transitions_at_most", "arp_points_to", "share", "failed_connections_at_most", "no_bypass"}
+var expectKindNames = [...]string{"?", "master_at", "master_after", "no_split_brain", "split_brain_at_most", "lost_at_most", "outage_at_most", "transitions_at_most", "arp_points_to", "share", "failed_connections_at_most", "no_bypass", "removed_within", "restored_within"}
 
 func (k ExpectKind) String() string {
 	if k > 0 && int(k) < len(expectKindNames) {
@@ -80,6 +86,8 @@ type Expectation struct {
 	// share
 	Director, Service string
 	Tolerance         float64
+	// removed/restored within: the real server (as reports name it)
+	Real string
 }
 
 // ExpectResult is the verdict on one expectation.
@@ -146,7 +154,7 @@ func (r *Report) judgedAt(e *Expectation) (sim.Time, bool) {
 	switch e.Kind {
 	case ExpectMasterAt:
 		return e.At, true
-	case ExpectMasterAfter, ExpectARPPointsTo:
+	case ExpectMasterAfter, ExpectARPPointsTo, ExpectRemovedWithin, ExpectRestoredWithin:
 		if e.After == "" {
 			return e.At, e.Kind == ExpectARPPointsTo
 		}
@@ -179,6 +187,8 @@ func (r *Report) evaluate(e *Expectation) (bool, string) {
 		return r.checkFailed(e.Flow, e.N)
 	case ExpectNoBypass:
 		return r.checkNoBypass()
+	case ExpectRemovedWithin, ExpectRestoredWithin:
+		return r.checkHealth(e, e.Kind == ExpectRestoredWithin)
 	case ExpectARPPointsTo:
 		t := e.At
 		when := ""

@@ -34,6 +34,7 @@ type lbLog struct {
 	poison    []ARPPoison
 	pending   []pendingNeigh     // neighbour changes for a VIP seen before the VIP was known
 	holder    map[hostIP][6]byte // last MAC of each host's entry for a VIP
+	health    *healthLog         // health.go
 }
 
 type svcKey struct{ director, service string }
@@ -83,7 +84,7 @@ func newLBLog() *lbLog {
 	return &lbLog{
 		services: map[svcKey]*svcLog{}, clients: map[flowKey]*clientLog{}, servers: map[string]*serverLog{},
 		directors: map[string]bool{}, vips: map[netip.Addr]bool{}, lastARP: map[string][]byte{},
-		holder: map[hostIP][6]byte{},
+		holder: map[hostIP][6]byte{}, health: newHealthLog(),
 	}
 }
 
@@ -139,6 +140,7 @@ func (l *lbLog) onIPVS(c *Collector, r *sim.Record) {
 		rl := s.real(r.To)
 		rl.conns++
 		rl.series.add(r.At, 1)
+		l.health.onNew(c, r)
 	case "nodest":
 		s.total++
 		s.nodest++
@@ -172,6 +174,7 @@ func (l *lbLog) onConn(r *sim.Record) {
 		l.cliOrder = append(l.cliOrder, k)
 	}
 	cl.outcomes[r.Event]++
+	l.health.onConn(r)
 	if r.Event == "ok" {
 		cl.lat.add(r.Value)
 		cl.series.add(r.At, 1)
@@ -296,6 +299,8 @@ type LBReport struct {
 	// from something other than a director.
 	BypassPackets int         `json:"bypass_packets"`
 	Poisoned      []ARPPoison `json:"arp_poisoning"`
+	// Health: each health-checked real server's timeline (health.go).
+	Health []HealthTimeline `json:"health,omitempty"`
 }
 
 // VirtualService is one virtual service of one director.
@@ -392,7 +397,7 @@ func (l *lbLog) report() *LBReport {
 	if len(l.services) == 0 && len(l.clients) == 0 && len(l.servers) == 0 {
 		return nil
 	}
-	out := &LBReport{Services: []VirtualService{}, Clients: []ClientStats{}, Servers: []ServerStats{}, Poisoned: l.poison}
+	out := &LBReport{Services: []VirtualService{}, Clients: []ClientStats{}, Servers: []ServerStats{}, Poisoned: l.poison, Health: l.health.report()}
 	if out.Poisoned == nil {
 		out.Poisoned = []ARPPoison{}
 	}
@@ -667,6 +672,8 @@ func writeLBText(b *strings.Builder, lb *LBReport) {
 		}
 		b.WriteString("\n")
 	}
+	writeHealthText(b, lb.Health)
+	writeDetectionText(b, lb.Health)
 	if lb.BypassPackets > 0 {
 		fmt.Fprintf(b, "  director bypassed: %d packets for a VIP went straight to a real server\n", lb.BypassPackets)
 	}

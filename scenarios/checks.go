@@ -19,6 +19,7 @@ package scenarios
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,23 +245,9 @@ func (vs *VirtualServer) hasChecks() bool {
 func (w *World) buildChecks(n *node.Node, sn *Node) error {
 	var cfgs []check.ServiceConfig
 	for _, vs := range sn.VirtualServers {
-		if !vs.hasChecks() {
-			continue
+		if vs.hasChecks() {
+			cfgs = append(cfgs, w.sc.checkConfig(w.serviceName(vs), vs))
 		}
-		h := vs.Health
-		c := check.ServiceConfig{Name: w.serviceName(vs), Timing: h.Timing, Inhibit: h.Inhibit, Quorum: h.Quorum,
-			Hysteresis: h.Hysteresis, QuorumUp: h.QuorumUp, QuorumDown: h.QuorumDown, Omega: h.Omega}
-		if vs.Sorry != nil {
-			c.Sorry = &check.SorryConfig{Addr: vs.Sorry.Addr, Weight: vs.Sorry.Weight, Inhibit: h.SorryInhibit}
-		}
-		for _, rs := range vs.Reals {
-			rc := check.RealConfig{Name: w.sc.RealServerName(rs), Addr: rs.Addr, Weight: rs.Weight, Inhibit: rs.Health.Inhibit, Timing: rs.Health.Timing}
-			for _, ck := range rs.Health.Checkers {
-				rc.Checkers = append(rc.Checkers, ck.Cfg)
-			}
-			c.Reals = append(c.Reals, rc)
-		}
-		cfgs = append(cfgs, c)
 	}
 	if len(cfgs) == 0 {
 		return nil
@@ -269,6 +256,111 @@ func (w *World) buildChecks(n *node.Node, sn *Node) error {
 		return fmt.Errorf("%s: %v", sn.VirtualServers[0].Pos, err)
 	}
 	return nil
+}
+
+// checkConfig is vs's health checking as model/lb/check takes it.
+func (s *Scenario) checkConfig(name string, vs *VirtualServer) check.ServiceConfig {
+	h := vs.Health
+	c := check.ServiceConfig{Name: name, Timing: h.Timing, Inhibit: h.Inhibit, Quorum: h.Quorum,
+		Hysteresis: h.Hysteresis, QuorumUp: h.QuorumUp, QuorumDown: h.QuorumDown, Omega: h.Omega}
+	if vs.Sorry != nil {
+		c.Sorry = &check.SorryConfig{Addr: vs.Sorry.Addr, Weight: vs.Sorry.Weight, Inhibit: h.SorryInhibit}
+	}
+	for _, rs := range vs.Reals {
+		rc := check.RealConfig{Name: s.RealServerName(rs), Addr: rs.Addr, Weight: rs.Weight, Inhibit: rs.Health.Inhibit, Timing: rs.Health.Timing}
+		for _, ck := range rs.Health.Checkers {
+			rc.Checkers = append(rc.Checkers, ck.Cfg)
+		}
+		c.Reals = append(c.Reals, rc)
+	}
+	return c
+}
+
+// HealthBound is the detection calculator's prediction (check.Predict)
+// for one failure on the timeline and one real server it hits on one
+// director: from the failure to the removal, from the recovery to the
+// re-add. With several checkers the first to fail removes the server and
+// the last to recover re-adds it.
+type HealthBound struct {
+	Director, Service, Real string
+	Action                  string // the failure's canonical text
+	Checkers                string // "TCP_CHECK", "TCP_CHECK+HTTP_GET"
+	Detected                bool
+	RemoveBest, RemoveWorst time.Duration
+	ReAddBest, ReAddWorst   time.Duration
+}
+
+// HealthBounds predicts, for every failure on the timeline
+// (fail_service, slow_service, misc_check that fails), how long each
+// director checking the server takes. Answered probes are taken as
+// instant (rtt 0): a run's LAN adds its round trips.
+func (s *Scenario) HealthBounds() []HealthBound {
+	var out []HealthBound
+	for _, ev := range s.Timeline {
+		a := ev.Action
+		for _, n := range s.Nodes {
+			for _, vs := range n.VirtualServers {
+				if !vs.hasChecks() {
+					continue
+				}
+				name := (&World{}).serviceName(vs)
+				cfg := s.checkConfig(name, vs)
+				for ri, rs := range vs.Reals {
+					f, hit := s.failureOf(a, n, vs, rs)
+					if !hit || len(rs.Health.Checkers) == 0 {
+						continue
+					}
+					b := HealthBound{Director: n.Name, Service: name, Real: s.RealServerName(rs), Action: a.String(), RemoveBest: -1}
+					for ci, ck := range rs.Health.Checkers {
+						if ci > 0 {
+							b.Checkers += "+"
+						}
+						b.Checkers += ck.Cfg.Kind.String()
+						p, err := check.Predict(cfg, ri, ci, f, 0)
+						if err != nil || !p.Detected || f == check.FailSlow && a.ResponseTime <= p.ConnectTimeout {
+							continue
+						}
+						if !b.Detected || p.RemoveBest < b.RemoveBest {
+							b.RemoveBest = p.RemoveBest
+						}
+						if !b.Detected || p.RemoveWorst < b.RemoveWorst {
+							b.RemoveWorst = p.RemoveWorst
+						}
+						b.ReAddBest, b.ReAddWorst = max(b.ReAddBest, p.ReAddBest), max(b.ReAddWorst, p.ReAddWorst)
+						b.Detected = true
+					}
+					out = append(out, b)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// failureOf says whether action a makes real server rs of director n's
+// vs fail, and how its checkers see it.
+func (s *Scenario) failureOf(a Action, n *Node, vs *VirtualServer, rs *RealServer) (check.Failure, bool) {
+	switch a.Kind {
+	case ActFailService, ActSlowService:
+		if s.RealServerName(rs) != a.Node || int(rs.Addr.Port()) != a.Port {
+			return 0, false
+		}
+		switch {
+		case a.Kind == ActSlowService:
+			return check.FailSlow, true
+		case a.How == FailBlackhole:
+			return check.FailBlackhole, true
+		case a.How == FailStatus:
+			return check.FailStatus, true
+		}
+		return check.FailRefuse, true
+	case ActMiscCheck:
+		if a.Node != n.Name || a.Exit != 1 || !slices.Contains(s.miscTargets(n, a.VirtualServer, a.RealServer), vs) || s.realServer(vs, a.RealServer) != rs {
+			return 0, false
+		}
+		return check.FailScript, true
+	}
+	return 0, false
 }
 
 // failStatus reads fail_service's status: (how: status; default 503).
@@ -399,4 +491,62 @@ func (w *World) miscCheckDo(n *node.Node, a Action) error {
 		}
 	}
 	return nil
+}
+
+// Health expectations: a real server out of the table (removed, or at
+// weight 0 with inhibit_on_failure) or back in it, within a span after a
+// timeline action, on every director that checks it:
+//
+//   - {removed: rs2, after: "fail_service rs2:80 refuse", within: 7s}
+//   - {restored: rs2, after: "recover_service rs2:80", within: 10s}
+//
+// Read "rs2 removed within 7s after fail_service rs2:80 refuse"; the
+// after text is the action's canonical text, as for master expectations.
+const (
+	ExpectRemoved  ExpectKind = "removed"
+	ExpectRestored ExpectKind = "restored"
+)
+
+// healthWant reads a removed/restored expectation: the real server (a
+// node name, as reports name it, or "ADDRESS PORT"), after and within.
+func (d *decoder) healthWant(o *object, e *Expectation) {
+	key := string(e.Kind)
+	if v, ok := o.str(key); ok {
+		e.Real = v
+	}
+	if !o.has("after") || !o.has("within") {
+		d.add(o.pos, "%s expectation needs after and within; valid: {%s: rs2, after: \"fail_service rs2:80 refuse\", within: 7s}", key, key)
+	}
+}
+
+// checkHealthWants: the real server of a removed/restored expectation is
+// health-checked somewhere; an address is turned into the name reports
+// use.
+func (d *decoder) checkHealthWants(s *Scenario) {
+	for _, e := range s.Expect {
+		if e.Kind != ExpectRemoved && e.Kind != ExpectRestored {
+			continue
+		}
+		var valid []string
+		found := false
+		for _, n := range s.Nodes {
+			for _, vs := range n.VirtualServers {
+				for _, rs := range vs.Reals {
+					if len(rs.Health.Checkers) == 0 {
+						continue
+					}
+					name := s.RealServerName(rs)
+					if ap, ok := parseAddrPort(e.Real); (ok && ap == rs.Addr) || name == e.Real {
+						e.Real, found = name, true
+					}
+					if !slices.Contains(valid, name) {
+						valid = append(valid, name)
+					}
+				}
+			}
+		}
+		if !found {
+			d.add(e.Pos, "no health-checked real_server %q in %s expectation; valid: %s", e.Real, e.Kind, quoteList(valid))
+		}
+	}
 }

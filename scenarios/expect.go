@@ -56,6 +56,7 @@ type Expectation struct {
 	Instance   string
 	ARP        *ARPWant
 	Share      *ShareWant // share (lb.go)
+	Real       string     // removed, restored (checks.go)
 
 	afterPos Pos
 }
@@ -129,13 +130,15 @@ func (e Expectation) String() string {
 		return fmt.Sprintf("%sfailed connections at most %d", when, e.Count)
 	case ExpectNoBypass:
 		return when + "no bypass of the director"
+	case ExpectRemoved, ExpectRestored:
+		return when + e.Real + " " + string(e.Kind)
 	}
 	return when + string(e.Kind)
 }
 
 var expectKeys = []string{"at", "after", "within", "by", "master", "no_split_brain", "split_brain_at_most",
 	"flow", "lost_at_most", "outage_at_most", "transitions_at_most", "instance", "arp",
-	"share", "failed_connections_at_most", "no_bypass"}
+	"share", "failed_connections_at_most", "no_bypass", "removed", "restored"}
 
 // expectShapes lists, per kind, the keys that go with it.
 var expectShapes = []struct {
@@ -153,6 +156,8 @@ var expectShapes = []struct {
 	{ExpectShare, "share", []string{"share"}},
 	{ExpectFailedAtMost, "failed_connections_at_most", []string{"failed_connections_at_most", "flow"}},
 	{ExpectNoBypass, "no_bypass", []string{"no_bypass"}},
+	{ExpectRemoved, "removed", []string{"removed", "after", "within"}},
+	{ExpectRestored, "restored", []string{"restored", "after", "within"}},
 }
 
 func (d *decoder) expectation(n ast.Node, path string) *Expectation {
@@ -267,6 +272,8 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 		if v, ok := o.boolean("no_bypass"); ok && !v {
 			o.bad("no_bypass", "false asserts nothing; valid: true, or remove the expectation")
 		}
+	case ExpectRemoved, ExpectRestored:
+		d.healthWant(o, e)
 	}
 	return e
 }

@@ -542,6 +542,7 @@ func (d *decoder) checkLB(s *Scenario, ix index) {
 				quoteList(names(n.VirtualServers, func(v *VirtualServer) string { return v.Name })))
 		}
 	}
+	d.checkHealthWants(s)
 	for _, u := range d.services {
 		n := ix.nodes[u.node]
 		if n == nil {

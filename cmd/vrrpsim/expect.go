@@ -41,6 +41,11 @@ func expectations(sc *scenarios.Scenario) []reports.Expectation {
 			x.Kind = reports.ExpectFailedAtMost
 		case scenarios.ExpectNoBypass:
 			x.Kind = reports.ExpectNoBypass
+		case scenarios.ExpectRemoved, scenarios.ExpectRestored:
+			x.Kind, x.Real = reports.ExpectRemovedWithin, e.Real
+			if e.Kind == scenarios.ExpectRestored {
+				x.Kind = reports.ExpectRestoredWithin
+			}
 		case scenarios.ExpectARP:
 			x.Kind = reports.ExpectARPPointsTo
 			if e.ARP != nil {

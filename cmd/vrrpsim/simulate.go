@@ -76,5 +76,6 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 		Seed: seed, Duration: end, Disruptive: w.ActionTexts(),
 	})
 	rep.Evaluate(expectations(sc))
+	rep.SetHealthBounds(healthBounds(sc))
 	return &simResult{report: rep, collector: col, fired: k.Fired()}, nil
 }

@@ -63,6 +63,9 @@ type Bounds struct {
 	ReAddBest, ReAddWorst time.Duration
 	// GoodProbes is how many good probes the re-add takes.
 	GoodProbes int
+	// ConnectTimeout is the checker's resolved connect_timeout: a slow
+	// server is a failure (FailSlow) only when it answers later.
+	ConnectTimeout time.Duration
 }
 
 // Predict gives the bounds of checker number ck (in configuration
@@ -151,7 +154,7 @@ func (t settings) replay(s state, at, dur time.Duration, ok bool, n int, stop fu
 // schedule (best) or just after the one before it, but not before the
 // removal (worst).
 func (t settings) bounds(f Failure, rtt time.Duration) Bounds {
-	b := Bounds{Failure: f}
+	b := Bounds{Failure: f, ConnectTimeout: t.connectTimeout}
 	okDur, failDur, detected := t.probeTime(f, rtt)
 	if !detected {
 		return b
