@@ -12,7 +12,7 @@ import (
 // The built-in scenario library: every builtin/*.yaml, embedded in the
 // binary. A scenario's name is its file name without ".yaml".
 //
-//go:embed builtin/*.yaml
+//go:embed builtin/*.yaml builtin/keepalived
 var builtinFS embed.FS
 
 // DefaultBuiltin is the scenario `vrrpsim run` plays with no argument.
@@ -54,7 +54,7 @@ func Builtin(name string) (*Scenario, error) {
 	if !ok {
 		return nil, fmt.Errorf("no built-in scenario %q; valid: %s", name, quoteList(BuiltinNames()))
 	}
-	return Load(filename, data)
+	return loadWithin(embeddedRoot("builtin"), filename, data, nil, DefaultLimits())
 }
 
 // BuiltinDescription returns the first line of a built-in scenario's

@@ -55,7 +55,12 @@ func LoadWithOverrides(filename string, data []byte, overrides map[string]string
 // override are checked against the size, depth and entries limits before
 // they are parsed, and the decoded scenario against the count limits before
 // it is validated.
-func LoadWithLimits(filename string, data []byte, overrides map[string]string, lim Limits) (s *Scenario, err error) {
+func LoadWithLimits(filename string, data []byte, overrides map[string]string, lim Limits) (*Scenario, error) {
+	return loadWithin(diskRoot(filename), filename, data, overrides, lim)
+}
+
+// loadWithin is LoadWithLimits reading keepalived_conf: paths in confs.
+func loadWithin(confs confRoot, filename string, data []byte, overrides map[string]string, lim Limits) (s *Scenario, err error) {
 	// goccy/go-yaml is third-party code fed untrusted bytes: a panic inside
 	// it must become an error, not a crash of `vrrpsim check`.
 	defer func() {
@@ -94,6 +99,7 @@ func LoadWithLimits(filename string, data []byte, overrides map[string]string, l
 		d.overrides[p] = overrideValue(p, overrides[p], i)
 	}
 	s = d.scenario(root)
+	d.readConfs(s, confs)
 	d.checkOverridesUsed(paths)
 	if len(d.errs) == 0 {
 		d.checkCounts(s, lim)
@@ -104,7 +110,7 @@ func LoadWithLimits(filename string, data []byte, overrides map[string]string, l
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	s.file, s.data = filename, data
+	s.file, s.data, s.root = filename, data, confs
 	if len(overrides) > 0 {
 		s.overrides = make(map[string]string, len(overrides))
 		for k, v := range overrides {
@@ -125,7 +131,7 @@ func (s *Scenario) Set(path, value string) error {
 		ov[k] = v
 	}
 	ov[path] = value
-	ns, err := LoadWithOverrides(s.file, s.data, ov) // within the default limits
+	ns, err := loadWithin(s.root, s.file, s.data, ov, DefaultLimits())
 	if err != nil {
 		return err
 	}

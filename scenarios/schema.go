@@ -34,6 +34,7 @@ type Scenario struct {
 	file      string
 	data      []byte
 	overrides map[string]string
+	root      confRoot // where keepalived_conf: paths were read
 }
 
 // Defaults for top-level keys.
@@ -125,6 +126,9 @@ type Node struct {
 	// FWMarks are the iptables mangle rules of a director (fwmark
 	// virtual servers), in file order.
 	FWMarks []*MarkRule
+	// Keepalived is the node's keepalived_conf: (nil: inline blocks); the
+	// config gave VRRP, SyncGroups, VirtualServers and its static routes.
+	Keepalived *ConfRef
 }
 
 // Interface is a node's attachment to a segment.

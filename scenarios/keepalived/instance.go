@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,12 +58,17 @@ func (p *parser) instance(b *Stmt) {
 				in.VRID = v
 			}
 		case "priority":
-			// vrrp_prio_handler: 1..255, else the default 100.
-			if v, ok := p.intArg(s, 0, 1, 255); ok {
+			// vrrp_prio_handler: 1..255, else the default 100 (a
+			// warning, not an error: keepalived runs with it).
+			w, ok := p.arg(s, 0)
+			if !ok {
+				continue
+			}
+			if v, err := strconv.Atoi(w.Text); err == nil && v >= 1 && v <= 255 {
 				in.Priority, in.prioOK = v, true
 			} else {
 				in.Priority, in.prioOK = scenarios.DefaultPriority, true
-				p.addAt(s, SevWarning, "(%s) priority not valid: keepalived uses the default %d", in.Name, scenarios.DefaultPriority)
+				p.add(w.Pos, SevWarning, "(%s) priority %q not valid (1..255): keepalived uses the default %d (vrrp_prio_handler)", in.Name, w.Text, scenarios.DefaultPriority)
 			}
 		case "advert_int":
 			// vrrp_adv_handler: 0.01 .. 255 s; an invalid value is ignored.

@@ -35,7 +35,7 @@ func TestInstanceFixups(t *testing.T) {
 		{"BACKUP after MASTER ignored", "vrrp_state_handler: state previously set as MASTER",
 			inst(" state MASTER\n state BACKUP\n priority 200\n"), func(in *Instance) string { return want(in.State, "MASTER") }, "ignoring BACKUP"},
 		{"bad priority is 100", "vrrp_prio_handler: not 1..255, use the default",
-			inst(" priority 300\n"), func(in *Instance) string { return want(in.Priority, 100) }, "priority \"300\" is not valid"},
+			inst(" priority 300\n"), func(in *Instance) string { return want(in.Priority, 100) }, "priority \"300\" not valid (1..255)"},
 		{"auth_pass cut to 8", "vrrp_auth_pass_handler: truncating auth_pass",
 			inst(" authentication {\n  auth_type PASS\n  auth_pass 0123456789\n }\n"), func(in *Instance) string { return want(in.Auth.Pass, "01234567") }, "truncated to 8 characters"},
 		{"v2 advert_int rounded", "vrrp_complete_instance: VRRPv2 adver_int rounded to whole seconds",

@@ -48,6 +48,9 @@ type Finding struct {
 	Via string
 	// Node is the node whose config this is, when several are read.
 	Node string
+	// Also are the other places the finding involves (lint: the other
+	// nodes' lines).
+	Also []Place
 }
 
 func (f Finding) String() string {
@@ -57,6 +60,16 @@ func (f Finding) String() string {
 	}
 	if f.Node != "" {
 		s += " [node " + f.Node + "]"
+	}
+	for i, p := range f.Also {
+		sep := "; also "
+		if i > 0 {
+			sep = ", "
+		}
+		s += sep + p.Pos.String()
+		if p.Node != "" {
+			s += " [node " + p.Node + "]"
+		}
 	}
 	return s
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"testing"
+
+	"github.com/vrrpsim/vrrpsim/scenarios"
+)
+
+// TestKeepalivedBuiltinsRunLikeInline runs each built-in shipped as
+// keepalived.conf files (scenarios/builtin/keepalived) and its inline
+// built-in: issue 12's contract is that a node reading its keepalived.conf
+// behaves byte for byte like the inline scenario, in the JSON report and in
+// the trace. The one thing that differs is the scenario file itself: its
+// name and the line of each expectation in it (the report cites them), so
+// those two fields are masked, and only those.
+func TestKeepalivedBuiltinsRunLikeInline(t *testing.T) {
+	names := scenarios.BuiltinKeepalivedNames()
+	if len(names) < 15 {
+		t.Fatalf("%d keepalived.conf built-ins, want every VRRP built-in (at least 15)", len(names))
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			inline, err := scenarios.Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conf, err := scenarios.BuiltinKeepalived(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range conf.Nodes {
+				if len(n.VRRP) > 0 && n.Keepalived == nil {
+					t.Errorf("node %s of the keepalived.conf version has inline vrrp:", n.Name)
+				}
+			}
+			var got [2][2]bytes.Buffer
+			for i, sc := range []*scenarios.Scenario{inline, conf} {
+				res, err := simulate(sc, simOptions{golden: &got[i][0]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := res.report.WriteJSON(&got[i][1]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			files := []string{"builtin/" + name + ".yaml", "builtin/keepalived/" + name + ".yaml"}
+			for j, what := range []string{"trace", "JSON report"} {
+				a, b := got[0][j].Bytes(), got[1][j].Bytes()
+				if j == 1 {
+					a, b = maskScenarioFile(a, files[0]), maskScenarioFile(b, files[1])
+				}
+				if !bytes.Equal(a, b) {
+					t.Errorf("%s differs from the inline built-in's:\n%s", what, firstDiff(a, b))
+				}
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing line of two outputs.
+func firstDiff(a, b []byte) string {
+	la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if !bytes.Equal(la[i], lb[i]) {
+			return "inline: " + string(la[i]) + "\nconf:   " + string(lb[i])
+		}
+	}
+	return "one is a prefix of the other"
+}
+
+// maskScenarioFile replaces a report's "file": FILE and the "line" after
+// it by placeholders, where FILE is the scenario file.
+func maskScenarioFile(js []byte, file string) []byte {
+	re := regexp.MustCompile(`"file": "` + regexp.QuoteMeta(file) + `"(,\n\s*"line": )?\d*`)
+	return re.ReplaceAll(js, []byte(`"file": "SCENARIO"${1}`))
+}
