@@ -398,16 +398,23 @@ func (p *Proxy) free(q *request, failed bool) {
 // fail answers the client with nginx's own error page for status.
 func (p *Proxy) fail(q *request, status int, why string) {
 	p.cnt.Errors++
+	q.peer = nil
 	p.finalize(q, status, "", why, errorPageLen(status))
 }
 
-// finalize answers the client (ngx_http_upstream_finalize_request).
+// finalize answers the client (ngx_http_upstream_finalize_request):
+// the response of q.peer, or nginx's own (q.peer nil). server is the
+// response's X-Real-Server, relayed.
 func (p *Proxy) finalize(q *request, status int, server, why string, body int) {
 	p.cnt.Responses++
-	if q.lost > 0 {
-		p.trace(q, sim.Record{Event: "retried", To: server, Value: int64(q.lost)})
+	var from string
+	if q.peer != nil {
+		from = q.peer.Server
 	}
-	p.trace(q, sim.Record{Event: "response", To: server, Reason: why, Value: int64(status), Value2: int64(p.env.Now() - q.start)})
+	if q.lost > 0 {
+		p.trace(q, sim.Record{Event: "retried", To: from, Value: int64(q.lost)})
+	}
+	p.trace(q, sim.Record{Event: "response", To: from, Reason: why, Value: int64(status), Value2: int64(p.env.Now() - q.start)})
 	q.ex.Respond(status, server, body)
 	for i, r := range p.reqs {
 		if r == q {
