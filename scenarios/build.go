@@ -140,6 +140,9 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 			return nil, fmt.Errorf("%s: %v", g.Pos, err)
 		}
 	}
+	if err := w.buildLBSync(n, sn); err != nil { // lbsync.go
+		return nil, err
+	}
 	for _, f := range sn.Traffic {
 		if f.Kind == FlowHTTP {
 			continue // buildLB: a TCP client, not a packet flow

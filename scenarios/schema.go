@@ -126,6 +126,10 @@ type Node struct {
 	// FWMarks are the iptables mangle rules of a director (fwmark
 	// virtual servers), in file order.
 	FWMarks []*MarkRule
+	// LVSSync is keepalived's lvs_sync_daemon and IPVSSysctl the
+	// net.ipv4.vs sysctls of a director (lbsync.go); nil if not given.
+	LVSSync    *LVSSync
+	IPVSSysctl *IPVSSysctl
 	// Keepalived is the node's keepalived_conf: (nil: inline blocks); the
 	// config gave VRRP, SyncGroups, VirtualServers and its static routes.
 	Keepalived *ConfRef

@@ -63,6 +63,7 @@ func (d *decoder) validate(s *Scenario) {
 	d.checkTimeline(s, ix)
 	d.checkExpect(s, ix)
 	d.checkLB(s, ix)
+	d.checkLBSync(s) // lbsync.go
 	s.Warnings = d.warnings
 }
 
