@@ -15,13 +15,14 @@ type Set struct {
 	State   StateData
 	ARP     ARPData
 	Traffic TrafficData
-	LB      *LBData // nil: the run had no load balancing
+	LB      *LBData     // nil: the run had no load balancing
+	Health  *HealthData // nil: no real server was health-checked
 }
 
 // FromRun derives every plot's series from a report and the collector
 // that made it.
 func FromRun(r *reports.Report, c *reports.Collector) Set {
-	return Set{Title: r.Scenario, State: State(r), ARP: ARP(r, c), Traffic: Traffic(r, c), LB: LB(r, c)}
+	return Set{Title: r.Scenario, State: State(r), ARP: ARP(r, c), Traffic: Traffic(r, c), LB: LB(r, c), Health: Health(r)}
 }
 
 // Titles of the three plots.
@@ -62,6 +63,11 @@ func (s Set) Render(format Format, dpi int) ([]Image, error) {
 			job{"latency", func() ([]byte, error) {
 				return s.LB.RenderLatency(join(s.Title, "connection latency CDF"), format, dpi)
 			}})
+	}
+	if s.Health != nil {
+		jobs = append(jobs, job{"health", func() ([]byte, error) {
+			return s.Health.Render(join(s.Title, "real servers' health next to the VRRP states"), format, dpi)
+		}})
 	}
 	for _, p := range jobs {
 		b, err := p.render()
@@ -107,6 +113,9 @@ func (s Set) WriteDir(dir string, format Format, dpi int) ([]string, error) {
 	}
 	if s.LB != nil {
 		csvs = append(csvs, csvFile{"load.csv", s.LB.WriteLoadCSV}, csvFile{"latency.csv", s.LB.WriteLatencyCSV})
+	}
+	if s.Health != nil {
+		csvs = append(csvs, csvFile{"health.csv", s.Health.WriteCSV})
 	}
 	for _, f := range csvs {
 		path := filepath.Join(dir, f.name)
