@@ -41,6 +41,7 @@ var actionKinds = []ActionKind{
 	ActUnblock, ActSetPriority, ActFailScript, ActRecoverScript,
 	ActFailInterface, ActRecoverInterface, ActInject,
 	ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer, ActMiscCheck,
+	ActReload, ActFreeze,
 }
 
 // Block classes: which frames a block drops.
@@ -75,6 +76,9 @@ type Action struct {
 	VirtualServer string        // set_weight, *_real_server: "ADDR PORT" as written
 	RealServer    string        // node name or "ADDR PORT"
 	Weight        int           // set_weight, add_real_server
+	// reload, freeze (reload.go, freeze.go).
+	Duration time.Duration
+	Reload   *Reload // reload: the new configuration; nil = the same
 	Status        int           // fail_service how: status: the HTTP status
 	Exit          int           // misc_check: the script's exit status
 }
@@ -137,6 +141,9 @@ func (a Action) String() string {
 		}
 		return s
 	}
+	if s := reloadString(a); s != "" {
+		return s
+	}
 	if s := lbActionString(a); s != "" {
 		return s
 	}
@@ -148,6 +155,8 @@ func (a Action) String() string {
 func (a Action) Detail() string {
 	var parts []string
 	switch a.Kind {
+	case ActReload, ActFreeze:
+		return reloadDetail(a)
 	case ActPartition:
 		for _, g := range a.Groups {
 			parts = append(parts, "["+strings.Join(g, " ")+"]")

@@ -30,7 +30,8 @@ func (w *World) do(a Action) error {
 	seg := w.segments[a.Segment]
 	switch a.Kind {
 	case ActCrash, ActRestart, ActStop, ActStart, ActKill, ActLinkDown, ActLinkUp,
-		ActSetPriority, ActFailScript, ActRecoverScript, ActFailInterface, ActRecoverInterface:
+		ActSetPriority, ActFailScript, ActRecoverScript, ActFailInterface, ActRecoverInterface,
+		ActReload, ActFreeze:
 		if err := needNode(); err != nil {
 			return err
 		}
@@ -93,6 +94,10 @@ func (w *World) do(a Action) error {
 		delete(w.blocks, a.Segment+"/"+a.ID)
 	case ActInject:
 		return w.injectFrame(a)
+	case ActReload:
+		return w.doReload(n, a)
+	case ActFreeze:
+		return w.doFreeze(n, a)
 	case ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer, ActMiscCheck:
 		return w.lbDo(n, a)
 	default:

@@ -80,7 +80,7 @@ func nodeMAC(ni, ii int, given [6]byte) wire.MAC {
 
 func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 	cfg := node.Config{Name: sn.Name, Forwarding: sn.Forwarding, ArpAnnounce: sn.ARPAnnounce, ArpIgnore: sn.ARPIgnore,
-		ClockDrift: sn.ClockDrift, TimerJitter: sn.TimerJitter}
+		ClockDrift: sn.ClockDrift, TimerJitter: sn.TimerJitter, Freezable: w.sc.freezes(sn.Name)}
 	if sn.ClockDriftRandom > 0 {
 		// Uniform in [-N, +N] ppm from the node's own stream: adding a
 		// node does not change another node's draw.
@@ -205,6 +205,8 @@ func vrrpConfig(in *Instance) vrrp.Config {
 	for _, t := range in.TrackScripts {
 		c.TrackScripts = append(c.TrackScripts, vrrp.Track{Name: t.Name, Weight: t.Weight, HasWeight: t.Weight != 0})
 	}
+	c.Notify = vrrp.Notify{Master: in.Notify.Master, Backup: in.Notify.Backup, Fault: in.Notify.Fault,
+		Stop: in.Notify.Stop, Generic: in.Notify.Generic, FIFO: in.Notify.FIFO}
 	return c
 }
 

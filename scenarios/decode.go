@@ -329,6 +329,7 @@ var instanceKeys = []string{
 	"nopreempt", "preempt_delay", "virtual_ipaddress", "authentication", "use_vmac",
 	"garp_master_delay", "garp_master_repeat", "garp_master_refresh", "garp_master_refresh_repeat",
 	"garp_interval", "unicast_src_ip", "unicast_peer", "track_interface", "track_script", "track",
+	"notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", "notify_fifo", // notify.go
 }
 
 func (d *decoder) instance(e entry, nd *Node, path string) *Instance {
@@ -425,6 +426,7 @@ func (d *decoder) instance(e entry, nd *Node, path string) *Instance {
 	for i, n := range d.items(o.node("track"), path+".track", "track of "+what) {
 		d.vendorTrack(n, fmt.Sprintf("%s.track.%d", path, i), what, nd.Name, in)
 	}
+	in.Notify = d.notify(o)
 	return in
 }
 
@@ -863,7 +865,9 @@ func (d *decoder) action(k ActionKind, n ast.Node, path string, p Pos) Action {
 			a.Frame = d.frame(o.node("frame"), path+".frame", what)
 		}
 	default:
-		d.lbAction(&a, k, n, path, what, name)
+		if !d.freezeAction(&a, k, n, path, what, name) {
+			d.lbAction(&a, k, n, path, what, name)
+		}
 	}
 	switch k {
 	case ActPortDown, ActPortUp, ActImpair:

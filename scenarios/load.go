@@ -100,6 +100,7 @@ func loadWithin(confs confRoot, filename string, data []byte, overrides map[stri
 	}
 	s = d.scenario(root)
 	d.readConfs(s, confs)
+	d.readReloadConfs(s, confs)
 	d.checkOverridesUsed(paths)
 	if len(d.errs) == 0 {
 		d.checkCounts(s, lim)

@@ -185,6 +185,7 @@ type Instance struct {
 	UnicastPeers            []netip.Addr
 	TrackInterfaces         []*Track
 	TrackScripts            []*Track
+	Notify                  Notify // notify_* commands: traced, never run (notify.go)
 }
 
 // keepalived defaults for a vrrp_instance (keepalived 2.2 vrrp_parser.c /

@@ -1,0 +1,158 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/model/vrrp"
+	"github.com/vrrpsim/vrrpsim/sim"
+)
+
+// In the inject world r1 (150) is master from 3.414062 s and advertises
+// every second, last before 10 s at 9.414062 s; r2 (100) hears it 20 us
+// later (two switch hops of 10 us).
+const (
+	lastHeard = sim.Time(9414082 * time.Microsecond)
+	hop       = sim.Time(20 * time.Microsecond)
+)
+
+// masterTimes returns when each router entered MASTER after 5 s (times
+// of VI_1 BACKUP->MASTER), "node@seconds" in trace order.
+func masterTimes(recs []sim.Record) []sim.Time {
+	var out []sim.Time
+	for _, r := range recs {
+		if r.Kind == sim.KindState && r.Comp == "VI_1" && r.To == "MASTER" && r.At > sim.Time(5*time.Second) {
+			out = append(out, r.At)
+		}
+	}
+	return out
+}
+
+// TestReloadAndFreezeTakeover: each expected time is derived from the
+// speaker's own Master_Down_Interval (vrrp.MasterDownInterval), the reload
+// rules of keepalived (vrrp_daemon.c reload_vrrp_thread, vrrp_scheduler.c
+// vrrp_init_state: a MASTER stays MASTER and advertises at once, a BACKUP
+// waits a fresh Master_Down_Interval) and the freeze rule (expired timers
+// run at the thaw, in deadline order).
+func TestReloadAndFreezeTakeover(t *testing.T) {
+	mdi := func(prio int) sim.Time { return sim.Time(vrrp.MasterDownInterval(2, prio, time.Second)) }
+	at := func(s float64) sim.Time { return sim.Time(s * float64(time.Second)) }
+	for _, tc := range []struct {
+		name, timeline string
+		want           []sim.Time // r2's (or r1's) entries into MASTER after 5 s
+		masters15      string
+	}{
+		// 2 s < r2's Master_Down_Interval after r1's last advert: r1
+		// resumes as MASTER at 12 s and advertises at once; no takeover.
+		{"short reload of the master", "{at: 10s, reload: {node: r1, duration: 2s}}", nil, "r1"},
+		// 5 s: r2 takes over, r1 resumes MASTER at 15 s and r2 yields.
+		{"long reload of the master", "{at: 10s, reload: {node: r1, duration: 5s}}", []sim.Time{lastHeard + mdi(100)}, "r1"},
+		{"freeze of the master", "{at: 10s, freeze: {node: r1, duration: 5s}}", []sim.Time{lastHeard + mdi(100)}, "r1"},
+		// The frozen backup's master-down timer expired at 13.02 s; it
+		// runs at the thaw (15 s): r2 is MASTER at once, then r1's answer
+		// to its lower-priority advert sends it back.
+		{"freeze of the backup", "{at: 10s, freeze: {node: r2, duration: 5s}}", []sim.Time{at(15)}, "r1"},
+		// A reload to priority 200: r2 resumes at 10.5 s in BACKUP with
+		// Master_Down_Interval(200), discards r1's lower adverts and
+		// preempts when it runs out.
+		{"reload raises the backup's priority", "{at: 10s, reload: {node: r2, duration: 500ms, vrrp: {VI_1: {interface: eth0, virtual_router_id: 51, priority: 200, virtual_ipaddress: [10.0.0.254]}}}}",
+			[]sim.Time{at(10.5) + mdi(200)}, "r2"},
+		// Another VIP list on r2 only: it discards r1's adverts (vrrp.c
+		// vrrp_check_packet) and takes over a Master_Down_Interval after
+		// its resume; r1 discards r2's: two masters.
+		{"reload with another VIP list", "{at: 10s, reload: {node: r2, duration: 1s, vrrp: {VI_1: {interface: eth0, virtual_router_id: 51, priority: 100, virtual_ipaddress: [10.0.0.254, 10.0.0.253]}}}}",
+			[]sim.Time{at(11) + mdi(100)}, "r1+r2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs, _ := injectRun(t, "", "timeline:\n  - "+tc.timeline+"\n", nil)
+			masters := map[string]bool{}
+			for _, r := range recs {
+				if r.Kind == sim.KindDrop && r.Comp == "timeline" {
+					t.Errorf("action failed: %s", r.Reason)
+				}
+				if r.Kind == sim.KindState && r.Comp == "VI_1" && r.At <= sim.Time(15*time.Second)+2*hop {
+					masters[r.Node] = r.To == "MASTER"
+				}
+			}
+			got := masterTimes(recs)
+			if len(got) != len(tc.want) {
+				t.Fatalf("entries into MASTER after 5 s: got %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("MASTER #%d at %v, want %v", i, got[i], tc.want[i])
+				}
+			}
+			var m []string
+			for _, n := range []string{"r1", "r2"} {
+				if masters[n] {
+					m = append(m, n)
+				}
+			}
+			if strings.Join(m, "+") != tc.masters15 {
+				t.Errorf("masters just after 15 s: got %q, want %q", strings.Join(m, "+"), tc.masters15)
+			}
+		})
+	}
+}
+
+// A thaw runs the expired timers and says how many (keepalived's "thread
+// timer expired" lines); frames to the frozen node are dropped.
+func TestFreezeThawRunsExpiredTimers(t *testing.T) {
+	recs, _ := injectRun(t, "", "timeline:\n  - {at: 10s, freeze: {node: r1, duration: 5s}}\n", nil)
+	thawed, frozenDrops := int64(-1), 0
+	for _, r := range recs {
+		if r.Kind == sim.KindNote && r.Event == "thaw" && r.Node == "r1" {
+			thawed = r.Value
+			if r.At != sim.Time(15*time.Second) {
+				t.Errorf("thaw at %v, want 15s", r.At)
+			}
+		}
+		if r.Kind == sim.KindDrop && r.Node == "r1" && r.Reason == "frozen" {
+			frozenDrops++
+			if r.At < sim.Time(10*time.Second) || r.At >= sim.Time(15*time.Second) {
+				t.Errorf("frozen drop at %v, outside the freeze", r.At)
+			}
+		}
+	}
+	// At least the advert timer (due 10.414 s) expired while frozen.
+	if thawed < 1 {
+		t.Errorf("thaw ran %d expired timers, want >= 1", thawed)
+	}
+	if frozenDrops == 0 {
+		t.Error("no frame dropped while r1 was frozen; r2's adverts and h1's pings reach it")
+	}
+}
+
+// Loader errors name the action and what would be valid.
+func TestReloadFreezeLoadErrors(t *testing.T) {
+	for _, tc := range []struct{ timeline, want string }{
+		{"{at: 10s, freeze: {node: r1}}", `missing key "duration"`},
+		{"{at: 10s, freeze: {node: r1, duration: 0s}}", "not positive"},
+		{"{at: 10s, freeze: {node: r9, duration: 1s}}", "r9"},
+		{"{at: 10s, reload: {node: r1, config: a.conf, vrrp: {}}}", "both config and vrrp"},
+		{"{at: 10s, reload: {node: r1, config_id: x}}", "config_id without config"},
+		{"{at: 10s, reload: {node: r1, duration: -1s}}", "negative"},
+		{"{at: 10s, reload: {node: r1, vrrp: {VI_1: {interface: eth9, virtual_router_id: 51, virtual_ipaddress: [10.0.0.254]}}}}", "eth9"},
+	} {
+		src := strings.ReplaceAll(injectWorld, "AUTH", "")
+		src = strings.Replace(src, "TIMELINE", "timeline:\n  - "+tc.timeline+"\n", 1)
+		_, err := Load("r.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error with %q", tc.timeline, err, tc.want)
+		}
+	}
+}
+
+// The canonical action text (expectations' after: matches it).
+func TestReloadFreezeActionString(t *testing.T) {
+	a := Action{Kind: ActReload, Node: "r1", Duration: 2 * time.Second, Reload: &Reload{Config: "new.conf"}}
+	if a.String() != "reload r1" || a.Detail() != "duration=2s config=new.conf" {
+		t.Errorf("got %q / %q", a.String(), a.Detail())
+	}
+	f := Action{Kind: ActFreeze, Node: "r2", Duration: 4 * time.Second}
+	if f.String() != "freeze r2" || f.Detail() != "duration=4s" {
+		t.Errorf("got %q / %q", f.String(), f.Detail())
+	}
+}
