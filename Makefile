@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: all build docker test vet fmt-check race fuzz bench bench-lb run golden clean
+.PHONY: all build docker test vet fmt-check race fuzz bench bench-lb bench-lan run golden clean
 
 all: build
 
@@ -42,6 +42,17 @@ bench:
 # Issue 9's budget: 1000 conn/s LVS-NAT, 60 s virtual per run (x_realtime >= 1000).
 bench-lb:
 	$(GO) test -run='^$$' -bench=BenchmarkLBScenario -benchmem -benchtime=3x ./scenarios
+
+# Issue 14's large LAN (scenarios.BenchLAN: G groups of 2 routers and a host
+# pinging each VIP every 20 ms), run as `vrrpsim run FILE --json` in a
+# subprocess: x real time (per CPU second), ns per virtual second, peak RSS,
+# growth ratios; then the in-process benchmark's allocations.
+# BENCH_LAN_CASES=100:5m,100:1h,250:5m,1000:5m (GROUPS:DURATION) by default.
+bench-lan:
+	CGO_ENABLED=0 $(GO) build -trimpath -o vrrpsim ./cmd/vrrpsim
+	VRRPSIM_BENCH_LAN=$(CURDIR)/vrrpsim $(GO) test -count=1 -timeout 3h -run '^TestBenchLAN$$' ./cmd/vrrpsim -v | grep -v '^[=-]\{3\}\|^PASS\|^ok'
+	$(GO) test -run '^$$' -bench 'BenchmarkBenchLAN100' -benchmem -benchtime 3x ./cmd/vrrpsim
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200ms ./model/lan
 
 # Regenerate golden files; review the diff before committing.
 golden:
