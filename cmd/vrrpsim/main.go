@@ -67,6 +67,7 @@ usage:
   vrrpsim lab new|check LAB --student ID  hand out a graded lab, grade an answer
   vrrpsim import NODE=PATH[@ID]... [-o F]  keepalived.conf files -> inline scenario YAML
   vrrpsim lint NODE=PATH[@ID]...|SCENARIO  check a cluster's keepalived.conf files together
+  vrrpsim explain NODE=PATH[@ID]...|SCENARIO  what keepalived will run with, and its timings
   vrrpsim help [COMMAND]           show help
   vrrpsim version                  show the version (also --version)
 
@@ -74,7 +75,7 @@ run 'vrrpsim COMMAND --help' for the flags of a command.
 `
 
 // commandList names the subcommands, for error messages.
-const commandList = "run, list, check, plot, sweep, merge, step, sched, graph, lab, import, lint"
+const commandList = "run, list, check, plot, sweep, merge, step, sched, graph, lab, import, lint, explain"
 
 func isCommand(name string) bool {
 	return slices.Contains(strings.Split(commandList, ", "), name)
@@ -137,6 +138,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdImport(rest, stdout, stderr)
 	case "lint":
 		err = cmdLint(rest, stdout, stderr)
+	case "explain":
+		err = cmdExplain(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		// 'vrrpsim help run' is 'vrrpsim run --help'.
 		if len(rest) == 1 && isCommand(rest[0]) {

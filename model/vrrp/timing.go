@@ -36,3 +36,17 @@ func SkewTime(version, priority int, masterAdverInt time.Duration) time.Duration
 func MasterDownInterval(version, priority int, masterAdverInt time.Duration) time.Duration {
 	return downTimerAdverts*masterAdverInt + SkewTime(version, priority, masterAdverInt)
 }
+
+// PreemptAfter is how long after the first lower-priority advert it hears
+// a backup with preempt_delay d preempts, the master advertising every
+// masterAdverInt: the speaker accepts the adverts that arrive before d
+// has passed (keepalived vrrp_state_backup with preempt_time), the last
+// at (ceil(d/interval) - 1) intervals, and takes over mdi (its
+// Master_Down_Interval) after that one.
+func PreemptAfter(d, masterAdverInt, mdi time.Duration) time.Duration {
+	if d <= 0 || masterAdverInt <= 0 {
+		return mdi
+	}
+	n := (d + masterAdverInt - 1) / masterAdverInt // adverts before d has passed, the first included
+	return (n-1)*masterAdverInt + mdi
+}

@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -88,17 +89,39 @@ func (s *Speaker) running() bool { return s.state != StateInit }
 // down tracks with W < 0, clamped to 1..254; the address owner (base 255)
 // keeps 255 (vrrp_track.c vrrp_set_effective_priority).
 func (s *Speaker) computePriority() int {
-	if s.base == OwnerPriority {
+	return effectivePriority(s.base, s.cfg, s.trackIfUp, s.trackSrcOK)
+}
+
+func effectivePriority(base int, c Config, ifUp, srcOK []bool) int {
+	if base == OwnerPriority {
 		return OwnerPriority
 	}
-	total := s.base
-	for i, t := range s.cfg.TrackInterfaces {
-		total += weightFor(t, s.trackIfUp[i])
+	total := base
+	for i, t := range c.TrackInterfaces {
+		total += weightFor(t, ifUp[i])
 	}
-	for i, t := range s.cfg.TrackScripts {
-		total += weightFor(t, s.trackSrcOK[i])
+	for i, t := range c.TrackScripts {
+		total += weightFor(t, srcOK[i])
 	}
 	return min(max(total, 1), OwnerPriority-1)
+}
+
+// PriorityAfter is the effective priority of an instance running c once
+// the named tracked interfaces and scripts have failed (the others up),
+// computed as the speaker does; fault reports that a failed track has no
+// weight, which puts the instance in FAULT instead (vrrp_track.c).
+func PriorityAfter(c Config, downIfs, failedScripts []string) (prio int, fault bool) {
+	ifUp := make([]bool, len(c.TrackInterfaces))
+	for i, t := range c.TrackInterfaces {
+		ifUp[i] = !slices.Contains(downIfs, t.Name)
+		fault = fault || (!ifUp[i] && !t.weighted())
+	}
+	srcOK := make([]bool, len(c.TrackScripts))
+	for i, t := range c.TrackScripts {
+		srcOK[i] = !slices.Contains(failedScripts, t.Name)
+		fault = fault || (!srcOK[i] && !t.weighted())
+	}
+	return effectivePriority(c.Priority, c, ifUp, srcOK), fault
 }
 
 func weightFor(t Track, ok bool) int {
