@@ -81,6 +81,8 @@ type Collector struct {
 	lb *lbLog // load balancing (lb.go)
 
 	prio []PriorityChange // effective priority changes (priority.go)
+
+	notify []Notify // notify commands keepalived would run (notify.go)
 }
 
 type nodeInst struct{ node, inst string }
@@ -399,6 +401,9 @@ func (c *Collector) Trace(r *sim.Record) {
 		}
 		if r.Event == "priority" {
 			c.onPriority(r)
+		}
+		if r.Event == "notify" {
+			c.onNotify(r)
 		}
 	}
 }

@@ -70,6 +70,7 @@ type Report struct {
 	Actions         []Action          `json:"actions"`
 	Transitions     []Transition      `json:"transitions"`
 	Priorities      []PriorityChange  `json:"priority_changes,omitempty"`
+	Notifies        []Notify          `json:"notify,omitempty"`
 	Adverts         []AdvertStats     `json:"adverts"`
 	FinalMasters    []InstanceMasters `json:"final_masters"`
 	Convergence     []Convergence     `json:"convergence"`
@@ -309,6 +310,7 @@ func (c *Collector) Report(m Meta) *Report {
 	}
 
 	r.Priorities = c.prio
+	r.Notifies = c.notify
 	r.Transitions = []Transition{}
 	for _, t := range c.trans {
 		r.Transitions = append(r.Transitions, Transition{

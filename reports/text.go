@@ -95,6 +95,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			t.At.text(), nw, t.Node, iw, t.Instance, t.From, t.To, t.Reason, t.Priority)
 	}
 	b.WriteString(r.priorityText())
+	b.WriteString(r.notifyText())
 
 	p("\nConvergence\n")
 	if len(r.Convergence) == 0 {
