@@ -358,21 +358,26 @@ func writeHealthText(b *strings.Builder, ts []HealthTimeline) {
 		}
 		for _, f := range t.Failures {
 			fmt.Fprintf(b, "    %12s  %s: ", f.At.text(), f.Action)
-			if f.Removed != nil {
+			end := f.Removed
+			switch {
+			case f.Removed != nil:
 				fmt.Fprintf(b, "out of the table at %s, %s s later; %d connections sent to it meanwhile, %d failed\n", f.Removed.text(), f.Detection.text(), f.Connections, f.Failed)
-			} else {
+			case f.RecoveredAt != nil:
+				end = f.RecoveredAt
+				fmt.Fprintf(b, "recovered at %s (%s) before keepalived took it out; %d connections sent to it meanwhile, %d failed\n", f.RecoveredAt.text(), f.Recovery, f.Connections, f.Failed)
+			default:
 				fmt.Fprintf(b, "never out of the table; %d connections sent to it after the failure, %d failed\n", f.Connections, f.Failed)
 			}
 			var probes []string
 			for _, p := range t.Probes {
-				if p.At >= f.At && (f.Removed == nil || p.At <= *f.Removed) {
+				if p.At >= f.At && (end == nil || p.At <= *end) {
 					probes = append(probes, p.At.text()+" "+p.Detail)
 				}
 			}
 			if len(probes) > 0 {
 				fmt.Fprintf(b, "      probes until then: %s\n", strings.Join(probes, ", "))
 			}
-			if f.Recovery != "" {
+			if f.Recovery != "" && f.Removed != nil {
 				fmt.Fprintf(b, "    %12s  %s: ", f.RecoveredAt.text(), f.Recovery)
 				if f.Restored != nil {
 					fmt.Fprintf(b, "back in the table at %s, %s s later\n", f.Restored.text(), f.Restore.text())
@@ -399,6 +404,10 @@ func writeDetectionText(b *strings.Builder, ts []HealthTimeline) {
 				head = true
 			}
 			fmt.Fprintf(b, "  %s %s after %s (%s):\n", t.Director, t.Real, f.Action, p.Checkers)
+			if f.Removed == nil && f.RecoveredAt != nil {
+				fmt.Fprintf(b, "    recovered after %s s, before it was taken out (removal takes %s..%s s)\n", (*f.RecoveredAt - f.At).text(), p.RemoveBest.text(), p.RemoveWorst.text())
+				continue
+			}
 			if !p.Detected {
 				fmt.Fprintf(b, "    never detected by these checkers; measured: %s\n", measured(f.Detection))
 				continue
@@ -436,7 +445,7 @@ func within(m, lo, hi *Seconds) string {
 // timeline of the real server that was probed after the action must show
 // the change no later than Within after it.
 func (r *Report) checkHealth(e *Expectation, restored bool) (bool, string) {
-	ac, ok := r.a.actionAt(e.After)
+	ac, ok := r.actionAtTime(e.After)
 	if !ok {
 		return false, fmt.Sprintf("action %q never happened", e.After)
 	}
@@ -484,6 +493,25 @@ func (r *Report) checkHealth(e *Expectation, restored bool) (bool, string) {
 		return false, fmt.Sprintf("no health-checked real server %q probed after %s (checked: %s)", e.Real, e.After, joinOr(names, "none"))
 	}
 	return allOK, strings.Join(details, "; ")
+}
+
+// actionAtTime finds an action by its text, or by "TEXT @TIME" when
+// several share the text (the scenario loader's spelling).
+func (r *Report) actionAtTime(after string) (action, bool) {
+	text, at, hasAt := strings.Cut(after, " @")
+	if !hasAt {
+		return r.a.actionAt(after)
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(at))
+	if err != nil {
+		return action{}, false
+	}
+	for _, ac := range r.a.c.actions {
+		if ac.text == strings.TrimSpace(text) && ac.at == sim.Time(d) {
+			return ac, true
+		}
+	}
+	return action{}, false
 }
 
 // healthChange is the first table change at or after from that takes

@@ -113,6 +113,8 @@ func TestRemovedRestoredWithin(t *testing.T) {
 		{ExpectRemovedWithin, 8 * time.Second, "fail_service rs2:80 refuse", true, "removed at 18.000000, 8.000000 s after"},
 		{ExpectRemovedWithin, 7 * time.Second, "fail_service rs2:80 refuse", false, "later than 7s"},
 		{ExpectRestoredWithin, time.Second, "recover_service rs2:80", true, "restored at 31.000000"},
+		{ExpectRestoredWithin, time.Second, "recover_service rs2:80 @30s", true, "restored at 31.000000"},
+		{ExpectRestoredWithin, time.Second, "recover_service rs2:80 @31s", false, "never happened"},
 		{ExpectRestoredWithin, 500 * time.Millisecond, "recover_service rs2:80", false, "later than 500ms"},
 		{ExpectRemovedWithin, 8 * time.Second, "crash lb1", false, "never happened"},
 	} {

@@ -177,7 +177,9 @@ func (d *decoder) virtualServer(e entry, nd *Node, path string) *VirtualServer {
 	}
 	if s, ok := o.str("sorry_server"); ok {
 		if ap, ok := parseAddrPort(s); ok {
-			vs.Sorry = &RealServer{Pos: o.at("sorry_server"), Name: s, Addr: ap}
+			// check_data.c alloc_ssvr: the sorry server's weight is 1
+			// (at 0 the scheduler would never pick it).
+			vs.Sorry = &RealServer{Pos: o.at("sorry_server"), Name: s, Addr: ap, Weight: 1}
 		} else {
 			o.bad("sorry_server", "bad sorry_server %q; valid: \"IPV4-ADDRESS PORT\"", s)
 		}
