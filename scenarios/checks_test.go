@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/model/lb/check"
+	"github.com/vrrpsim/vrrpsim/sim"
 )
 
 // withRS1 replaces rs1's real_server line (line 18) of lbYAML.
@@ -148,5 +149,103 @@ func TestFailServiceStatus(t *testing.T) {
 		if got := sc.Timeline[0].Action.String(); got != tc.want {
 			t.Errorf("action text %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// TestChecksDocsTableEndToEnd runs every row of docs/checks.md's
+// derivations (TCP_CHECK and HTTP_GET, a refused and a black-holed
+// server, settings A and B; failure at 20 s, recovery at 60 s) through
+// the whole simulator, real frames and all, and finds keepalived's
+// removal and re-add where the docs put them (to 50 ms: the docs' world
+// has 1 ms probes, a simulated LAN's differ by milliseconds). The
+// detection calculator's bounds (HealthBounds) must hold the measured
+// times. Rules: check_tcp.c tcp_epilog, check_http.c epilog and
+// timeout_epilog, ipwrapper.c perform_svr_state.
+func TestChecksDocsTableEndToEnd(t *testing.T) {
+	const settingA = "delay_loop: 6, connect_timeout: 3, retry: 3, delay_before_retry: 1"
+	const settingB = "delay_loop: 5, connect_timeout: 10, retry: 1, delay_before_retry: 3"
+	for _, tc := range []struct {
+		name, checker, setting, how string
+		removed, readded            float64
+	}{
+		{"TCP_CHECK A refused", "TCP_CHECK", settingA, "refuse", 28.008, 61.021},
+		{"TCP_CHECK A blackhole", "TCP_CHECK", settingA, "blackhole", 40.004, 67.005},
+		{"TCP_CHECK B refused", "TCP_CHECK", settingB, "refuse", 24.006, 61.015},
+		{"TCP_CHECK B blackhole", "TCP_CHECK", settingB, "blackhole", 44.004, 62.005},
+		{"HTTP_GET A refused", "HTTP_GET", settingA, "refuse", 28.008, 70.015},
+		{"HTTP_GET A blackhole", "HTTP_GET", settingA, "blackhole", 40.004, 70.006},
+		{"HTTP_GET B refused", "HTTP_GET", settingB, "refuse", 24.006, 69.015},
+		{"HTTP_GET B blackhole", "HTTP_GET", settingB, "blackhole", 44.004, 69.006},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := ""
+			if tc.checker == "HTTP_GET" {
+				url = ", url: [{path: /}]"
+			}
+			src := `name: t
+duration: 100s
+segments:
+  lan: {}
+nodes:
+  lb1:
+    kind: router
+    interfaces:
+      eth0: {segment: lan, addresses: [10.0.0.1/24, 10.0.0.100/24]}
+    virtual_server:
+      10.0.0.100 80:
+        lb_algo: rr
+        lb_kind: NAT
+        real_server:
+          10.0.0.11 80:
+            ` + tc.checker + `: {` + tc.setting + `, warmup: 0` + url + `}
+  rs1:
+    kind: server
+    interfaces:
+      eth0: {segment: lan, address: 10.0.0.11/24, gateway: 10.0.0.1}
+    services: [{port: 80, response_time: 1ms}]
+timeline:
+  - {at: 20s, fail_service: {node: rs1, port: 80, how: ` + tc.how + `}}
+  - {at: 60s, recover_service: {node: rs1, port: 80}}
+`
+			sc, err := Load("t.yaml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := sim.New(1)
+			var removed, readded []float64
+			k.AddTracer(func(r *sim.Record) {
+				if r.Kind == sim.KindNote && r.To == "rs1" && r.At > 0 {
+					switch r.Event {
+					case "ipvs_remove":
+						removed = append(removed, r.At.Seconds())
+					case "ipvs_add":
+						readded = append(readded, r.At.Seconds())
+					}
+				}
+			})
+			w, err := Build(sc, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Start()
+			k.Run(sim.Time(sc.Duration))
+			if len(removed) != 1 || len(readded) != 1 {
+				t.Fatalf("removed at %v, re-added at %v; want once each", removed, readded)
+			}
+			near := func(got, want float64) bool { return got >= want-0.05 && got <= want+0.05 }
+			if !near(removed[0], tc.removed) || !near(readded[0], tc.readded) {
+				t.Errorf("removed at %.6f, re-added at %.6f; docs/checks.md: %.3f and %.3f", removed[0], readded[0], tc.removed, tc.readded)
+			}
+			bs := sc.HealthBounds()
+			if len(bs) != 1 || !bs[0].Detected {
+				t.Fatalf("bounds %+v", bs)
+			}
+			b, slack := bs[0], 50*time.Millisecond
+			det := time.Duration((removed[0] - 20) * float64(time.Second))
+			re := time.Duration((readded[0] - 60) * float64(time.Second))
+			if det < b.RemoveBest-slack || det > b.RemoveWorst+slack || re < b.ReAddBest-slack || re > b.ReAddWorst+slack {
+				t.Errorf("measured removal %v, re-add %v outside the calculator's %v..%v and %v..%v", det, re, b.RemoveBest, b.RemoveWorst, b.ReAddBest, b.ReAddWorst)
+			}
+		})
 	}
 }
