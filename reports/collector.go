@@ -61,12 +61,13 @@ type Collector struct {
 	portSeg  map[string]string       // "r1/eth0" -> the segment its frames enter
 	instAddr map[nodeInst]netip.Addr // primary IP of each VRRP instance
 
-	trans   []transition
-	mevents []masterEvent
-	seen    map[nodeInst]uint8 // VRID of every (node, instance) seen so far
-	adverts map[nodeInst]*advertLog
-	heard   map[nodeInst]*advertLog // adverts accepted by backups (Event "rx")
-	actions []action
+	trans     []transition
+	mevents   []masterEvent
+	seen      map[nodeInst]uint8 // VRID of every (node, instance) seen so far
+	lastState uint64             // record number of the latest KindState (advertLog)
+	adverts   map[nodeInst]*advertLog
+	heard     map[nodeInst]*advertLog // adverts accepted by backups (Event "rx")
+	actions   []action
 
 	neigh    map[hostIP][]neighChange
 	neighKey []hostIP // first-seen order, sorted at report time
@@ -154,12 +155,38 @@ type masterEvent struct {
 	master bool
 }
 
+// advertLog keeps the adverts of one instance that a report can ask about:
+// the first, the last, and the last before each state change (the
+// convergence of an action is measured from the last advert before its
+// first transition: analysis.lastAdvert, lastHeard). An advert with no
+// state change since the one before it replaces that one, so the log
+// grows with the state changes, not with the run (issue 14).
 type advertLog struct {
 	vrid   int64
+	count  int
 	at     []sim.Time
 	seq    []uint64
 	from   []netip.Addr // heard adverts only: the sender
 	lastPr int64
+}
+
+// add logs an advert at record seq; lastState is the record number of the
+// latest state change.
+func (l *advertLog) add(at sim.Time, seq, lastState uint64, from netip.Addr, heard bool) {
+	l.count++
+	if n := len(l.seq); n >= 2 && l.seq[n-1] > lastState {
+		// No state change since the last advert: no query can want it.
+		l.at[n-1], l.seq[n-1] = at, seq
+		if heard {
+			l.from[n-1] = from
+		}
+		return
+	}
+	l.at = append(l.at, at)
+	l.seq = append(l.seq, seq)
+	if heard {
+		l.from = append(l.from, from)
+	}
 }
 
 type action struct {
@@ -422,6 +449,7 @@ func (c *Collector) onIface(r *sim.Record) {
 }
 
 func (c *Collector) onState(r *sim.Record) {
+	c.lastState = c.seq
 	k := nodeInst{r.Node, r.Comp}
 	c.seen[k] = uint8(r.Value2)
 	c.routers[r.Node] = true
@@ -446,9 +474,7 @@ func (c *Collector) onAdvert(r *sim.Record) {
 			h = &advertLog{vrid: r.Value2}
 			c.heard[k] = h
 		}
-		h.at = append(h.at, r.At)
-		h.seq = append(h.seq, c.seq)
-		h.from = append(h.from, r.Addr)
+		h.add(r.At, c.seq, c.lastState, r.Addr, true)
 		return
 	}
 	if _, ok := c.seen[k]; !ok {
@@ -461,8 +487,7 @@ func (c *Collector) onAdvert(r *sim.Record) {
 		a = &advertLog{vrid: r.Value2}
 		c.adverts[k] = a
 	}
-	a.at = append(a.at, r.At)
-	a.seq = append(a.seq, c.seq)
+	a.add(r.At, c.seq, c.lastState, netip.Addr{}, false)
 	a.lastPr = r.Value
 }
 

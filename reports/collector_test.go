@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"math/rand/v2"
+	"net/netip"
 	"reflect"
 	"sort"
 	"testing"
@@ -114,5 +115,58 @@ func TestCollectorAggregateFlowsAsPerPacket(t *testing.T) {
 				t.Errorf("pending window %d packets, want at most the 50 a 1 s timeout holds", len(f.pending)-f.head)
 			}
 		})
+	}
+}
+
+// TestAdvertLogKeepsWhatConvergenceAsks: the advert logs keep, for every
+// state change, the last advert before it (what analysis.lastAdvert and
+// lastHeard answer: the convergence of an action runs from the last advert
+// its first transition followed, RFC 3768 section 6.4.2), plus the count,
+// the first and the last, and stay small over a long run.
+func TestAdvertLogKeepsWhatConvergenceAsks(t *testing.T) {
+	c := NewCollector()
+	type sent struct {
+		seq uint64
+		at  sim.Time
+	}
+	var all []sent
+	var states []uint64
+	feed := func(r sim.Record) {
+		c.Trace(&r)
+	}
+	src := netip.MustParseAddr("10.0.0.1")
+	for i := 1; i <= 3600; i++ {
+		at := sim.Time(i) * sim.Time(time.Second)
+		feed(sim.Record{At: at, Kind: sim.KindAdvert, Node: "r1", Comp: "VI_1", Value: 150, Value2: 51, Addr: src})
+		all = append(all, sent{c.seq, at})
+		feed(sim.Record{At: at + 20000, Kind: sim.KindAdvert, Node: "r2", Comp: "VI_1", Event: "rx", Value: 150, Value2: 51, Addr: src})
+		if i%700 == 3 {
+			feed(sim.Record{At: at + 30000, Kind: sim.KindState, Node: "r3", Comp: "VI_1", From: "INIT", To: "BACKUP", Value2: 51})
+			states = append(states, c.seq)
+		}
+	}
+	l := c.adverts[nodeInst{"r1", "VI_1"}]
+	if l.count != 3600 || l.at[0] != all[0].at || l.at[len(l.at)-1] != all[len(all)-1].at {
+		t.Fatalf("count %d first %v last %v, want 3600 %v %v", l.count, l.at[0], l.at[len(l.at)-1], all[0].at, all[len(all)-1].at)
+	}
+	if len(l.at) > 2+len(states) {
+		t.Errorf("log holds %d adverts, want at most %d (first, last, one per state change)", len(l.at), 2+len(states))
+	}
+	a := &analysis{c: c}
+	for _, s := range states {
+		var want sim.Time
+		for _, x := range all {
+			if x.seq < s {
+				want = x.at
+			}
+		}
+		got, ok := a.lastAdvert("VI_1", []string{"r1"}, s)
+		if !ok || got != want {
+			t.Errorf("last advert before record %d: got %v %v, want %v", s, got, ok, want)
+		}
+	}
+	h := c.heard[nodeInst{"r2", "VI_1"}]
+	if h.count != 3600 || len(h.at) > 2+len(states) || len(h.from) != len(h.at) {
+		t.Errorf("heard log: count %d, %d kept, %d senders", h.count, len(h.at), len(h.from))
 	}
 }

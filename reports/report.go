@@ -323,7 +323,7 @@ func (c *Collector) Report(m Meta) *Report {
 	for _, k := range sortedNodeInsts(c.adverts) {
 		l := c.adverts[k]
 		r.Adverts = append(r.Adverts, AdvertStats{
-			Node: k.node, Instance: k.inst, VRID: l.vrid, Count: len(l.at),
+			Node: k.node, Instance: k.inst, VRID: l.vrid, Count: l.count,
 			First: Seconds(l.at[0]), Last: Seconds(l.at[len(l.at)-1]), LastPriority: l.lastPr,
 		})
 	}

@@ -130,6 +130,8 @@ type Node struct {
 	// net.ipv4.vs sysctls of a director (lbsync.go); nil if not given.
 	LVSSync    *LVSSync
 	IPVSSysctl *IPVSSysctl
+	// Proxy is the node's nginx (proxy.go), nil if none.
+	Proxy *Proxy
 	// Keepalived is the node's keepalived_conf: (nil: inline blocks); the
 	// config gave VRRP, SyncGroups, VirtualServers and its static routes.
 	Keepalived *ConfRef
