@@ -418,6 +418,8 @@ func (c *Collector) Trace(r *sim.Record) {
 		c.lb.onConn(r)
 	case sim.KindIPVS:
 		c.lb.onIPVS(c, r)
+	case sim.KindProxy:
+		c.lb.onProxy(r)
 	case sim.KindServe:
 		c.lb.onServe(c, r)
 	case sim.KindNote:

@@ -35,6 +35,7 @@ type lbLog struct {
 	pending   []pendingNeigh     // neighbour changes for a VIP seen before the VIP was known
 	holder    map[hostIP][6]byte // last MAC of each host's entry for a VIP
 	health    *healthLog         // health.go
+	proxies   []*proxyLog        // proxy.go, in order of appearance
 }
 
 type svcKey struct{ director, service string }
@@ -301,6 +302,8 @@ type LBReport struct {
 	Poisoned      []ARPPoison `json:"arp_poisoning"`
 	// Health: each health-checked real server's timeline (health.go).
 	Health []HealthTimeline `json:"health,omitempty"`
+	// Proxies: each nginx (proxy.go).
+	Proxies []ProxyStats `json:"proxies,omitempty"`
 }
 
 // VirtualService is one virtual service of one director.
@@ -394,10 +397,10 @@ func sortedCounts(m map[string]int) []NameCount {
 
 // report builds the LB section; nil when the run had no load balancing.
 func (l *lbLog) report() *LBReport {
-	if len(l.services) == 0 && len(l.clients) == 0 && len(l.servers) == 0 {
+	if len(l.services) == 0 && len(l.clients) == 0 && len(l.servers) == 0 && len(l.proxies) == 0 {
 		return nil
 	}
-	out := &LBReport{Services: []VirtualService{}, Clients: []ClientStats{}, Servers: []ServerStats{}, Poisoned: l.poison, Health: l.health.report()}
+	out := &LBReport{Services: []VirtualService{}, Clients: []ClientStats{}, Servers: []ServerStats{}, Poisoned: l.poison, Health: l.health.report(), Proxies: l.proxyReport()}
 	if out.Poisoned == nil {
 		out.Poisoned = []ARPPoison{}
 	}
@@ -616,6 +619,7 @@ func writeLBText(b *strings.Builder, lb *LBReport) {
 		return
 	}
 	b.WriteString("\nLoad balancing\n")
+	writeProxyText(b, lb.Proxies)
 	for _, vs := range lb.Services {
 		fmt.Fprintf(b, "  %s %s: %d connections", vs.Director, vs.Service, vs.Connections)
 		if vs.NoDest > 0 {
@@ -691,6 +695,9 @@ func writeLBText(b *strings.Builder, lb *LBReport) {
 func (r *Report) checkShare(director, service string, tol float64) (bool, string) {
 	if r.LB == nil {
 		return false, "no load balancing in this run"
+	}
+	if ok, detail, found := r.checkProxyShare(director, service, tol); found {
+		return ok, detail
 	}
 	for _, vs := range r.LB.Services {
 		if vs.Director != director || !sameService(vs.Service, service) {

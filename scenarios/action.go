@@ -41,7 +41,7 @@ var actionKinds = []ActionKind{
 	ActUnblock, ActSetPriority, ActFailScript, ActRecoverScript,
 	ActFailInterface, ActRecoverInterface, ActInject,
 	ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer, ActMiscCheck,
-	ActReload, ActFreeze,
+	ActReload, ActFreeze, ActStopProxy, ActStartProxy,
 }
 
 // Block classes: which frames a block drops.
@@ -79,8 +79,8 @@ type Action struct {
 	// reload, freeze (reload.go, freeze.go).
 	Duration time.Duration
 	Reload   *Reload // reload: the new configuration; nil = the same
-	Status        int           // fail_service how: status: the HTTP status
-	Exit          int           // misc_check: the script's exit status
+	Status   int     // fail_service how: status: the HTTP status
+	Exit     int     // misc_check: the script's exit status
 }
 
 // String is the canonical text of an action. Reports print it and an

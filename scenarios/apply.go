@@ -100,6 +100,8 @@ func (w *World) do(a Action) error {
 		return w.doFreeze(n, a)
 	case ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer, ActMiscCheck:
 		return w.lbDo(n, a)
+	case ActStopProxy, ActStartProxy:
+		return w.proxyDo(n, a)
 	default:
 		return fmt.Errorf("%s: action %q not implemented", a.Pos, a.Kind)
 	}

@@ -126,6 +126,9 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 	if err := w.buildLB(n, sn); err != nil {
 		return nil, err
 	}
+	if err := w.buildProxy(n, sn); err != nil {
+		return nil, err
+	}
 	for _, in := range sn.VRRP {
 		if _, err := n.AddVRRP(vrrpConfig(in)); err != nil {
 			return nil, fmt.Errorf("%s: %v", in.Pos, err)

@@ -127,7 +127,7 @@ func (d *decoder) script(e entry) *Script {
 	return sc
 }
 
-var nodeKeys = []string{"kind", "interfaces", "routes", "vrrp", "sync_groups", "traffic", "arp", "arp_announce", "arp_ignore", "forwarding", "clock_drift", "timer_jitter", "virtual_server", "services", "fwmarks", "keepalived_conf", "config_id", "lvs_sync_daemon", "ipvs_sysctl"}
+var nodeKeys = []string{"kind", "interfaces", "routes", "vrrp", "sync_groups", "traffic", "arp", "arp_announce", "arp_ignore", "forwarding", "clock_drift", "timer_jitter", "virtual_server", "services", "fwmarks", "keepalived_conf", "config_id", "proxy", "lvs_sync_daemon", "ipvs_sysctl"}
 
 var nodeKinds = []string{string(KindRouter), string(KindHost), string(KindServer)}
 
@@ -235,8 +235,9 @@ func (d *decoder) node(e entry) *Node {
 			nd.Services = append(nd.Services, sv)
 		}
 	}
-	d.keepalivedKeys(o, nd) // kaconf_conf.go
+	d.keepalivedKeys(o, nd)   // kaconf_conf.go
 	d.lbSyncKeys(o, nd, path) // lbsync.go
+	d.proxyNode(o, nd)        // proxy.go
 	return nd
 }
 

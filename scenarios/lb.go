@@ -439,6 +439,8 @@ func (d *decoder) lbAction(a *Action, k ActionKind, n ast.Node, path, what strin
 		d.lbRefs = append(d.lbRefs, lbRef{pos: a.Pos, kind: k, node: a.Node, vs: a.VirtualServer, rs: a.RealServer, what: what})
 	case ActMiscCheck:
 		d.miscCheckAction(a, n, path, what, name)
+	case ActStopProxy, ActStartProxy:
+		d.proxyAction(a, n, path, what, name)
 	}
 }
 
@@ -482,6 +484,8 @@ func lbActionString(a Action) string {
 		return fmt.Sprintf("%s %s/%s/%s", k, a.Node, a.VirtualServer, a.RealServer)
 	case ActMiscCheck:
 		return miscCheckString(a)
+	case ActStopProxy, ActStartProxy:
+		return proxyActionString(a)
 	}
 	return ""
 }
@@ -539,7 +543,7 @@ func (d *decoder) checkLB(s *Scenario, ix index) {
 		n := ix.nodes[e.Share.Director]
 		if n == nil {
 			d.add(e.Share.Pos, "unknown node %q in share expectation; valid: %s", e.Share.Director, quoteList(nodeNames(s)))
-		} else if n.virtualServer(e.Share.VirtualServer) == nil {
+		} else if n.virtualServer(e.Share.VirtualServer) == nil && !n.proxyShare(e.Share.VirtualServer) {
 			d.add(e.Share.Pos, "node %s has no virtual_server %q in share expectation; valid: %s", n.Name, e.Share.VirtualServer,
 				quoteList(names(n.VirtualServers, func(v *VirtualServer) string { return v.Name })))
 		}
@@ -561,6 +565,10 @@ func (d *decoder) checkLB(s *Scenario, ix index) {
 		}
 		if r.kind == ActMiscCheck {
 			d.checkMiscRef(s, n, r)
+			continue
+		}
+		if r.kind == ActStopProxy || r.kind == ActStartProxy {
+			d.checkProxyRef(n, r)
 			continue
 		}
 		vs := n.virtualServer(r.vs)
