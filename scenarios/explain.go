@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"cmp"
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -30,6 +31,16 @@ func (s Secs) String() string {
 // MarshalJSON writes seconds as a number.
 func (s Secs) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, time.Duration(s).Seconds(), 'f', 6, 64), nil
+}
+
+// UnmarshalJSON reads seconds, to the microsecond.
+func (s *Secs) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return err
+	}
+	*s = Secs(time.Duration(math.Round(f*1e6)) * time.Microsecond)
+	return nil
 }
 
 // Explanation is the result of Explain.
@@ -230,7 +241,7 @@ func explainInstance(n *Node, in *Instance) (explained, error) {
 		VRID: int(eff.VRID), Version: eff.Version, State: eff.InitialState.String(),
 		Priority: eff.Priority, Effective: effPrio, AdvertInt: Secs(eff.AdvertInt),
 		NoPreempt: eff.NoPreempt, PreemptDelay: Secs(eff.PreemptDelay),
-		PrimaryIP: eff.PrimaryIP.String(), UseVMAC: eff.UseVMAC, Auth: "none",
+		PrimaryIP: primaryText(eff.PrimaryIP), UseVMAC: eff.UseVMAC, Auth: "none",
 		GARPMasterRepeat: eff.GARPMasterRepeat, GARPMasterRefresh: Secs(eff.GARPMasterRefresh),
 		GARPMasterRefreshRepeat: eff.GARPMasterRefreshRepeat, GARPInterval: Secs(eff.GARPInterval),
 		Skew:       Secs(vrrp.SkewTime(eff.Version, effPrio, eff.AdvertInt)),
@@ -439,6 +450,13 @@ func checkSameVRID(v *ExplainVRID, g []explained) {
 			v.Notes = append(v.Notes, "virtual_ipaddress differs between "+g[0].id()+" and "+x.id()+": adverts discarded, both become master")
 		}
 	}
+}
+
+func primaryText(a netip.Addr) string {
+	if a.IsUnspecified() {
+		return "unknown (no address for the interface)"
+	}
+	return a.String()
 }
 
 func sameSet(a, b []netip.Addr) bool {

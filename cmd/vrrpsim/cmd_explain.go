@@ -97,26 +97,41 @@ func explainConfigs(args []string, root string) (*scenarios.Scenario, []string, 
 	if keepalived.HasErrors(finds) {
 		return nil, nil, inputError{fmt.Errorf("explain: the configs have errors:\n%s", strings.Join(fixups, "\n"))}
 	}
-	sc, err := scenarios.Load("explain.yaml", yaml)
-	if err != nil {
-		return nil, nil, inputError{err}
+	nodes, _, cfgs, _ := keepalived.Nodes(srcs, opts)
+	for i := range nodes {
+		for _, in := range cfgs[i].Instances {
+			in.Instance.Notify = notifyOf(in.Notify)
+		}
 	}
 	var names []string
 	for _, s := range srcs {
 		names = append(names, s.Node)
 	}
-	sc.Name = "configs of " + strings.Join(names, ", ")
+	name := "configs of " + strings.Join(names, ", ")
+	sc, err := scenarios.Load("explain.yaml", yaml)
+	if err != nil {
+		// A cluster too broken to run (one VRID under two names...) is
+		// still explained, each interface name taken as its own LAN and
+		// without the guessed addresses.
+		fixups = append(fixups, "the configs do not make a runnable scenario, explained without guessed addresses: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+		sc = &scenarios.Scenario{}
+		for i, nd := range nodes {
+			for _, ifn := range cfgs[i].Interfaces() {
+				nd.Interfaces = append(nd.Interfaces, &scenarios.Interface{Name: ifn, Segment: ifn})
+			}
+			sc.Nodes = append(sc.Nodes, nd)
+		}
+		sc.Name = name
+		return sc, fixups, nil
+	}
+	sc.Name = name
 	// The same instances, with the config file's positions and notify
 	// commands (import writes neither).
-	nodes, _, cfgs, _ := keepalived.Nodes(srcs, opts)
-	for i, nd := range nodes {
+	for _, nd := range nodes {
 		for _, sn := range sc.Nodes {
 			if sn.Name == nd.Name {
 				sn.VRRP = nd.VRRP
 			}
-		}
-		for _, in := range cfgs[i].Instances {
-			in.Instance.Notify = notifyOf(in.Notify)
 		}
 	}
 	return sc, fixups, nil
