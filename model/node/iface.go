@@ -97,6 +97,13 @@ func (i *Interface) hasAddr(a netip.Addr) bool {
 	return ok
 }
 
+// onVMAC reports whether a is a VIP this interface holds on a virtual
+// MAC (use_vmac master).
+func (i *Interface) onVMAC(a netip.Addr) bool {
+	vm, ok := i.vips[a]
+	return ok && vm != i.mac
+}
+
 // accepts is the NIC's destination filter: its own MAC, broadcast,
 // multicast, and the virtual MAC while it is a use_vmac master. A backup
 // thus never accepts frames for the virtual MAC (RFC 3768 section 6.4.2).
@@ -177,6 +184,16 @@ func (i *Interface) receiveARP(f *wire.Frame) {
 	local := i.node.isLocal(a.TargetIP)
 	if local && a.Op == wire.ARPRequest && !a.IsGratuitous() && a.SenderIP != a.TargetIP &&
 		i.ignoresARP(a.SenderIP, a.TargetIP) {
+		i.node.drop(i.name, "arp_ignore")
+		return
+	}
+	// use_vmac: the VIP lives on keepalived's macvlan, which gets
+	// broadcasts and frames for the virtual MAC and answers from it; the
+	// base interface gets what is sent to the real MAC, and keepalived
+	// sets arp_ignore 1 there (vrrp_if_config.c set_interface_parameters),
+	// so a request for the VIP sent to the real MAC (a host's PROBE after
+	// its entry drifted there) is consumed unanswered.
+	if local && a.Op == wire.ARPRequest && !a.IsGratuitous() && f.Dst == i.mac && i.onVMAC(a.TargetIP) {
 		i.node.drop(i.name, "arp_ignore")
 		return
 	}
