@@ -486,3 +486,46 @@ func TestHTTPURLsAndFastRecovery(t *testing.T) {
 		})
 	}
 }
+
+// TestMiscDynamic: check_misc.c misc_check_child_thread with
+// misc_dynamic: an exit status of 2..255 is up and sets the weight to
+// status-2 (update_svr_wgt: an IPVS edit while the server is alive);
+// 1 is a failure; without misc_dynamic 2..255 is a failure too.
+func TestMiscDynamic(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		dynamic bool
+		want    string
+	}{
+		{"misc_dynamic", true, "0.000 add 10.0.0.11 1\n3.000 weight 10.0.0.11 5\n7.000 remove 10.0.0.11 5\n11.000 add 10.0.0.11 5"},
+		{"plain", false, "0.000 add 10.0.0.11 1\n3.000 remove 10.0.0.11 1\n11.000 add 10.0.0.11 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(1)
+			s, err := New(ServiceConfig{Name: "x", Timing: timing(2, 1, 0, 1), Reals: []RealConfig{{Addr: rs1, Weight: 1,
+				Checkers: []CheckerConfig{{Kind: KindMisc, MiscOK: true, MiscDynamic: tc.dynamic}}}}}, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Start()
+			// runs at 1, 3, 5, 7, 9, 11 s
+			f.k.At(sim.Time(sec(2)), func() { s.SetMiscStatus(rs1, 7) })
+			f.k.At(sim.Time(sec(6)), func() { s.SetMiscStatus(rs1, 1) })
+			f.k.At(sim.Time(sec(10)), func() { s.SetMiscStatus(rs1, 0) })
+			f.k.Run(sim.Time(sec(12)))
+			wantLog(t, f, tc.want)
+		})
+	}
+}
+
+// BenchmarkPredict: the calculator replays a few dozen epilogs; explain
+// calls it per checker and failure.
+func BenchmarkPredict(b *testing.B) {
+	cfg := ServiceConfig{Name: "x", Timing: settingA, Reals: []RealConfig{{Addr: rs1, Weight: 1, Checkers: []CheckerConfig{{Kind: KindHTTP, URLs: httpURL}}}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Predict(cfg, 0, 0, FailBlackhole, rtt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
