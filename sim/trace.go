@@ -37,7 +37,11 @@ const (
 	// the counter name (e.g. "vrrp_auth_mismatch").
 	KindDrop
 	// KindNote: anything else worth a line in the trace (node crashed,
-	// link down, GARP burst...). Node, Comp, Event, Reason.
+	// link down, GARP burst...). Node, Comp, Event, Reason. A health
+	// checker's note (Comp "check/SERVICE/REAL") also names the virtual
+	// service in From and the real server in To, with Value = the weight
+	// of an ipvs_* event and Value2 = 1 for the sorry server
+	// (reports/health.go reads these).
 	KindNote
 	// KindConn: a client connection (a TCP connection opened by a traffic
 	// source) ended. Node = client host, Comp = flow name, Event = outcome
