@@ -132,8 +132,6 @@ type Node struct {
 	IPVSSysctl *IPVSSysctl
 	// Proxy is the node's nginx (proxy.go), nil if none.
 	Proxy *Proxy
-	// Proxy is the node's nginx (proxy.go), nil if none.
-	Proxy *Proxy
 	// Keepalived is the node's keepalived_conf: (nil: inline blocks); the
 	// config gave VRRP, SyncGroups, VirtualServers and its static routes.
 	Keepalived *ConfRef
