@@ -249,3 +249,59 @@ timeline:
 		})
 	}
 }
+
+// TestMiscCheckRun: the timeline's misc_check reaches the director's
+// MISC_CHECK (misc_check_child_thread, retry 0 by default: the first
+// failed run takes the server out, the first good one puts it back),
+// and the calculator predicts it.
+func TestMiscCheckRun(t *testing.T) {
+	src := `name: t
+duration: 30s
+segments:
+  lan: {}
+nodes:
+  lb1:
+    kind: router
+    interfaces:
+      eth0: {segment: lan, addresses: [10.0.0.1/24, 10.0.0.100/24]}
+    virtual_server:
+      10.0.0.100 80:
+        lb_kind: NAT
+        real_server:
+          10.0.0.11 80:
+            MISC_CHECK: {misc_path: /bin/true, delay_loop: 4, warmup: 0}
+  rs1:
+    kind: server
+    interfaces:
+      eth0: {segment: lan, address: 10.0.0.11/24, gateway: 10.0.0.1}
+    services: [{port: 80}]
+timeline:
+  - {at: 6s, misc_check: {node: lb1, real_server: rs1, result: fail}}
+  - {at: 14s, misc_check: {node: lb1, real_server: 10.0.0.11 80, result: ok}}
+`
+	sc, err := Load("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := sim.New(1)
+	var got []string
+	k.AddTracer(func(r *sim.Record) {
+		if r.Kind == sim.KindNote && r.To == "rs1" && r.At > 0 && strings.HasPrefix(r.Event, "ipvs_") {
+			got = append(got, fmt.Sprintf("%s@%g", r.Event, r.At.Seconds()))
+		}
+	})
+	w, err := Build(sc, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	k.Run(sim.Time(sc.Duration))
+	// runs at 1, 5, 9 (fails: out), 13, 17 (ok: back)
+	if want := "[ipvs_remove@9 ipvs_add@17]"; fmt.Sprint(got) != want {
+		t.Errorf("table changes %v, want %s", got, want)
+	}
+	bs := sc.HealthBounds()
+	if len(bs) != 1 || !bs[0].Detected || bs[0].RemoveBest != 0 || bs[0].RemoveWorst != 4*time.Second {
+		t.Errorf("bounds %+v, want removal 0..4s", bs)
+	}
+}
