@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -299,4 +300,35 @@ func (c *Collector) ProxyLoadSeries() map[string][]LBSeries {
 		}
 	}
 	return out
+}
+
+// proxyLine is the text trace's line for an nginx record: each try and
+// response, so a pick sequence reads off the trace.
+func proxyLine(r *sim.Record) string {
+	client := r.Addr.String() + ":" + strconv.FormatInt(r.Value2, 10)
+	switch r.Event {
+	case "try":
+		s := fmt.Sprintf("%s nginx try %s for %s (worker %d)", r.Node, r.To, client, r.Value)
+		if r.Reason != "" {
+			s += " " + r.Reason
+		}
+		return s
+	case "next":
+		return fmt.Sprintf("%s nginx next: %s %s after %s for %s", r.Node, r.To, r.Reason, time.Duration(r.Value), client)
+	case "response":
+		from := r.To
+		if from == "" {
+			from = "nginx"
+		}
+		s := fmt.Sprintf("%s nginx %d from %s for %s after %s", r.Node, r.Value, from, r.Addr, time.Duration(r.Value2))
+		if r.Reason != "" {
+			s += " (" + r.Reason + ")"
+		}
+		return s
+	case "failed":
+		return fmt.Sprintf("%s nginx %s failed: %d fails, out for %s", r.Node, r.To, r.Value, time.Duration(r.Value2))
+	case "probe", "recovered":
+		return fmt.Sprintf("%s nginx %s %s", r.Node, r.To, r.Event)
+	}
+	return ""
 }

@@ -66,6 +66,10 @@ func (t *TextTrace) Trace(r *sim.Record) {
 			}
 		}
 		s = strings.Join(parts, " ")
+	case sim.KindProxy:
+		if s = proxyLine(r); s == "" {
+			return
+		}
 	default:
 		return
 	}
@@ -158,6 +162,10 @@ func (g *GoldenTrace) Trace(r *sim.Record) {
 		g.line(r.At, "note", r.Node, r.Comp, r.Event, pairs...)
 	case sim.KindFlow:
 		g.flow(r)
+	case sim.KindProxy:
+		if r.Event == "failed" || r.Event == "probe" || r.Event == "recovered" {
+			g.line(r.At, "proxy", r.Node, r.Comp, r.Event, kv{"server", r.To}, kv{"client", addrString(r)})
+		}
 	}
 }
 
