@@ -397,6 +397,7 @@ func (c *Collector) Trace(r *sim.Record) {
 		c.lb.onFrame(r)
 	case sim.KindState:
 		c.onState(r)
+		c.lb.takeover.onState(c.lb.directors, r) // lbsync.go
 	case sim.KindAdvert:
 		c.onAdvert(r)
 	case sim.KindAction:

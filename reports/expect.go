@@ -54,9 +54,12 @@ const (
 	ExpectRemovedWithin
 	// ExpectRestoredWithin: likewise back in the table.
 	ExpectRestoredWithin
+	// ExpectSurvive: of the client connections open at the director
+	// takeovers, a fraction in AtLeast..AtMost completed (lbsync.go).
+	ExpectSurvive
 )
 
-var expectKindNames = [...]string{"?", "master_at", "master_after", "no_split_brain", "split_brain_at_most", "lost_at_most", "outage_at_most", "transitions_at_most", "arp_points_to", "share", "failed_connections_at_most", "no_bypass", "removed_within", "restored_within"}
+var expectKindNames = [...]string{"?", "master_at", "master_after", "no_split_brain", "split_brain_at_most", "lost_at_most", "outage_at_most", "transitions_at_most", "arp_points_to", "share", "failed_connections_at_most", "no_bypass", "removed_within", "restored_within", "connections_survive_takeover"}
 
 func (k ExpectKind) String() string {
 	if k > 0 && int(k) < len(expectKindNames) {
@@ -88,6 +91,8 @@ type Expectation struct {
 	Tolerance         float64
 	// removed/restored within: the real server (as reports name it)
 	Real string
+	// connections_survive_takeover: the surviving fraction's bounds
+	AtLeast, AtMost float64
 }
 
 // ExpectResult is the verdict on one expectation.
@@ -187,6 +192,8 @@ func (r *Report) evaluate(e *Expectation) (bool, string) {
 		return r.checkFailed(e.Flow, e.N)
 	case ExpectNoBypass:
 		return r.checkNoBypass()
+	case ExpectSurvive:
+		return r.checkSurvive(e.AtLeast, e.AtMost)
 	case ExpectRemovedWithin, ExpectRestoredWithin:
 		return r.checkHealth(e, e.Kind == ExpectRestoredWithin)
 	case ExpectARPPointsTo:

@@ -34,6 +34,7 @@ type lbLog struct {
 	poison    []ARPPoison
 	pending   []pendingNeigh     // neighbour changes for a VIP seen before the VIP was known
 	holder    map[hostIP][6]byte // last MAC of each host's entry for a VIP
+	takeover  takeoverLog        // lbsync.go
 	health    *healthLog         // health.go
 	proxies   []*proxyLog        // proxy.go, in order of appearance
 }
@@ -131,6 +132,10 @@ func (s *svcLog) real(name string) *realLog {
 }
 
 func (l *lbLog) onIPVS(c *Collector, r *sim.Record) {
+	if r.Comp == syncComp { // the sync daemon (lbsync.go)
+		l.takeover.onSync(r)
+		return
+	}
 	s := l.service(r)
 	switch r.Event {
 	case "new":
@@ -167,6 +172,7 @@ func (l *lbLog) onIPVS(c *Collector, r *sim.Record) {
 }
 
 func (l *lbLog) onConn(r *sim.Record) {
+	l.takeover.onConn(r) // lbsync.go
 	k := flowKey{r.Node, r.Comp}
 	cl := l.clients[k]
 	if cl == nil {
@@ -300,6 +306,9 @@ type LBReport struct {
 	// from something other than a director.
 	BypassPackets int         `json:"bypass_packets"`
 	Poisoned      []ARPPoison `json:"arp_poisoning"`
+	// Takeovers: directors taking a VIP over and the connections
+	// open then (lbsync.go).
+	Takeovers []Takeover `json:"takeovers,omitempty"`
 	// Health: each health-checked real server's timeline (health.go).
 	Health []HealthTimeline `json:"health,omitempty"`
 	// Proxies: each nginx (proxy.go).
@@ -404,6 +413,7 @@ func (l *lbLog) report() *LBReport {
 	if out.Poisoned == nil {
 		out.Poisoned = []ARPPoison{}
 	}
+	out.Takeovers = l.takeover.report()
 	for _, k := range l.svcOrder {
 		s := l.services[k]
 		vs := VirtualService{Director: k.director, Service: k.service, Connections: s.total, Persistent: s.sticky, NoDest: s.nodest, Reals: []RealShare{}}
@@ -676,6 +686,7 @@ func writeLBText(b *strings.Builder, lb *LBReport) {
 		}
 		b.WriteString("\n")
 	}
+	writeTakeoverText(b, lb.Takeovers) // lbsync.go
 	writeHealthText(b, lb.Health)
 	writeDetectionText(b, lb.Health)
 	if lb.BypassPackets > 0 {

@@ -55,8 +55,9 @@ type Expectation struct {
 	Max        time.Duration
 	Instance   string
 	ARP        *ARPWant
-	Share      *ShareWant // share (lb.go)
-	Real       string     // removed, restored (checks.go)
+	Share      *ShareWant   // share (lb.go)
+	Real       string       // removed, restored (checks.go)
+	Survive    *SurviveWant // connections_survive_takeover (lbsync.go)
 
 	afterPos Pos
 }
@@ -132,13 +133,15 @@ func (e Expectation) String() string {
 		return when + "no bypass of the director"
 	case ExpectRemoved, ExpectRestored:
 		return when + e.Real + " " + string(e.Kind)
+	case ExpectSurvive:
+		return when + e.Survive.String()
 	}
 	return when + string(e.Kind)
 }
 
 var expectKeys = []string{"at", "after", "within", "by", "master", "no_split_brain", "split_brain_at_most",
 	"flow", "lost_at_most", "outage_at_most", "transitions_at_most", "instance", "arp",
-	"share", "failed_connections_at_most", "no_bypass", "removed", "restored"}
+	"share", "failed_connections_at_most", "no_bypass", "removed", "restored", "connections_survive_takeover"}
 
 // expectShapes lists, per kind, the keys that go with it.
 var expectShapes = []struct {
@@ -158,6 +161,7 @@ var expectShapes = []struct {
 	{ExpectNoBypass, "no_bypass", []string{"no_bypass"}},
 	{ExpectRemoved, "removed", []string{"removed", "after", "within"}},
 	{ExpectRestored, "restored", []string{"restored", "after", "within"}},
+	{ExpectSurvive, "connections_survive_takeover", []string{"connections_survive_takeover"}},
 }
 
 func (d *decoder) expectation(n ast.Node, path string) *Expectation {
@@ -268,6 +272,8 @@ func (d *decoder) expectation(n ast.Node, path string) *Expectation {
 		if v, ok := o.str("flow"); ok {
 			e.Flow = v
 		}
+	case ExpectSurvive:
+		e.Survive = d.surviveWant(o) // lbsync.go
 	case ExpectNoBypass:
 		if v, ok := o.boolean("no_bypass"); ok && !v {
 			o.bad("no_bypass", "false asserts nothing; valid: true, or remove the expectation")

@@ -16,6 +16,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/goccy/go-yaml/ast"
+
 	"github.com/vrrpsim/vrrpsim/model/lb"
 	"github.com/vrrpsim/vrrpsim/model/node"
 )
@@ -218,4 +220,64 @@ func (w *World) buildLBSync(n *node.Node, sn *Node) error {
 		return fmt.Errorf("%s: %v", s.Pos, err)
 	}
 	return nil
+}
+
+// ExpectSurvive: of the client connections open when a director let go
+// of a VIP another director took over, a fraction in AtLeast..AtMost
+// completed. Spelled
+//
+//   - connections_survive_takeover: true              # every one
+//   - connections_survive_takeover: {at_least: 0.8}   # 80 % or more
+//   - connections_survive_takeover: {at_most: 0.1}    # 10 % or fewer (the no-sync case)
+const ExpectSurvive ExpectKind = "connections_survive_takeover"
+
+// SurviveWant is the fraction connections_survive_takeover allows.
+type SurviveWant struct {
+	AtLeast, AtMost float64
+}
+
+func (w *SurviveWant) String() string {
+	switch {
+	case w == nil:
+		return string(ExpectSurvive)
+	case w.AtLeast == 1:
+		return "every connection open at a director takeover survives"
+	case w.AtMost == 1:
+		return fmt.Sprintf("at least %g of the connections open at a director takeover survive", w.AtLeast)
+	case w.AtLeast == 0:
+		return fmt.Sprintf("at most %g of the connections open at a director takeover survive", w.AtMost)
+	}
+	return fmt.Sprintf("%g..%g of the connections open at a director takeover survive", w.AtLeast, w.AtMost)
+}
+
+const surviveHint = "valid: true, {at_least: 0.99} or {at_most: 0.1} (fractions of the connections open at a takeover)"
+
+func (d *decoder) surviveWant(o *object) *SurviveWant {
+	const key = "connections_survive_takeover"
+	n, ok := o.lookup(key)
+	if !ok {
+		return nil
+	}
+	if b, isBool := base(n).(*ast.BoolNode); isBool {
+		if !b.Value {
+			o.bad(key, "false asserts nothing; %s", surviveHint)
+			return nil
+		}
+		return &SurviveWant{AtLeast: 1, AtMost: 1}
+	}
+	so := d.object(n, "", key, []string{"at_least", "at_most"})
+	w := &SurviveWant{AtMost: 1}
+	if v, ok := so.number("at_least", 0, 1); ok {
+		w.AtLeast = v
+	}
+	if v, ok := so.number("at_most", 0, 1); ok {
+		w.AtMost = v
+	}
+	if !so.has("at_least") && !so.has("at_most") {
+		o.bad(key, "no bound given; %s", surviveHint)
+	}
+	if w.AtLeast > w.AtMost {
+		o.bad(key, "at_least %g above at_most %g; %s", w.AtLeast, w.AtMost, surviveHint)
+	}
+	return w
 }

@@ -98,3 +98,44 @@ func TestLoadLVSSyncErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadSurviveExpectation: connections_survive_takeover as true or
+// bounds on the surviving fraction; false and empty bounds are refused.
+func TestLoadSurviveExpectation(t *testing.T) {
+	tests := []struct {
+		val     string
+		lo, hi  float64
+		wantErr string
+	}{
+		{"true", 1, 1, ""},
+		{"{at_least: 0.9}", 0.9, 1, ""},
+		{"{at_most: 0.05}", 0, 0.05, ""},
+		{"{at_least: 0.2, at_most: 0.8}", 0.2, 0.8, ""},
+		{"false", 0, 0, "false asserts nothing"},
+		{"{}", 0, 0, "no bound given"},
+		{"{at_least: 0.9, at_most: 0.1}", 0, 0, "above at_most"},
+		{"{at_least: 2}", 0, 0, "out of range"},
+		{"{atleast: 0.9}", 0, 0, `unknown key "atleast"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.val, func(t *testing.T) {
+			sc, err := Load("t.yaml", []byte(withPair("", "")+"expect:\n  - connections_survive_takeover: "+tc.val+"\n"))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := sc.Expect[0]
+			if e.Kind != ExpectSurvive || e.Survive.AtLeast != tc.lo || e.Survive.AtMost != tc.hi {
+				t.Fatalf("got %+v %+v", e, e.Survive)
+			}
+			if !strings.Contains(e.String(), "connections open at a director takeover") {
+				t.Errorf("text %q", e.String())
+			}
+		})
+	}
+}

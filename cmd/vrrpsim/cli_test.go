@@ -194,7 +194,9 @@ func TestBuiltinPcapsDecodeInTshark(t *testing.T) {
 				// and the ICMP errors IPVS relays.
 				"eth:ethertype:ip:tcp", "eth:ethertype:ip:tcp:http", "eth:ethertype:ip:tcp:http:data",
 				"eth:ethertype:ip:ip:tcp", "eth:ethertype:ip:ip:tcp:http", "eth:ethertype:ip:ip:tcp:http:data",
-				"eth:ethertype:ip:icmp:ip:tcp"}
+				"eth:ethertype:ip:icmp:ip:tcp",
+				// The IPVS connection sync daemon (tshark's "ipvs" on UDP 8848).
+				"eth:ethertype:ip:udp:ipvs"}
 			for _, l := range lines {
 				f := strings.Split(l, "\t")
 				if len(f) < 2 {

@@ -41,6 +41,11 @@ func expectations(sc *scenarios.Scenario) []reports.Expectation {
 			x.Kind = reports.ExpectFailedAtMost
 		case scenarios.ExpectNoBypass:
 			x.Kind = reports.ExpectNoBypass
+		case scenarios.ExpectSurvive:
+			x.Kind = reports.ExpectSurvive
+			if e.Survive != nil {
+				x.AtLeast, x.AtMost = e.Survive.AtLeast, e.Survive.AtMost
+			}
 		case scenarios.ExpectRemoved, scenarios.ExpectRestored:
 			x.Kind, x.Real = reports.ExpectRemovedWithin, e.Real
 			if e.Kind == scenarios.ExpectRestored {
