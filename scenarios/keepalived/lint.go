@@ -200,13 +200,16 @@ func (l *linter) compare(vr *router) {
 // once, naming every node of both lists.
 func (l *linter) vipSets(vr *router) {
 	var sets [][]member
+	index := map[string]int{} // vipKey -> sets index
 	for _, m := range vr.members {
-		i := slices.IndexFunc(sets, func(s []member) bool { return sameVIPs(s[0].in.VirtualIPs, m.in.VirtualIPs) })
-		if i < 0 {
-			sets = append(sets, []member{m})
-		} else {
-			sets[i] = append(sets[i], m)
+		k := vipKey(m.in.VirtualIPs)
+		i, ok := index[k]
+		if !ok {
+			i = len(sets)
+			index[k] = i
+			sets = append(sets, nil)
 		}
+		sets[i] = append(sets[i], m)
 	}
 	if len(sets) < 2 {
 		return
@@ -267,16 +270,15 @@ func (l *linter) unicast(vr *router, a, b member) {
 	}
 }
 
-func sameVIPs(a, b []netip.Prefix) bool {
-	if len(a) != len(b) {
-		return false
+// vipKey is a VIP list as vrrp_check_packet compares it: the set of
+// addresses, in no order (the prefix length is not in the advert).
+func vipKey(ps []netip.Prefix) string {
+	as := make([]string, len(ps))
+	for i, p := range ps {
+		as[i] = p.Addr().String()
 	}
-	for _, x := range a {
-		if !slices.ContainsFunc(b, func(y netip.Prefix) bool { return y.Addr() == x.Addr() }) {
-			return false
-		}
-	}
-	return true
+	sort.Strings(as)
+	return strings.Join(as, " ")
 }
 
 func vipList(ps []netip.Prefix) string {
@@ -355,23 +357,32 @@ func (l *linter) weights(vr *router) {
 	if len(vr.members) < 2 {
 		return
 	}
-	// The healthy master (highest effective priority) and the best other.
-	for _, m := range vr.members {
-		mine := effective(m.in)
-		best, bestOf := -1, member{}
-		for _, o := range vr.members {
-			if o.node != m.node && effective(o.in) > best {
-				best, bestOf = effective(o.in), o
-			}
+	// Only the healthy master (highest effective priority) can lose the
+	// role by a tracked failure: compare it with the best other node.
+	top := 0
+	for i, o := range vr.members {
+		if effective(o.in) > effective(vr.members[top].in) {
+			top = i
 		}
-		if mine <= best || m.in.Priority == 255 {
-			continue
+	}
+	m := vr.members[top]
+	mine := effective(m.in)
+	best, bestOf := -1, member{}
+	for _, o := range vr.members {
+		if o.node != m.node && effective(o.in) > best {
+			best, bestOf = effective(o.in), o
+		}
+	}
+	if mine > best && m.in.Priority != 255 {
+		healthy := m.in.Priority
+		for _, t := range tracksOf(m.in) {
+			healthy += max(0, t.Weight)
 		}
 		for _, t := range tracksOf(m.in) {
 			if t.Weight == 0 {
 				continue // FAULT: always a takeover
 			}
-			failed := failedPriority(m.in, t)
+			failed := failedPriority(healthy, t)
 			also := []Place{place(m, "priority"), place(bestOf, "priority")}
 			var fix string
 			if t.Weight < 0 {
@@ -395,18 +406,13 @@ func (l *linter) weights(vr *router) {
 
 // failedPriority is the effective priority while t fails and the rest is
 // healthy: a negative weight counts, a positive one no longer does
-// (vrrp_set_effective_priority), kept in 1..254.
-func failedPriority(in *Instance, t *scenarios.Track) int {
-	p := in.Priority
-	for _, o := range tracksOf(in) {
-		switch {
-		case o == t && o.Weight < 0:
-			p += o.Weight
-		case o != t && o.Weight > 0:
-			p += o.Weight
-		}
+// (vrrp_set_effective_priority), kept in 1..254. healthy is the priority
+// plus every positive weight, before the clamp.
+func failedPriority(healthy int, t *scenarios.Track) int {
+	if t.Weight < 0 {
+		return max(1, min(254, healthy+t.Weight))
 	}
-	return max(1, min(254, p))
+	return max(1, min(254, healthy-t.Weight))
 }
 
 // nopreempt: keepalived clears nopreempt on an instance that starts as
@@ -448,15 +454,31 @@ func master(vr *router, skip string) (member, bool) {
 // one member's FAULT or BACKUP takes the others along); if they are not
 // all mastered by the same router, the group fights the priorities.
 func (l *linter) syncGroups() {
-	find := func(node, name string) *router {
-		for _, vr := range l.routers {
-			for _, m := range vr.members {
-				if m.node == node && m.in.Name == name {
-					return vr
-				}
+	byName := map[[2]string]*router{} // node, instance -> its router
+	for _, vr := range l.routers {
+		for _, m := range vr.members {
+			if _, ok := byName[[2]string{m.node, m.in.Name}]; !ok {
+				byName[[2]string{m.node, m.in.Name}] = vr
 			}
 		}
-		return nil
+	}
+	find := func(node, name string) *router { return byName[[2]string{node, name}] }
+	type key struct {
+		vr   *router
+		skip string
+	}
+	type won struct {
+		m  member
+		ok bool
+	}
+	masters := map[key]won{}
+	masterOf := func(vr *router, skip string) (member, bool) {
+		w, ok := masters[key{vr, skip}]
+		if !ok {
+			w.m, w.ok = master(vr, skip)
+			masters[key{vr, skip}] = w
+		}
+		return w.m, w.ok
 	}
 	for _, n := range l.nodes {
 		for _, g := range n.Config.SyncGroups {
@@ -468,7 +490,7 @@ func (l *linter) syncGroups() {
 					if vr == nil || len(vr.members) < 2 {
 						continue
 					}
-					m, ok := master(vr, skip)
+					m, ok := masterOf(vr, skip)
 					if !ok {
 						continue
 					}

@@ -1,6 +1,7 @@
 package keepalived
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -280,4 +281,28 @@ func FuzzLint(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkLint lints two routers of 500 instances each, one sync group
+// of all of them and tracked scripts: every check is linear in the
+// instances (a hostile config may hold thousands).
+func BenchmarkLint(b *testing.B) {
+	var confs [2]string
+	for n := range confs {
+		var s strings.Builder
+		s.WriteString("vrrp_script chk {\n script /bin/true\n weight -10\n}\nvrrp_sync_group G {\n group {\n")
+		for i := 1; i <= 500; i++ {
+			fmt.Fprintf(&s, "  VI_%d\n", i)
+		}
+		s.WriteString(" }\n}\n")
+		for i := 1; i <= 500; i++ {
+			fmt.Fprintf(&s, "vrrp_instance VI_%d {\n interface eth%d\n virtual_router_id %d\n priority %d\n virtual_ipaddress {\n  10.%d.%d.254/24\n }\n track_script {\n  chk\n }\n}\n",
+				i, i/255, i%255+1, 150-50*n, i/255, i%255)
+		}
+		confs[n] = s.String()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		lintConfs(confs[0], confs[1])
+	}
 }
