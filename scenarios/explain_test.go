@@ -279,3 +279,34 @@ nodes:
 		t.Error("no note for the differing virtual_ipaddress lists")
 	}
 }
+
+// The health-check section gives the detection calculator's bounds
+// (model/lb/check bounds.go) for each checker and each failure it
+// notices; for the failure on the timeline they are the ones the
+// report compares with the run (Scenario.HealthBounds).
+func TestExplainHealthChecksAgreeWithHealthBounds(t *testing.T) {
+	sc, err := Builtin("real-server-refuses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := explainOf(t, sc)
+	hb := sc.HealthBounds()
+	if len(hb) == 0 {
+		t.Fatal("no health bounds for the built-in's failure")
+	}
+	for _, b := range hb {
+		found := false
+		for _, c := range e.Checks {
+			if c.Node == b.Director && c.Service == b.Service && c.Checker == b.Real+"/"+b.Checkers && c.Failure == "refuse" {
+				found = true
+				if time.Duration(c.RemoveBest) != b.RemoveBest || time.Duration(c.RemoveWorst) != b.RemoveWorst ||
+					time.Duration(c.ReAddBest) != b.ReAddBest || time.Duration(c.ReAddWorst) != b.ReAddWorst {
+					t.Errorf("%s %s: explain %+v, health bounds %+v", b.Director, b.Real, c, b)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no explained checker for %+v in %+v", b, e.Checks)
+		}
+	}
+}

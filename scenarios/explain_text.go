@@ -98,12 +98,8 @@ func (e *Explanation) WriteText(w io.Writer) error {
 	}
 	if len(e.Checks) > 0 {
 		p(0, "")
-		p(0, "Health checks: failure -> removal, recovery -> re-add (best to worst)")
+		p(0, "Health checks: failure -> removal, recovery -> re-add, best to worst (answered probes taken as instant)")
 		for _, c := range e.Checks {
-			if !c.Detected {
-				p(1, "%s %s %s: %s never notices", c.Node, c.Service, c.Failure, c.Checker)
-				continue
-			}
 			p(1, "%s %s %s: %s removes after %v to %v (%d failed probes), re-adds after %v to %v (%d good)",
 				c.Node, c.Service, c.Failure, c.Checker, c.RemoveBest, c.RemoveWorst, c.FailedProbes, c.ReAddBest, c.ReAddWorst, c.GoodProbes)
 		}

@@ -74,7 +74,7 @@ func TestExplainGolden(t *testing.T) {
 			cases = append(cases, tc{d.Name(), explainArgs(t, filepath.Join(explainDirs, d.Name()))})
 		}
 	}
-	for _, b := range []string{"master-crash", "vrrpv3-fast", "preempt-delay", "health-script-weight", "uplink-tracking", "two-groups-load-sharing"} {
+	for _, b := range []string{"master-crash", "vrrpv3-fast", "preempt-delay", "health-script-weight", "uplink-tracking", "two-groups-load-sharing", "lvs-dr-ha"} {
 		cases = append(cases, tc{"builtin-" + b, []string{b}})
 	}
 	for _, c := range cases {
