@@ -36,9 +36,9 @@ func TestTakeovers(t *testing.T) {
 	state(13*s, "lb2", "VI_1", "BACKUP", "MASTER")
 	state(13*s, "lb2", "VI_2", "BACKUP", "MASTER")
 	rec(sim.Record{At: 13 * s, Kind: sim.KindIPVS, Node: "lb2", Comp: syncComp, Event: "stop", To: "backup"})
-	conn(8*s, 14*s, "ok")      // open at 10 s, survived
-	conn(9*s, 15*s, "timeout") // open at 10 s, broken
-	conn(11*s, 15*s, "ok")     // started while no master: not open at 10 s
+	conn(8*s, 14*s, "ok")                          // open at 10 s, survived
+	conn(9*s, 15*s, "timeout")                     // open at 10 s, broken
+	conn(11*s, 15*s, "ok")                         // started while no master: not open at 10 s
 	state(20*s, "lb1", "VI_1", "BACKUP", "MASTER") // failback
 	state(20*s, "lb2", "VI_1", "MASTER", "BACKUP")
 	conn(19*s, 22*s, "timeout")

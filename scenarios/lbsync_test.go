@@ -133,7 +133,7 @@ func TestLoadSurviveExpectation(t *testing.T) {
 			if e.Kind != ExpectSurvive || e.Survive.AtLeast != tc.lo || e.Survive.AtMost != tc.hi {
 				t.Fatalf("got %+v %+v", e, e.Survive)
 			}
-			if !strings.Contains(e.String(), "connections open at a director takeover") {
+			if !strings.Contains(e.String(), "open at a director takeover surviv") {
 				t.Errorf("text %q", e.String())
 			}
 		})
