@@ -280,7 +280,9 @@ func (d *Director) syncIn(c *Conn) {
 		c.inPkts++
 		pkts = c.inPkts
 	}
-	if d.sync == nil || d.sync.state&SyncMaster == 0 {
+	// FULLNAT (not in mainline Linux) has no local address in the
+	// message: its entries are not synced.
+	if d.sync == nil || d.sync.state&SyncMaster == 0 || c.svc.cfg.Kind == KindFULLNAT {
 		if ops && c.control != nil {
 			c.control.inPkts++
 		}

@@ -406,3 +406,18 @@ func TestSysctlsValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncSkipsFULLNAT: a FULLNAT entry's local address has no place in
+// the kernel's message, so FULLNAT (not mainline) is not synced.
+func TestSyncSkipsFULLNAT(t *testing.T) {
+	d, e := newDirector(t, service(KindFULLNAT))
+	sent := startMaster(t, d, e, SyncConfig{})
+	from := client
+	mustIn(t, d, tcp(t, from, vip, syn, ""), Consumed)
+	mustIn(t, d, tcp(t, from, vip, ack, ""), Consumed)
+	mustIn(t, d, tcp(t, from, vip, ack, "x"), Consumed)
+	e.run(4 * time.Second)
+	if len(*sent) != 0 {
+		t.Fatalf("sent %d messages for a FULLNAT entry", len(*sent))
+	}
+}
