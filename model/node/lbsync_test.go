@@ -152,3 +152,20 @@ func TestAddSyncDaemonChecks(t *testing.T) {
 		t.Fatal("keepalived starts the backup daemon")
 	}
 }
+
+// TestBackupDirectorLeavesTheVIPAlone: IPVS sits on LOCAL_IN, and the VIP
+// is a local address of the VRRP master only (keepalived adds it on
+// becoming master), so a SYN for the VIP sent to the backup's MAC is not
+// scheduled there: the backup routes it to the master like any packet.
+func TestBackupDirectorLeavesTheVIPAlone(t *testing.T) {
+	p := newPairWorld(t, false)
+	p.w.run(5 * time.Second) // r1 master, r2 backup
+	p.client.send(p.r2.Interfaces()[0].MAC(), lbTCP(t, netip.AddrPortFrom(p.client.ip, 40000), p.vip, wire.TCPSyn))
+	p.w.run(6 * time.Second)
+	if n := p.r2.Director().Stats().Conns; n != 0 {
+		t.Fatalf("the backup scheduled %d connections for a VIP it does not hold", n)
+	}
+	if n := p.r1.Director().Stats().Conns; n != 1 {
+		t.Fatalf("the master scheduled %d connections, want the 1 the backup forwarded", n)
+	}
+}
