@@ -19,8 +19,12 @@ var builtinFS embed.FS
 const DefaultBuiltin = "master-crash"
 
 // BuiltinNames returns the names of the built-in scenarios, sorted.
-func BuiltinNames() []string {
-	entries, err := fs.ReadDir(builtinFS, "builtin")
+func BuiltinNames() []string { return yamlNames("builtin") }
+
+// yamlNames are the NAME of each dir/NAME.yaml of the embedded library,
+// sorted.
+func yamlNames(dir string) []string {
+	entries, err := fs.ReadDir(builtinFS, dir)
 	if err != nil {
 		return nil
 	}

@@ -226,16 +226,4 @@ func builtinKeepalivedSource(name string) (string, []byte, bool) {
 
 // BuiltinKeepalivedNames are the built-in scenarios also shipped as
 // keepalived.conf files, sorted.
-func BuiltinKeepalivedNames() []string {
-	entries, err := fs.ReadDir(builtinFS, "builtin/keepalived")
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
-			out = append(out, n)
-		}
-	}
-	return out
-}
+func BuiltinKeepalivedNames() []string { return yamlNames("builtin/keepalived") }

@@ -45,18 +45,9 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usagef("import needs at least one NODE=PATH[@CONFIG_ID]")
 	}
-	var srcs []keepalived.Source
-	seen := map[string]bool{}
-	for _, a := range fs.Args() {
-		src, err := importSource(a, *root)
-		if err != nil {
-			return err
-		}
-		if seen[src.Node] {
-			return usagef("node %q named twice", src.Node)
-		}
-		seen[src.Node] = true
-		srcs = append(srcs, src)
+	srcs, err := nodeSources(fs.Args(), *root) // cmd_lint.go
+	if err != nil {
+		return err
 	}
 	var topo *scenarios.Scenario
 	if *topoFile != "" {

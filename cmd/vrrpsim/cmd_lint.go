@@ -56,18 +56,9 @@ func cmdLint(args []string, stdout, stderr io.Writer) error {
 		}
 		finds = f
 	} else {
-		var srcs []keepalived.Source
-		seen := map[string]bool{}
-		for _, a := range fs.Args() {
-			src, err := importSource(a, *root)
-			if err != nil {
-				return err
-			}
-			if seen[src.Node] {
-				return usagef("node %q named twice", src.Node)
-			}
-			seen[src.Node] = true
-			srcs = append(srcs, src)
+		srcs, err := nodeSources(fs.Args(), *root)
+		if err != nil {
+			return err
 		}
 		finds = keepalived.LintSources(srcs, opts, nil)
 	}
@@ -85,6 +76,25 @@ func cmdLint(args []string, stdout, stderr io.Writer) error {
 		return &lintFound{n: len(finds)}
 	}
 	return nil
+}
+
+// nodeSources reads NODE=PATH[@CONFIG_ID] arguments (import and lint),
+// each node once.
+func nodeSources(args []string, root string) ([]keepalived.Source, error) {
+	var srcs []keepalived.Source
+	seen := map[string]bool{}
+	for _, a := range args {
+		src, err := importSource(a, root)
+		if err != nil {
+			return nil, err
+		}
+		if seen[src.Node] {
+			return nil, usagef("node %q named twice", src.Node)
+		}
+		seen[src.Node] = true
+		srcs = append(srcs, src)
+	}
+	return srcs, nil
 }
 
 // lintScenario lints the nodes of a scenario file: keepalived_conf: nodes
