@@ -19,7 +19,8 @@ writes its plots into DIR: state.svg (VRRP state per router and instance,
 actions, split brain), arp.svg (which router each host's ARP entry and each
 switch's FDB entry points at), traffic.svg (packets delivered and lost per
 time bin, outages), and the plotted series as state.csv, arp.csv and
-traffic.csv. The exit status does not depend on the scenario's expectations.
+traffic.csv. --format png or pdf writes .png or .pdf images instead.
+The exit status does not depend on the scenario's expectations.
 
 flags:
 `
@@ -27,8 +28,8 @@ flags:
 func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plot", stdout, plotUsage)
 	out := fs.String("out", "", "directory to write the plots and CSV series into (created if missing)")
-	format := fs.String("format", "svg", "image format: svg or png")
-	dpi := fs.Int("dpi", plot.DefaultDPI, "PNG resolution in dots per inch")
+	format := fs.String("format", "svg", "image format: svg, png or pdf (as sweep)")
+	dpi := fs.Int("dpi", plot.DefaultDPI, "PNG resolution in dots per inch (10..1200)")
 	seed := fs.Uint64("seed", 0, "random seed (overrides the scenario's seed)")
 	until := fs.String("until", "", "stop the run at this virtual time (e.g. 20s) instead of the scenario's duration")
 	sequence := fs.String("sequence", "", "also draw a message sequence chart around this timeline action (e.g. 'crash r1') as sequence.svg/png")
@@ -49,6 +50,10 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	if *dpi < 10 || *dpi > 1200 {
 		return usagef("--dpi %d: want 10..1200", *dpi)
+	}
+	if f == plot.PDF && *sequence != "" {
+		// The sequence chart (reports/diagram) draws SVG or PNG only.
+		return usagef("--sequence draws svg or png, not pdf; run it again with --format svg or png")
 	}
 	sc, err := loadScenario(fs.Arg(0))
 	if err != nil {

@@ -54,6 +54,34 @@ func TestPlotPNGIsSlideSized(t *testing.T) {
 	}
 }
 
+// TestPlotTakesEverySweepFormat (issue 13 item 21): plot writes each
+// format sweep --format accepts, with the format's magic bytes, the same
+// bytes on a second run (the PDF's creation date is fixed).
+func TestPlotTakesEverySweepFormat(t *testing.T) {
+	magic := map[string]string{"svg": "<?xml", "png": "\x89PNG", "pdf": "%PDF-"}
+	for _, f := range []string{"svg", "png", "pdf"} { // cmd_sweep.go plotOptions
+		var prev []byte
+		for run := range 2 {
+			dir := t.TempDir()
+			code, _, stderr := runCLI(t, "plot", "master-crash", "--out", dir, "--format", f)
+			if code != exitOK {
+				t.Fatalf("--format %s: exit %d: %s", f, code, stderr)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "traffic."+f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(b, []byte(magic[f])) {
+				t.Errorf("traffic.%s starts %.8q, want %q", f, b, magic[f])
+			}
+			if run == 1 && !bytes.Equal(prev, b) {
+				t.Errorf("traffic.%s differs between two runs", f)
+			}
+			prev = b
+		}
+	}
+}
+
 func TestPlotBadUsageExits2WithOneLine(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -61,7 +89,8 @@ func TestPlotBadUsageExits2WithOneLine(t *testing.T) {
 		want string
 	}{
 		{[]string{"plot"}, "--out DIR is required"},
-		{[]string{"plot", "--out", dir, "--format", "pdf"}, "want svg or png"},
+		{[]string{"plot", "--out", dir, "--format", "eps"}, "want svg, png or pdf"},
+		{[]string{"plot", "--out", dir, "--format", "pdf", "--sequence", "crash r1"}, "--sequence draws svg or png, not pdf"},
 		{[]string{"plot", "--out", dir, "--dpi", "0"}, "--dpi 0"},
 		{[]string{"plot", "--out", dir, "--until", "soon"}, "--until"},
 		{[]string{"plot", "no-such-scenario", "--out", dir}, "neither a scenario file nor a built-in"},

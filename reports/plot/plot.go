@@ -1,6 +1,6 @@
 // Package plot draws the plots of one vrrpsim run with gonum/plot: the VRRP
-// state timeline, ARP/FDB convergence and per-flow traffic, each as SVG or
-// PNG plus the plotted series as CSV, and the self-contained HTML report
+// state timeline, ARP/FDB convergence and per-flow traffic, each as SVG,
+// PNG or PDF plus the plotted series as CSV, and the self-contained HTML report
 // that embeds them.
 //
 // Everything here is deterministic: the same report gives byte-identical
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -38,17 +40,17 @@ type Format string
 const (
 	SVG Format = "svg"
 	PNG Format = "png"
+	PDF Format = "pdf"
 )
 
-// ParseFormat accepts "svg" or "png" (any case).
+// ParseFormat accepts "svg", "png" or "pdf" (any case): the formats sweep
+// plots come in too.
 func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(s) {
-	case "svg":
-		return SVG, nil
-	case "png":
-		return PNG, nil
+	switch f := Format(strings.ToLower(s)); f {
+	case SVG, PNG, PDF:
+		return f, nil
 	}
-	return "", fmt.Errorf("plot format %q: want svg or png", s)
+	return "", fmt.Errorf("plot format %q: want svg, png or pdf", s)
 }
 
 // DefaultDPI is the PNG resolution: a 10 in x 4 in plot is 1500 x 600
@@ -226,7 +228,8 @@ type figure struct {
 	draw          func(c draw.Canvas)
 }
 
-// render draws f into format; dpi applies to PNG only.
+// render draws f into format; dpi applies to PNG only (SVG and PDF are
+// vector).
 func render(f figure, format Format, dpi int) ([]byte, error) {
 	var buf bytes.Buffer
 	switch format {
@@ -247,9 +250,23 @@ func render(f figure, format Format, dpi int) ([]byte, error) {
 			return nil, err
 		}
 		return buf.Bytes(), nil
+	case PDF:
+		c := vgpdf.New(f.width, f.height)
+		paint(f, draw.New(c))
+		if _, err := c.WriteTo(&buf); err != nil {
+			return nil, err
+		}
+		return pdfDates.ReplaceAll(buf.Bytes(), []byte(pdfFixedDate)), nil
 	}
-	return nil, fmt.Errorf("plot format %q: want svg or png", format)
+	return nil, fmt.Errorf("plot format %q: want svg, png or pdf", format)
 }
+
+// fpdf stamps /CreationDate and /ModDate with the wall clock; a fixed date
+// of the same length keeps the output deterministic and the xref offsets
+// right.
+var pdfDates = regexp.MustCompile(`\(D:[0-9]{14}\)`)
+
+const pdfFixedDate = "(D:20000101000000)"
 
 // paint fills the background and draws f.
 func paint(f figure, c draw.Canvas) {

@@ -367,13 +367,13 @@ func TestInlineSVGDropsXMLDeclaration(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	for in, want := range map[string]Format{"svg": SVG, "PNG": PNG} {
+	for in, want := range map[string]Format{"svg": SVG, "PNG": PNG, "pdf": PDF} {
 		if got, err := ParseFormat(in); err != nil || got != want {
 			t.Errorf("ParseFormat(%q): got %q, %v, want %q", in, got, err, want)
 		}
 	}
-	if _, err := ParseFormat("pdf"); err == nil || !strings.Contains(err.Error(), "svg or png") {
-		t.Errorf("ParseFormat(pdf): got %v, want an error naming svg or png", err)
+	if _, err := ParseFormat("eps"); err == nil || !strings.Contains(err.Error(), "svg, png or pdf") {
+		t.Errorf("ParseFormat(eps): got %v, want an error naming svg, png or pdf", err)
 	}
 }
 

@@ -140,45 +140,39 @@ func (t *timeline) Plot(c draw.Canvas, p *gplot.Plot) {
 }
 
 // markers draws a dashed vertical line per marker with its label near the
-// top, stepping labels down when they would overlap.
+// top, in rows so that no two labels overlap (labels.go).
 type markers []Marker
 
+// labelRowsFrac is how far down a timeline plot labels may go: over the
+// upper half of the rows, on a white ground.
+const labelRowsFrac = 0.5
+
 func (m markers) Plot(c draw.Canvas, p *gplot.Plot) {
-	tx, _ := p.Transforms(&c)
+	m.lines(c, p)
 	sty := textStyle(p, colMarker)
-	sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
-	lineH := sty.Height("M") + vg.Points(2)
-	var rightEdge []vg.Length // per label level, where its last label ends
+	lb := newLabels(c, sty, labelRowsFrac)
+	m.labels(p, lb)
+	lb.note(sty)
+}
+
+// lines draws the dashed line of each marker.
+func (m markers) lines(c draw.Canvas, p *gplot.Plot) {
+	tx, _ := p.Transforms(&c)
 	for _, mk := range m {
 		if x := tx(secs(mk.At)); c.ContainsX(x) {
 			c.StrokeLine2(markerStyle(), x, c.Min.Y, x, c.Max.Y)
 		}
 	}
-	// Labels after every line, so no line crosses a label.
+}
+
+// labels places each marker's label; call it after every line is drawn,
+// so no line crosses a label.
+func (m markers) labels(p *gplot.Plot, lb *labels) {
+	tx, _ := p.Transforms(&lb.c)
+	sty := textStyle(p, colMarker)
 	for _, mk := range m {
-		x := tx(secs(mk.At))
-		if !c.ContainsX(x) || mk.Label == "" {
-			continue
+		if x := tx(secs(mk.At)); lb.c.ContainsX(x) && mk.Label != "" {
+			lb.place(sty, x, mk.Label)
 		}
-		level := 0
-		for level < len(rightEdge) && rightEdge[level] > x {
-			level++
-		}
-		w := sty.Width(mk.Label)
-		if level == len(rightEdge) {
-			rightEdge = append(rightEdge, 0)
-		}
-		rightEdge[level] = x + w + vg.Points(8)
-		pt := vg.Point{X: x + vg.Points(3), Y: c.Max.Y - vg.Points(2) - vg.Length(level)*lineH}
-		// Place the label left of the line when it would run off the plot.
-		if pt.X+w > c.Max.X {
-			pt.X = x - vg.Points(3) - w
-		}
-		bg := []vg.Point{
-			{X: pt.X - vg.Points(1), Y: pt.Y}, {X: pt.X + w + vg.Points(1), Y: pt.Y},
-			{X: pt.X + w + vg.Points(1), Y: pt.Y - lineH}, {X: pt.X - vg.Points(1), Y: pt.Y - lineH},
-		}
-		c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xd0}, bg)
-		c.FillText(sty, pt, mk.Label)
 	}
 }

@@ -1,7 +1,7 @@
 package plot
 
 import (
-	"image/color"
+	"cmp"
 	"io"
 	"slices"
 	"strconv"
@@ -170,23 +170,38 @@ func (b bars) Plot(c draw.Canvas, p *gplot.Plot) {
 	c.FillPolygon(colLost, c.ClipPolygonXY(b.area(tx, ty, func(x Bin) (float64, float64) {
 		return float64(x.Delivered), float64(x.Delivered + x.Lost)
 	})))
-	// Outage labels below the action labels, on a white ground.
+}
+
+// trafficMarks draws the actions' lines, then their labels and the
+// outage labels of one flow in one set of rows (labels.go), actions first,
+// then outages from the longest.
+// seen, if set, is shown the placed labels (tests).
+type trafficMarks struct {
+	actions markers
+	outages []Span
+	seen    func(*labels)
+}
+
+// trafficLabelFrac is the headroom bars leave above the highest bin
+// (ymax x 1.6): labels stay in it.
+const trafficLabelFrac = 1 - 1/1.6
+
+func (t trafficMarks) Plot(c draw.Canvas, p *gplot.Plot) {
+	t.actions.lines(c, p)
 	sty := textStyle(p, colLostText)
-	sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
-	lineH := sty.Height("M") + vg.Points(2)
-	for _, o := range b.f.Outages {
-		txt := "outage " + shortSec(o.End-o.Start) + ", " + o.Value
-		w := sty.Width(txt)
-		x := tx(secs(o.Start)) + vg.Points(3)
-		if x+w > c.Max.X {
-			x = tx(secs(o.Start)) - vg.Points(3) - w
-		}
-		y := c.Max.Y - vg.Points(2) - 1.5*lineH
-		c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xd0}, []vg.Point{
-			{X: x - vg.Points(1), Y: y}, {X: x + w + vg.Points(1), Y: y},
-			{X: x + w + vg.Points(1), Y: y - lineH}, {X: x - vg.Points(1), Y: y - lineH},
-		})
-		c.FillText(sty, vg.Point{X: x, Y: y}, txt)
+	lb := newLabels(c, sty, trafficLabelFrac)
+	t.actions.labels(p, lb)
+	tx, _ := p.Transforms(&c)
+	// The longest outages first: when rows run out, the short ones go.
+	byLength := slices.Clone(t.outages)
+	slices.SortStableFunc(byLength, func(a, b Span) int { return cmp.Compare(b.End-b.Start, a.End-a.Start) })
+	for _, o := range byLength {
+		d := shortSec(o.End - o.Start)
+		lb.place(sty, tx(secs(o.Start)), "outage "+d+", "+o.Value, d)
+	}
+	lb.note(sty)
+	if t.seen != nil {
+		t.seen(lb)
 	}
 }
 
@@ -216,7 +231,10 @@ func binLabel(b time.Duration) string {
 
 const panelHeight = 2.6 * vg.Inch // per flow beyond the first
 
-func (d TrafficData) figure(title string) figure {
+func (d TrafficData) figure(title string) figure { return d.figureWith(title, nil) }
+
+// figureWith is figure, showing seen each flow's placed labels.
+func (d TrafficData) figureWith(title string, seen func(*labels)) figure {
 	h := defaultHeight
 	if len(d.Flows) > 1 {
 		h = vg.Length(len(d.Flows))*panelHeight + 1.4*vg.Inch
@@ -244,7 +262,7 @@ func (d TrafficData) figure(title string) figure {
 				t = title + ": " + f.Name
 			}
 			p := newPlot(t, d.End)
-			p.Add(bars{f}, markers(d.Actions))
+			p.Add(bars{f}, trafficMarks{actions: d.Actions, outages: f.Outages, seen: seen})
 			p.Y.Label.Text = "packets per " + binLabel(f.Bin)
 			p.Y.Min = 0
 			if i < len(d.Flows)-1 {
