@@ -95,3 +95,60 @@ timeline:
 		t.Errorf("a reload config outside the directory: got %v", err)
 	}
 }
+
+// A keepalived_conf: node's notify commands are traced as keepalived
+// fires them (vrrp_notify.c send_instance_notifies), never run.
+func TestKeepalivedConfNotifyTraced(t *testing.T) {
+	dir := t.TempDir()
+	conf := `vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 150
+    virtual_ipaddress {
+        10.0.0.254
+    }
+    notify_master "/etc/keepalived/master.sh up"
+    notify /usr/local/bin/log-state
+}
+`
+	scenario := `
+name: conf-notify
+duration: 5s
+segments: {lan: {}}
+nodes:
+  r1:
+    kind: router
+    interfaces: {eth0: {segment: lan, address: 10.0.0.1/24}}
+    keepalived_conf: r1.conf
+`
+	for name, s := range map[string]string{"s.yaml": scenario, "r1.conf": conf} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc, err := scenarios.LoadFile(filepath.Join(dir, "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := sim.New(1)
+	var got []string
+	k.AddTracer(func(r *sim.Record) {
+		if r.Kind == sim.KindNote && r.Event == "notify" {
+			got = append(got, r.From+": "+r.Reason)
+		}
+	})
+	w, err := scenarios.Build(sc, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	k.Run(sim.Time(sc.Duration))
+	want := []string{
+		"notify: /usr/local/bin/log-state INSTANCE VI_1 BACKUP 150",
+		"notify_master: /etc/keepalived/master.sh up",
+		"notify: /usr/local/bin/log-state INSTANCE VI_1 MASTER 150",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

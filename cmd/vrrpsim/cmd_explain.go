@@ -98,11 +98,6 @@ func explainConfigs(args []string, root string) (*scenarios.Scenario, []string, 
 		return nil, nil, inputError{fmt.Errorf("explain: the configs have errors:\n%s", strings.Join(fixups, "\n"))}
 	}
 	nodes, _, cfgs, _ := keepalived.Nodes(srcs, opts)
-	for i := range nodes {
-		for _, in := range cfgs[i].Instances {
-			in.Instance.Notify = notifyOf(in.Notify)
-		}
-	}
 	var names []string
 	for _, s := range srcs {
 		names = append(names, s.Node)
@@ -135,24 +130,4 @@ func explainConfigs(args []string, root string) (*scenarios.Scenario, []string, 
 		}
 	}
 	return sc, fixups, nil
-}
-
-// notifyOf maps the reader's notify commands onto the scenario's.
-func notifyOf(ns []keepalived.Notify) scenarios.Notify {
-	var out scenarios.Notify
-	for _, n := range ns {
-		switch n.Kind {
-		case "notify_master":
-			out.Master = n.Argv
-		case "notify_backup":
-			out.Backup = n.Argv
-		case "notify_fault":
-			out.Fault = n.Argv
-		case "notify_stop":
-			out.Stop = n.Argv
-		case "notify":
-			out.Generic = n.Argv
-		}
-	}
-	return out
 }
