@@ -158,6 +158,7 @@ type syncMaster struct {
 	thread, kick, work sim.Resettable
 	workPending        bool
 	buf                []byte
+	free               []*syncBuf // sent buffers, reused
 }
 
 // syncer is the director's sync state.
@@ -390,8 +391,8 @@ func (d *Director) syncAdd(c *Conn) {
 	if m.cur != nil && (m.cur.size+wire.IPVSSyncConnLen > max(m.maxLen, wire.IPVSSyncLen(1)) || len(m.cur.msg.Conns) == 255) {
 		d.syncQueueTail()
 	}
-	if m.cur == nil {
-		m.cur = &syncBuf{msg: wire.IPVSSync{SyncID: m.cfg.SyncID}, size: wire.IPVSSyncHeaderLen, first: d.env.Now()}
+	if m.cur == nil { // ip_vs_sync_buff_create
+		m.cur = m.newBuf(d.env.Now())
 	}
 	sc := wire.IPVSSyncConn{Protocol: c.proto, Flags: c.syncFlags(), Client: c.client, Virtual: c.vaddr, Dest: c.real,
 		FWMark: c.svc.cfg.FWMark, Timeout: uint32(c.timeout / time.Second)}
@@ -465,8 +466,9 @@ func (d *Director) syncThread() {
 		var sb *syncBuf
 		if len(m.queue) > 0 { // sb_dequeue
 			sb = m.queue[0]
-			m.queue[0] = nil
-			m.queue = m.queue[1:]
+			n := copy(m.queue, m.queue[1:])
+			m.queue[n] = nil
+			m.queue = m.queue[:n]
 			if len(m.queue) == 0 {
 				m.delay = 0
 			}
@@ -487,7 +489,23 @@ func (d *Director) syncThread() {
 		s.stats.SentConns += uint64(len(sb.msg.Conns))
 		d.traceSync("send", "", len(sb.msg.Conns))
 		m.send(m.buf)
+		m.free = append(m.free, sb)
 	}
+}
+
+// newBuf returns an empty sync buffer, reusing a sent one.
+func (m *syncMaster) newBuf(now sim.Time) *syncBuf {
+	var sb *syncBuf
+	if n := len(m.free); n > 0 {
+		sb = m.free[n-1]
+		m.free = m.free[:n-1]
+		sb.msg.Conns = sb.msg.Conns[:0]
+	} else {
+		per := (max(m.maxLen, wire.IPVSSyncLen(1)) - wire.IPVSSyncHeaderLen) / wire.IPVSSyncConnLen
+		sb = &syncBuf{msg: wire.IPVSSync{Conns: make([]wire.IPVSSyncConn, 0, min(per, 255))}}
+	}
+	sb.msg.SyncID, sb.size, sb.first = m.cfg.SyncID, wire.IPVSSyncHeaderLen, now
+	return sb
 }
 
 // ReceiveSync handles a sync message's UDP payload on the backup

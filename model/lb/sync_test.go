@@ -421,3 +421,41 @@ func TestSyncSkipsFULLNAT(t *testing.T) {
 		t.Fatalf("sent %d messages for a FULLNAT entry", len(*sent))
 	}
 }
+
+// BenchmarkSyncMasterConn: a DR connection's three client packets and a
+// RST, without and with a sync master (two entries synced per
+// connection: ESTABLISHED at the third packet, CLOSE at the RST), the
+// messages encoded and handed over.
+func BenchmarkSyncMasterConn(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "master"}[on], func(b *testing.B) { benchSyncConn(b, on) })
+	}
+}
+
+func benchSyncConn(b *testing.B, on bool) {
+	d, e := newDirector(b, service(KindDR))
+	e.keep = false
+	if on {
+		if err := d.StartSyncMaster(SyncConfig{}, func([]byte) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	type four [4][]byte
+	pkts := make([]four, 1024)
+	for i := range pkts {
+		c := netip.AddrPortFrom(client.Addr(), uint16(10000+i))
+		pkts[i] = four{tcp(b, c, vip, syn, ""), tcp(b, c, vip, ack, ""), tcp(b, c, vip, ack, "GET"), tcp(b, c, vip, rst, "")}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		for _, p := range pkts[i&1023] {
+			d.In(p, nil)
+		}
+		i++
+		if i&1023 == 0 {
+			e.run(11 * time.Second)
+			e.recs = e.recs[:0] // the fake keeps every record
+		}
+	}
+}
