@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
@@ -115,8 +116,12 @@ func lintScenario(file string, opts keepalived.Options) ([]keepalived.Finding, e
 	}()
 	for _, nd := range sc.Nodes {
 		segs := map[string]string{}
+		addrs := map[string]netip.Addr{}
 		for _, it := range nd.Interfaces {
 			segs[it.Name] = it.Segment
+			if len(it.Addresses) > 0 {
+				addrs[it.Name] = it.Addresses[0].Addr()
+			}
 		}
 		seg := func(iface string) string {
 			if s, ok := segs[iface]; ok {
@@ -143,7 +148,8 @@ func lintScenario(file string, opts keepalived.Options) ([]keepalived.Finding, e
 		default:
 			continue
 		}
-		nodes = append(nodes, keepalived.LintNode{Name: nd.Name, Config: cfg, Segment: seg})
+		nodes = append(nodes, keepalived.LintNode{Name: nd.Name, Config: cfg, Segment: seg,
+			Address: func(iface string) netip.Addr { return addrs[iface] }})
 	}
 	return keepalived.Lint(nodes), nil
 }

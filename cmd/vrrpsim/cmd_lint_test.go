@@ -26,6 +26,8 @@ func TestLintCLI(t *testing.T) {
 			[]string{"vip-mismatch/lb2.conf:11:5: error: virtual_ipaddress lists of VRID 60 differ", "also " + lintData + "vip-mismatch/lb1.conf:11:5 [node lb1]"}, "lint: 1 finding(s)"},
 		{"a scenario with keepalived_conf", []string{"../../scenarios/builtin/keepalived/vrrpv3-fast.yaml"}, exitFailed,
 			[]string{"vrrpv3-fast/r2.conf:15:5: warning: advert_int 1s and 0.1s"}, ""},
+		{"a scenario's interface addresses as advert sources", []string{"testdata/lint-scenario/sc.yaml"}, exitFailed,
+			[]string{"testdata/lint-scenario/r1.conf:6:5: error: r1's unicast_peer list does not hold 10.0.0.2, the eth0 address of r2", "also testdata/lint-scenario/sc.yaml:17:7 [node r2]"}, ""},
 		{"an inline scenario", []string{"../../scenarios/builtin/two-groups-load-sharing.yaml"}, exitOK, nil, ""},
 		{"no argument", nil, exitBadInput, nil, "lint needs"},
 		{"not NODE=PATH", []string{"r1=", "r2=x"}, exitBadInput, nil, "want NODE=PATH"},

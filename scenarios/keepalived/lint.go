@@ -27,6 +27,10 @@ type LintNode struct {
 	Name    string
 	Config  *Config
 	Segment func(iface string) string
+	// Address is an interface's primary address (a scenario's), the
+	// source of adverts without unicast_src_ip; nil: the config's
+	// static_ipaddress on that interface, if any.
+	Address func(iface string) netip.Addr
 }
 
 // LintSources reads every source and lints them together: the reader's
@@ -83,6 +87,7 @@ type member struct {
 	node string
 	in   *Instance
 	cfg  *Config
+	src  netip.Addr // where its adverts come from, if known
 }
 
 // router is one virtual router: a VRID on a LAN (RFC 3768 section 7.3:
@@ -131,7 +136,7 @@ func (l *linter) groupRouters() {
 				idx[k] = vr
 				l.routers = append(l.routers, vr)
 			}
-			vr.members = append(vr.members, member{node: n.Name, in: in, cfg: n.Config})
+			vr.members = append(vr.members, member{node: n.Name, in: in, cfg: n.Config, src: advertSource(n, in)})
 		}
 	}
 }
@@ -262,12 +267,33 @@ func (l *linter) unicast(vr *router, a, b member) {
 	}
 	for _, p := range [][2]member{{a, b}, {b, a}} {
 		from, to := p[0], p[1]
-		src := to.in.UnicastSrcIP
-		if src.IsValid() && !slices.Contains(from.in.UnicastPeers, src) {
-			l.add(SevError, from, "unicast_peer", []Place{place(to, "unicast_src_ip")}, "%s's unicast_peer list does not hold %s, the unicast_src_ip of %s: %s never hears %s's adverts and becomes master too (VRID %d)",
-				from.node, src, to.node, to.node, from.node, vr.vrid)
+		if to.src.IsValid() && !slices.Contains(from.in.UnicastPeers, to.src) {
+			what := "the unicast_src_ip"
+			if !to.in.UnicastSrcIP.IsValid() {
+				what = "the " + to.in.Interface + " address"
+			}
+			l.add(SevError, from, "unicast_peer", []Place{place(to, "unicast_src_ip")}, "%s's unicast_peer list does not hold %s, %s of %s: %s never hears %s's adverts and becomes master too (VRID %d)",
+				from.node, to.src, what, to.node, to.node, from.node, vr.vrid)
 		}
 	}
+}
+
+// advertSource is the address a unicast instance sends from: its
+// unicast_src_ip, else the interface's primary address (keepalived takes
+// the interface's first IPv4 address), when known.
+func advertSource(n LintNode, in *Instance) netip.Addr {
+	if in.UnicastSrcIP.IsValid() {
+		return in.UnicastSrcIP
+	}
+	if n.Address != nil {
+		return n.Address(in.Interface)
+	}
+	for _, a := range n.Config.StaticAddrs {
+		if a.Dev == in.Interface && a.Prefix.Bits() < 32 {
+			return a.Prefix.Addr()
+		}
+	}
+	return netip.Addr{}
 }
 
 // vipKey is a VIP list as vrrp_check_packet compares it: the set of
