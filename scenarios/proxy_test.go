@@ -1,0 +1,87 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vrrpsim/vrrpsim/model/proxy"
+	"github.com/vrrpsim/vrrpsim/model/proxy/upstream"
+)
+
+// proxyYAML: nginx on px1; line 12 is the proxy block's first line,
+// line 16 the server list.
+const proxyYAML = `name: t
+duration: 10s
+segments:
+  lan: {}
+nodes:
+  px1:
+    kind: server
+    interfaces:
+      eth0: {segment: lan, addresses: [10.0.0.1/24, 10.0.0.100/24]}
+    proxy:
+      listen: 10.0.0.100:80
+      proxy_connect_timeout: 1s
+      proxy_next_upstream: [error, timeout, http_502]
+      upstream: {method: least_conn, zone: true, servers: ["10.0.0.11:80 weight=2 max_fails=3 fail_timeout=30s", "10.0.0.12:80 backup"]}
+  rs1:
+    kind: server
+    interfaces:
+      eth0: {segment: lan, address: 10.0.0.11/24}
+    services: [{port: 80}]
+timeline:
+  - {at: 5s, stop_proxy: {node: px1}}
+  - {at: 6s, start_proxy: {node: px1}}
+expect:
+  - share: {node: px1, virtual_server: backend}
+`
+
+func TestLoadProxy(t *testing.T) {
+	sc, err := Load("t.yaml", []byte(proxyYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sc.Nodes[0].Proxy
+	if p == nil {
+		t.Fatal("no proxy")
+	}
+	c := p.cfg
+	want := []upstream.Server{{Addr: "10.0.0.11:80", Weight: 2, MaxFails: 3, FailTimeout: 30 * time.Second}, {Addr: "10.0.0.12:80", Backup: true}}
+	if c.Listen.String() != "10.0.0.100:80" || c.Method != upstream.LeastConn || !c.Zone || c.ConnectTimeout != time.Second ||
+		c.NextUpstream != proxy.NextError|proxy.NextTimeout|proxy.Next502 || len(c.Servers) != 2 || c.Servers[0] != want[0] || c.Servers[1] != want[1] {
+		t.Errorf("config %+v", c)
+	}
+	if got := sc.Timeline[0].Action.String(); got != "stop_proxy px1" {
+		t.Errorf("action %q", got)
+	}
+}
+
+// TestLoadProxyErrors: nginx's directives misspelt or misused are
+// located (FILE:LINE:COL) and name what is valid.
+func TestLoadProxyErrors(t *testing.T) {
+	for _, tc := range []struct {
+		old, new string
+		want     string
+	}{
+		{"      proxy_connect_timeout: 1s\n", "      proxy_conect_timeout: 1s\n", `t.yaml:12:7: unknown key "proxy_conect_timeout" in proxy of px1 (did you mean "proxy_connect_timeout"?); valid keys: listen, worker_processes`},
+		{"[error, timeout, http_502]", "[error, http_501]", `t.yaml:13:36: invalid value "http_501" in proxy_next_upstream; valid: error, timeout, invalid_header`},
+		{"method: least_conn", "method: sticky", `unknown balancing method "sticky"; valid: round_robin, least_conn, ip_hash, hash KEY [consistent], random [two [least_conn]]`},
+		{"weight=2 max_fails", "weight=0 max_fails", `t.yaml:14:60: server 10.0.0.11:80: invalid parameter "weight=0"`},
+		{"weight=2 max_fails", "slow_start=5s max_fails", `invalid parameter "slow_start=5s"; valid: weight=N max_fails=N fail_timeout=T max_conns=N backup down`},
+		{"method: least_conn", "method: ip_hash", `balancing method ip_hash does not support parameter "backup"`},
+		{"listen: 10.0.0.100:80", "listen: 10.0.0.100", `t.yaml:11:15: listen in proxy of px1: bad address "10.0.0.100"`},
+		{"  - {at: 5s, stop_proxy: {node: px1}}", "  - {at: 5s, stop_proxy: {node: rs1}}", "node rs1 has no proxy: block"},
+		{"virtual_server: backend}", "virtual_server: front}", `node px1 has no virtual_server "front" in share expectation`},
+		{"    kind: server\n    interfaces:\n      eth0: {segment: lan, addresses", "    kind: host\n    interfaces:\n      eth0: {segment: lan, addresses", "proxy in node px1 of kind host; valid: nginx runs on kind server or router"},
+	} {
+		src := strings.Replace(proxyYAML, tc.old, tc.new, 1)
+		if src == proxyYAML {
+			t.Fatalf("%q not in the scenario", tc.old)
+		}
+		_, err := Load("t.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s -> %s:\n got %v\nwant %s", tc.old, tc.new, err, tc.want)
+		}
+	}
+}
