@@ -78,14 +78,18 @@ type Expectation struct {
 	At        sim.Time
 	After     string
 	Within    time.Duration
-	Master    map[string]string // instance -> node
-	Flow      string
-	N         int
-	D         time.Duration
-	Instance  string
-	Host      string
-	IP        netip.Addr
-	PointsTo  string
+	// AfterAt is when the scenario schedules the After action, to tell an
+	// action the run ended before (not reached) from one that never came.
+	AfterAt    sim.Time
+	HasAfterAt bool
+	Master     map[string]string // instance -> node
+	Flow       string
+	N          int
+	D          time.Duration
+	Instance   string
+	Host       string
+	IP         netip.Addr
+	PointsTo   string
 	// share
 	Director, Service string
 	Tolerance         float64
@@ -165,6 +169,9 @@ func (r *Report) judgedAt(e *Expectation) (sim.Time, bool) {
 		}
 		if ac, ok := r.a.actionAt(e.After); ok {
 			return ac.at.Add(e.Within), true
+		}
+		if e.HasAfterAt {
+			return e.AfterAt.Add(e.Within), true
 		}
 	}
 	return 0, false

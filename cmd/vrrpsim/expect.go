@@ -12,6 +12,9 @@ func expectations(sc *scenarios.Scenario) []reports.Expectation {
 	for _, e := range sc.Expect {
 		x := reports.Expectation{Text: e.String(), File: e.Pos.File, Line: e.Pos.Line, Col: e.Pos.Col,
 			At: e.At, After: e.After, Within: e.Within, Flow: e.Flow, N: e.Count, D: e.Max, Instance: e.Instance}
+		if e.AfterEvent >= 0 && e.AfterEvent < len(sc.Timeline) {
+			x.AfterAt, x.HasAfterAt = sc.Timeline[e.AfterEvent].At, true
+		}
 		switch e.Kind {
 		case scenarios.ExpectMaster:
 			x.Kind = reports.ExpectMasterAt

@@ -292,6 +292,14 @@ func TestHardeningExpectationAfterUntilIsNotReached(t *testing.T) {
 	if _, out, _ := runCLI(t, "run", "--until", "14s"); !strings.Contains(out, "expectations: 2 passed, 0 failed\n") {
 		t.Errorf("--until 14s: %s", out[strings.LastIndex(out, "expectations"):])
 	}
+	// A run that ends before the action itself (crash r1 at 10 s) is not
+	// reached either: the action is scheduled, not missing, so no FAIL
+	// "never happened" and exit 0.
+	code, out, stderr = runCLI(t, "run", "--until", "5s")
+	if code != exitOK || !strings.Contains(out, "NOT REACHED  line 65: within 3.7s after crash r1: VI_1 master is r2 -- not reached: it is about 13.700000, the run ended at 5.000000") ||
+		!strings.Contains(out, "expectations: 0 passed, 0 failed, 2 not reached") {
+		t.Errorf("--until 5s: exit %d, stderr %q, out:\n%s", code, stderr, out)
+	}
 }
 
 // Item 18: built-in names win over same-named entries of the current
