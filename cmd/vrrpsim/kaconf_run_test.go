@@ -52,7 +52,7 @@ func TestKeepalivedBuiltinsRunLikeInline(t *testing.T) {
 					a, b = maskScenarioFile(a, files[0]), maskScenarioFile(b, files[1])
 				}
 				if !bytes.Equal(a, b) {
-					t.Errorf("%s differs from the inline built-in's:\n%s", what, firstDiff(a, b))
+					t.Errorf("%s differs from the inline built-in's:\n%s\n(after a change to builtin/%s.yaml, make builtin/keepalived/%[3]s.yaml and its .conf files say the same)", what, firstDiff(a, b), name)
 				}
 			}
 		})
