@@ -140,6 +140,15 @@ func (h *healthLog) syncActions(c *Collector) {
 					h.recover(h.reals[k], a.text, a.at)
 				}
 			}
+		case "crash":
+			// The director's table and checkers are gone; a restart
+			// adds the servers again (ipvs_add).
+			for _, k := range h.order {
+				if k.director == a.node {
+					rh := h.reals[k]
+					rh.events = append(rh.events, HealthEvent{At: Seconds(a.at), Event: "director_crash", Detail: a.text})
+				}
+			}
 		}
 	}
 }
@@ -246,7 +255,8 @@ type HealthProbe struct {
 // HealthEvent is a verdict or an IPVS table change: checker_down,
 // checker_up (Detail: the checker), notify_down, notify_up (the real
 // server leaves or joins the pool), ipvs_add, ipvs_remove, ipvs_weight
-// (Weight: the new weight).
+// (Weight: the new weight); director_crash (Detail: the action): the
+// director and its table are gone until a restart adds the servers.
 type HealthEvent struct {
 	At     Seconds `json:"t_s"`
 	Event  string  `json:"event"`

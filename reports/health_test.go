@@ -50,6 +50,8 @@ func healthRun(t *testing.T) *Report {
 	rec(30, sim.Record{Kind: sim.KindAction, Node: "rs2", Comp: "recover_service", Event: "recover_service rs2:80"})
 	chk(31, "probe_ok", "TCP_CHECK ok", 0)
 	chk(31, "ipvs_add", "weight=1", 1)
+	rec(35, sim.Record{Kind: sim.KindAction, Node: "lb1", Comp: "crash", Event: "crash lb1"})
+	chk(35.5, "probe_ok", "TCP_CHECK ok", 0) // a record after the crash brings the action in
 	return c.Report(Meta{Duration: 40 * sim.Second})
 }
 
@@ -63,11 +65,14 @@ func TestHealthTimeline(t *testing.T) {
 		t.Fatalf("health: %+v", r.LB)
 	}
 	h := r.LB.Health[0]
-	if h.Director != "lb1" || h.Real != "rs2" || h.ProbesOK != 2 || h.ProbesFailed != 2 || len(h.Probes) != 4 {
+	if h.Director != "lb1" || h.Real != "rs2" || h.ProbesOK != 3 || h.ProbesFailed != 2 || len(h.Probes) != 5 {
 		t.Errorf("timeline %+v", h)
 	}
 	if len(h.Failures) != 1 {
 		t.Fatalf("failures %+v", h.Failures)
+	}
+	if last := h.Events[len(h.Events)-1]; last.Event != "director_crash" || last.At != Seconds(35*sim.Second) {
+		t.Errorf("last event %+v, want director_crash at 35 s", last)
 	}
 	f := h.Failures[0]
 	if f.Action != "fail_service rs2:80 refuse" || f.Removed == nil || *f.Detection != Seconds(8*sim.Second) {
@@ -116,7 +121,7 @@ func TestRemovedRestoredWithin(t *testing.T) {
 		{ExpectRestoredWithin, time.Second, "recover_service rs2:80 @30s", true, "restored at 31.000000"},
 		{ExpectRestoredWithin, time.Second, "recover_service rs2:80 @31s", false, "never happened"},
 		{ExpectRestoredWithin, 500 * time.Millisecond, "recover_service rs2:80", false, "later than 500ms"},
-		{ExpectRemovedWithin, 8 * time.Second, "crash lb1", false, "never happened"},
+		{ExpectRemovedWithin, 8 * time.Second, "crash lb2", false, "never happened"},
 	} {
 		r.Evaluate([]Expectation{{Kind: tc.kind, Real: "rs2", After: tc.after, Within: tc.within}})
 		got := r.Expectations[0]

@@ -20,7 +20,7 @@ import (
 )
 
 // rowHealth is the Kind of a health row: Value "in w=N", "weight 0",
-// "out", or for the sorry server "sorry" / "out".
+// "out", "director down", or for the sorry server "sorry".
 const rowHealth = "health"
 
 var (
@@ -69,6 +69,8 @@ func Health(r *reports.Report) *HealthData {
 				}
 			case "ipvs_remove":
 				next = "out"
+			case "director_crash":
+				next = "director down"
 			}
 			if next != value {
 				at := sim.Time(e.At)
@@ -97,6 +99,8 @@ func healthColor(r Row, s Span) color.Color {
 		return colZero
 	case s.Value == "sorry":
 		return colSorry
+	case s.Value == "director down":
+		return colInit
 	}
 	return colIn
 }
@@ -165,7 +169,7 @@ func (d *HealthData) figure(title string) figure {
 		for _, it := range []struct {
 			name string
 			col  color.Color
-		}{{"in the table", colIn}, {"weight 0", colZero}, {"out of the table", colOut}, {"sorry server in", colSorry}} {
+		}{{"in the table", colIn}, {"weight 0", colZero}, {"out of the table", colOut}, {"sorry server in", colSorry}, {"director down", colInit}} {
 			if used[it.col] {
 				lg.Add(it.name, swatch{fill: it.col})
 			}

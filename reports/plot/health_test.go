@@ -25,7 +25,7 @@ func TestHealthRowsFollowTheTable(t *testing.T) {
 				{At: s(0), Event: "ipvs_add", Weight: w(2)}, {At: s(20), Event: "ipvs_remove"}, {At: s(40), Event: "ipvs_add", Weight: w(2)}},
 				Probes: []reports.HealthProbe{{At: s(1), OK: true}, {At: s(18), OK: false}, {At: s(20), OK: false}}},
 			{Director: "lb1", Real: "rs2", Events: []reports.HealthEvent{
-				{At: s(0), Event: "ipvs_add", Weight: w(1)}, {At: s(30), Event: "ipvs_weight", Weight: w(0)}}},
+				{At: s(0), Event: "ipvs_add", Weight: w(1)}, {At: s(30), Event: "ipvs_weight", Weight: w(0)}, {At: s(50), Event: "director_crash"}}},
 			{Director: "lb1", Real: "sorry 10.0.0.50:80", Sorry: true, Events: []reports.HealthEvent{
 				{At: s(30), Event: "ipvs_add", Weight: w(1)}, {At: s(40), Event: "ipvs_remove"}}},
 		}},
@@ -36,7 +36,7 @@ func TestHealthRowsFollowTheTable(t *testing.T) {
 	}
 	for i, want := range [][]Span{
 		{{0, 20 * sim.Second, "in w=2"}, {20 * sim.Second, 40 * sim.Second, "out"}, {40 * sim.Second, 60 * sim.Second, "in w=2"}},
-		{{0, 30 * sim.Second, "in w=1"}, {30 * sim.Second, 60 * sim.Second, "weight 0"}},
+		{{0, 30 * sim.Second, "in w=1"}, {30 * sim.Second, 50 * sim.Second, "weight 0"}, {50 * sim.Second, 60 * sim.Second, "director down"}},
 		{{0, 30 * sim.Second, "out"}, {30 * sim.Second, 40 * sim.Second, "sorry"}, {40 * sim.Second, 60 * sim.Second, "out"}},
 	} {
 		row := d.State.Rows[i+1]
@@ -56,7 +56,7 @@ func TestHealthRowsFollowTheTable(t *testing.T) {
 	if err := d.WriteCSV(&csv); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"health,lb1 rs1,20,40,out\n", "probe,lb1 rs1,18,18,failed\n", "health,lb1 rs2,30,60,weight 0\n"} {
+	for _, want := range []string{"health,lb1 rs1,20,40,out\n", "probe,lb1 rs1,18,18,failed\n", "health,lb1 rs2,30,50,weight 0\n"} {
 		if !strings.Contains(csv.String(), want) {
 			t.Errorf("CSV lacks %q:\n%s", want, csv.String())
 		}

@@ -164,7 +164,8 @@ func WriteHTML(w io.Writer, pg Page) error {
 		return err
 	}
 	titles := map[string]string{"state": "VRRP state timeline", "arp": "ARP and FDB convergence", "traffic": "Traffic delivered and lost",
-		"load": "New connections per real server", "latency": "Connection latency (CDF)"}
+		"load": "New connections per real server", "latency": "Connection latency (CDF)",
+		"health": "Real servers' health checks and IPVS table"}
 	for _, im := range imgs {
 		// The SVG is our own output: gonum escapes every text it draws.
 		v.Plots = append(v.Plots, inlinePlot{ID: "plot-" + im.Name, Title: titles[im.Name], SVG: template.HTML(InlineSVG(im.Data))})

@@ -66,7 +66,7 @@ func (s Set) Render(format Format, dpi int) ([]Image, error) {
 	}
 	if s.Health != nil {
 		jobs = append(jobs, job{"health", func() ([]byte, error) {
-			return s.Health.Render(join(s.Title, "real servers' health next to the VRRP states"), format, dpi)
+			return s.Health.Render(join(s.Title, "health checks and the IPVS table"), format, dpi)
 		}})
 	}
 	for _, p := range jobs {
