@@ -54,7 +54,12 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 				hint = s
 			}
 		}
-		return usagef("%s: %v%s; see 'vrrpsim %s --help'", fs.Name(), err, hint, fs.Name())
+		msg := err.Error()
+		// pflag's key=value flags (--limit) end with Go's strconv text.
+		if i := strings.Index(msg, "strconv.Atoi: parsing "); i >= 0 {
+			msg = msg[:i] + "want NAME=N with N a whole number"
+		}
+		return usagef("%s: %s%s; see 'vrrpsim %s --help'", fs.Name(), msg, hint, fs.Name())
 	}
 	return nil
 }

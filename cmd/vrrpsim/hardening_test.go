@@ -326,6 +326,7 @@ func TestHardeningNewUserRoughEdges(t *testing.T) {
 	}{
 		{[]string{"rnu"}, `vrrpsim: unknown command "rnu" (did you mean "run"?)`},
 		{[]string{"run", "--sed", "3"}, `vrrpsim: run: unknown flag: --sed (did you mean "seed"?); see 'vrrpsim run --help'`},
+		{[]string{"run", "--limit", "nodes=abc"}, `vrrpsim: run: invalid argument "nodes=abc" for "--limit" flag: want NAME=N with N a whole number; see 'vrrpsim run --help'`},
 		{[]string{"run", "master-crsh"}, `vrrpsim: "master-crsh" is neither a scenario file nor a built-in scenario (did you mean "master-crash"?)`},
 		{[]string{"check", "master-crsh"}, `vrrpsim: check: 1 invalid scenario(s)`},
 	} {
