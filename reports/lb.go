@@ -10,6 +10,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"net/netip"
@@ -578,6 +579,7 @@ func (c *Collector) LoadSeries() map[string][]LBSeries {
 			out[name] = append(out[name], LBSeries{Name: rl.name, Width: rl.series.width, Counts: slices.Clone(rl.series.counts)})
 		}
 	}
+	maps.Copy(out, c.ProxyLoadSeries()) // each nginx upstream: picks per server
 	return out
 }
 
