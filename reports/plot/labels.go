@@ -55,9 +55,7 @@ func (l *labels) place(sty text.Style, x vg.Length, texts ...string) bool {
 				continue
 			}
 			l.placed = append(l.placed, b)
-			l.c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xd0}, []vg.Point{
-				{X: b.Min.X, Y: b.Max.Y}, b.Max, {X: b.Max.X, Y: b.Min.Y}, b.Min,
-			})
+			l.ground(b)
 			s := sty
 			s.XAlign, s.YAlign = draw.XLeft, draw.YTop
 			l.c.FillText(s, vg.Point{X: left, Y: top}, txt)
@@ -89,9 +87,14 @@ func (l *labels) note(sty text.Style) {
 	txt := fmt.Sprintf("%d more label(s) not shown: see the CSV", l.omitted)
 	w := s.Width(txt)
 	at := vg.Point{X: l.c.Max.X - vg.Points(3), Y: l.c.Min.Y + vg.Points(3)}
-	l.c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xd0}, []vg.Point{
-		{X: at.X - w - vg.Points(1), Y: at.Y}, {X: at.X + vg.Points(1), Y: at.Y},
-		{X: at.X + vg.Points(1), Y: at.Y + l.lineH}, {X: at.X - w - vg.Points(1), Y: at.Y + l.lineH},
-	})
+	l.ground(labelBox{Min: vg.Point{X: at.X - w - vg.Points(1), Y: at.Y}, Max: vg.Point{X: at.X + vg.Points(1), Y: at.Y + l.lineH}})
 	l.c.FillText(s, at, txt)
+}
+
+// ground paints b's translucent white ground, so text stays readable over
+// bars, spans and lines.
+func (l *labels) ground(b labelBox) {
+	l.c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xd0}, []vg.Point{
+		{X: b.Min.X, Y: b.Max.Y}, b.Max, {X: b.Max.X, Y: b.Min.Y}, b.Min,
+	})
 }
