@@ -182,53 +182,18 @@ func TestChecksDocsTableEndToEnd(t *testing.T) {
 			if tc.checker == "HTTP_GET" {
 				url = ", url: [{path: /}]"
 			}
-			src := `name: t
-duration: 100s
-segments:
-  lan: {}
-nodes:
-  lb1:
-    kind: router
-    interfaces:
-      eth0: {segment: lan, addresses: [10.0.0.1/24, 10.0.0.100/24]}
-    virtual_server:
-      10.0.0.100 80:
-        lb_algo: rr
-        lb_kind: NAT
-        real_server:
-          10.0.0.11 80:
-            ` + tc.checker + `: {` + tc.setting + `, warmup: 0` + url + `}
-  rs1:
-    kind: server
-    interfaces:
-      eth0: {segment: lan, address: 10.0.0.11/24, gateway: 10.0.0.1}
-    services: [{port: 80, response_time: 1ms}]
-timeline:
-  - {at: 20s, fail_service: {node: rs1, port: 80, how: ` + tc.how + `}}
-  - {at: 60s, recover_service: {node: rs1, port: 80}}
-`
-			sc, err := Load("t.yaml", []byte(src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			k := sim.New(1)
+			sc, notes := runChecks(t, checkWorld("100s", tc.checker+`: {`+tc.setting+`, warmup: 0`+url+`}`, `
+  - {at: 20s, fail_service: {node: rs1, port: 80, how: `+tc.how+`}}
+  - {at: 60s, recover_service: {node: rs1, port: 80}}`))
 			var removed, readded []float64
-			k.AddTracer(func(r *sim.Record) {
-				if r.Kind == sim.KindNote && r.To == "rs1" && r.At > 0 {
-					switch r.Event {
-					case "ipvs_remove":
-						removed = append(removed, r.At.Seconds())
-					case "ipvs_add":
-						readded = append(readded, r.At.Seconds())
-					}
+			for _, r := range notes {
+				switch r.Event {
+				case "ipvs_remove":
+					removed = append(removed, r.At.Seconds())
+				case "ipvs_add":
+					readded = append(readded, r.At.Seconds())
 				}
-			})
-			w, err := Build(sc, k)
-			if err != nil {
-				t.Fatal(err)
 			}
-			w.Start()
-			k.Run(sim.Time(sc.Duration))
 			if len(removed) != 1 || len(readded) != 1 {
 				t.Fatalf("removed at %v, re-added at %v; want once each", removed, readded)
 			}
@@ -255,8 +220,28 @@ timeline:
 // failed run takes the server out, the first good one puts it back),
 // and the calculator predicts it.
 func TestMiscCheckRun(t *testing.T) {
-	src := `name: t
-duration: 30s
+	sc, notes := runChecks(t, checkWorld("30s", "MISC_CHECK: {misc_path: /bin/true, delay_loop: 4, warmup: 0}", `
+  - {at: 6s, misc_check: {node: lb1, real_server: rs1, result: fail}}
+  - {at: 14s, misc_check: {node: lb1, real_server: 10.0.0.11 80, result: ok}}`))
+	var got []string
+	for _, r := range notes {
+		got = append(got, fmt.Sprintf("%s@%g", r.Event, r.At.Seconds()))
+	}
+	// runs at 1, 5, 9 (fails: out), 13, 17 (ok: back)
+	if want := "[ipvs_remove@9 ipvs_add@17]"; fmt.Sprint(got) != want {
+		t.Errorf("table changes %v, want %s", got, want)
+	}
+	bs := sc.HealthBounds()
+	if len(bs) != 1 || !bs[0].Detected || bs[0].RemoveBest != 0 || bs[0].RemoveWorst != 4*time.Second {
+		t.Errorf("bounds %+v, want removal 0..4s", bs)
+	}
+}
+
+// checkWorld is a director lb1 with one real server rs1 (10.0.0.11:80)
+// checked by checker, and the timeline's entries.
+func checkWorld(duration, checker, timeline string) string {
+	return `name: t
+duration: ` + duration + `
 segments:
   lan: {}
 nodes:
@@ -266,28 +251,32 @@ nodes:
       eth0: {segment: lan, addresses: [10.0.0.1/24, 10.0.0.100/24]}
     virtual_server:
       10.0.0.100 80:
+        lb_algo: rr
         lb_kind: NAT
         real_server:
           10.0.0.11 80:
-            MISC_CHECK: {misc_path: /bin/true, delay_loop: 4, warmup: 0}
+            ` + checker + `
   rs1:
     kind: server
     interfaces:
       eth0: {segment: lan, address: 10.0.0.11/24, gateway: 10.0.0.1}
-    services: [{port: 80}]
-timeline:
-  - {at: 6s, misc_check: {node: lb1, real_server: rs1, result: fail}}
-  - {at: 14s, misc_check: {node: lb1, real_server: 10.0.0.11 80, result: ok}}
-`
+    services: [{port: 80, response_time: 1ms}]
+timeline:` + timeline + "\n"
+}
+
+// runChecks runs src and returns the checkers' IPVS commands for rs1
+// after the start.
+func runChecks(t *testing.T, src string) (*Scenario, []sim.Record) {
+	t.Helper()
 	sc, err := Load("t.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := sim.New(1)
-	var got []string
+	var notes []sim.Record
 	k.AddTracer(func(r *sim.Record) {
 		if r.Kind == sim.KindNote && r.To == "rs1" && r.At > 0 && strings.HasPrefix(r.Event, "ipvs_") {
-			got = append(got, fmt.Sprintf("%s@%g", r.Event, r.At.Seconds()))
+			notes = append(notes, *r)
 		}
 	})
 	w, err := Build(sc, k)
@@ -296,12 +285,5 @@ timeline:
 	}
 	w.Start()
 	k.Run(sim.Time(sc.Duration))
-	// runs at 1, 5, 9 (fails: out), 13, 17 (ok: back)
-	if want := "[ipvs_remove@9 ipvs_add@17]"; fmt.Sprint(got) != want {
-		t.Errorf("table changes %v, want %s", got, want)
-	}
-	bs := sc.HealthBounds()
-	if len(bs) != 1 || !bs[0].Detected || bs[0].RemoveBest != 0 || bs[0].RemoveWorst != 4*time.Second {
-		t.Errorf("bounds %+v, want removal 0..4s", bs)
-	}
+	return sc, notes
 }
