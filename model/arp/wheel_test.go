@@ -85,3 +85,14 @@ func TestCacheTimersOnTheWheel(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWheelDelay: the rounding every Linux-profile neighbour timer
+// goes through (retrans_time from a mid-bucket instant at HZ=300, the
+// slowest path: non-integer jiffies).
+func BenchmarkWheelDelay(b *testing.B) {
+	b.ReportAllocs()
+	now := sim.Time(12345678901)
+	for b.Loop() {
+		now += sim.Time(wheelDelay(now, time.Second, 300))
+	}
+}
