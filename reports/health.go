@@ -23,6 +23,7 @@ import (
 type healthLog struct {
 	reals   map[healthKey]*realHealth
 	order   []healthKey
+	c       *Collector              // for the actions (set by the first record)
 	actions int                     // Collector.actions already looked at
 	pending map[connID]*healthFault // connections sent to a failing server, until they end
 }
@@ -125,6 +126,7 @@ func (h *healthLog) onNote(c *Collector, r *sim.Record) {
 // call: a failure of a server's service opens a fault on every
 // timeline of that server, a recovery marks them recovering.
 func (h *healthLog) syncActions(c *Collector) {
+	h.c = c
 	for ; h.actions < len(c.actions); h.actions++ {
 		a := c.actions[h.actions]
 		switch a.verb {
@@ -303,6 +305,9 @@ type HealthBound struct {
 // report builds the timelines in first-seen order (the checkers start in
 // configuration order, so the order is stable for a seed).
 func (h *healthLog) report() []HealthTimeline {
+	if h.c != nil {
+		h.syncActions(h.c) // actions after the last checker record
+	}
 	out := []HealthTimeline{}
 	for _, k := range h.order {
 		rh := h.reals[k]

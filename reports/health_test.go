@@ -51,7 +51,9 @@ func healthRun(t *testing.T) *Report {
 	chk(31, "probe_ok", "TCP_CHECK ok", 0)
 	chk(31, "ipvs_add", "weight=1", 1)
 	rec(35, sim.Record{Kind: sim.KindAction, Node: "lb1", Comp: "crash", Event: "crash lb1"})
-	chk(35.5, "probe_ok", "TCP_CHECK ok", 0) // a record after the crash brings the action in
+	chk(35.5, "probe_ok", "TCP_CHECK ok", 0)
+	// The last action, with no checker record after it, still counts.
+	rec(39, sim.Record{Kind: sim.KindAction, Node: "rs2", Comp: "fail_service", Event: "fail_service rs2:80 blackhole"})
 	return c.Report(Meta{Duration: 40 * sim.Second})
 }
 
@@ -68,8 +70,8 @@ func TestHealthTimeline(t *testing.T) {
 	if h.Director != "lb1" || h.Real != "rs2" || h.ProbesOK != 3 || h.ProbesFailed != 2 || len(h.Probes) != 5 {
 		t.Errorf("timeline %+v", h)
 	}
-	if len(h.Failures) != 1 {
-		t.Fatalf("failures %+v", h.Failures)
+	if len(h.Failures) != 2 || h.Failures[1].Action != "fail_service rs2:80 blackhole" || h.Failures[1].Removed != nil {
+		t.Fatalf("failures %+v, want the refusal and the late black hole (never removed)", h.Failures)
 	}
 	if last := h.Events[len(h.Events)-1]; last.Event != "director_crash" || last.At != Seconds(35*sim.Second) {
 		t.Errorf("last event %+v, want director_crash at 35 s", last)
