@@ -303,6 +303,18 @@ func (s *Stepper) showIPVS(b *strings.Builder, n *node.Node, all bool) {
 			fmt.Fprintf(b, "    -> %-21s %-7s %-6d %-10d %d%s\n", x.Addr, forwardName(sv.Kind), x.Weight, x.Active, x.Inactive, note)
 		}
 	}
+	// ipvsadm -L --daemon
+	if sd, ok := n.SyncDaemon(); ok && n.Up() {
+		st := d.SyncState()
+		for _, m := range []struct {
+			bit  lb.SyncState
+			name string
+		}{{lb.SyncMaster, "master"}, {lb.SyncBackup, "backup"}} {
+			if st&m.bit != 0 {
+				fmt.Fprintf(b, "  %s sync daemon (mcast=%s, syncid=%d)\n", m.name, sd.Interface, sd.SyncID)
+			}
+		}
+	}
 	conns := d.Conns()
 	if len(conns) == 0 {
 		return

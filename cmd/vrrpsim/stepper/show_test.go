@@ -9,6 +9,7 @@ import (
 	"github.com/vrrpsim/vrrpsim/model/lan"
 	"github.com/vrrpsim/vrrpsim/model/lb"
 	"github.com/vrrpsim/vrrpsim/model/node"
+	"github.com/vrrpsim/vrrpsim/model/vrrp"
 	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -54,5 +55,32 @@ func TestShowIPVSListsServicesAsIpvsadm(t *testing.T) {
 	(&Stepper{}).showIPVS(&b, node.New(k, node.Config{Name: "h1"}), false)
 	if b.String() != "no LVS director on h1\n" {
 		t.Errorf("a node without a director: %q", b.String())
+	}
+}
+
+// TestShowIPVSSyncDaemon: like ipvsadm -L --daemon, the sync daemons that
+// run: keepalived starts the backup one with lvs_sync_daemon.
+func TestShowIPVSSyncDaemon(t *testing.T) {
+	k := sim.New(1)
+	seg := lan.New(k, "lan", lan.Config{})
+	n := node.New(k, node.Config{Name: "lb1", Kind: node.KindRouter, Forwarding: true})
+	if _, err := n.AddInterface("eth1", wire.MAC{2, 0, 0, 0, 9, 1}, []netip.Prefix{netip.MustParsePrefix("10.0.0.5/24")}, seg, arp.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	vip := netip.MustParseAddr("10.0.0.100")
+	if _, err := n.AddVRRP(vrrp.Config{Name: "VI_1", Interface: "eth1", VRID: 51, Priority: 100, VIPs: []netip.Addr{vip}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.AddDirector([]lb.ServiceConfig{{Proto: lb.ProtoTCP, VIP: netip.AddrPortFrom(vip, 80),
+		Reals: []lb.RealConfig{{Name: "s1", Addr: netip.MustParseAddrPort("10.0.0.11:80"), Weight: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.AddSyncDaemon(node.SyncDaemonConfig{Interface: "eth1", Instance: "VI_1", SyncID: 51}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	(&Stepper{}).showIPVS(&b, n, false)
+	if !strings.Contains(b.String(), "  backup sync daemon (mcast=eth1, syncid=51)\n") || strings.Contains(b.String(), "master sync") {
+		t.Fatalf("show ipvs:\n%s", b.String())
 	}
 }
