@@ -402,7 +402,10 @@ func looksLikeScenario(path string) bool {
 		return true // the read error is the message: keep it
 	}
 	data = data[:min(len(data), 64<<10)]
-	for _, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
+	// Without its NULs a UTF-16/32 scenario without a BOM reads as one,
+	// so it gets the loader's own message (save it as UTF-8).
+	text := strings.ReplaceAll(string(data), "\x00", "")
+	for _, line := range strings.Split(strings.TrimPrefix(text, "\ufeff"), "\n") {
 		for _, k := range []string{"name:", "nodes:", "segments:"} {
 			if strings.HasPrefix(line, k) {
 				return true
