@@ -462,30 +462,18 @@ func parseRequest(h []byte) (method, uri, host string) {
 	return method, uri, host
 }
 
-// errorPageLen is the length of nginx's error page for status: the
-// page of ngx_http_error_pages and ngx_http_error_tail.
-func errorPageLen(status int) int {
-	title := strconv.Itoa(status) + " " + statusText(status)
-	return len("<html>\r\n<head><title>"+title+"</title></head>\r\n<body>\r\n<center><h1>"+title+"</h1></center>\r\n") +
-		len("<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+// errorPages are the titles of nginx's error pages
+// (ngx_http_error_pages): "<html>\r\n<head><title>TITLE</title>..."
+var errorPages = map[int]string{
+	403: "403 Forbidden", 404: "404 Not Found", 429: "429 Too Many Requests",
+	500: "500 Internal Server Error", 502: "502 Bad Gateway",
+	503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out",
 }
 
-func statusText(status int) string {
-	switch status {
-	case 403:
-		return "Forbidden"
-	case 404:
-		return "Not Found"
-	case 429:
-		return "Too Many Requests"
-	case 500:
-		return "Internal Server Error"
-	case 502:
-		return "Bad Gateway"
-	case 503:
-		return "Service Temporarily Unavailable"
-	case 504:
-		return "Gateway Time-out"
-	}
-	return ""
+// errorPageLen is the length of nginx's error page for status: the page
+// of ngx_http_error_pages and ngx_http_error_tail.
+func errorPageLen(status int) int {
+	title := errorPages[status]
+	return len("<html>\r\n<head><title>"+title+"</title></head>\r\n<body>\r\n<center><h1>"+title+"</h1></center>\r\n") +
+		len("<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 }
