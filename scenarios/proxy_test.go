@@ -1,12 +1,14 @@
 package scenarios
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/model/proxy"
 	"github.com/vrrpsim/vrrpsim/model/proxy/upstream"
+	"github.com/vrrpsim/vrrpsim/sim"
 )
 
 // proxyYAML: nginx on px1; line 12 is the proxy block's first line,
@@ -84,4 +86,36 @@ func TestLoadProxyErrors(t *testing.T) {
 			t.Errorf("%s -> %s:\n got %v\nwant %s", tc.old, tc.new, err, tc.want)
 		}
 	}
+}
+
+// BenchmarkProxyScenario: nginx-rr at 1000 requests a second for 10 s
+// virtual (each request two TCP connections through ARP and the
+// switches): x real time and allocations per run.
+func BenchmarkProxyScenario(b *testing.B) {
+	name, data, ok := BuiltinSource("nginx-rr")
+	if !ok {
+		b.Fatal("no built-in nginx-rr")
+	}
+	from := []byte("rate: 100, arrival: poisson, sources: 10")
+	if !bytes.Contains(data, from) {
+		b.Fatalf("%s: no %q to raise", name, from)
+	}
+	sc, err := Load(name, bytes.Replace(data, from, []byte("rate: 1000, arrival: poisson, sources: 50"), 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const dur = 10 * time.Second
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		k := sim.New(sc.Seed)
+		k.AddTracer(func(*sim.Record) {})
+		w, err := Build(sc, k)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.Start()
+		k.Run(sim.Time(dur))
+	}
+	b.ReportMetric(float64(b.N)*dur.Seconds()/time.Since(start).Seconds(), "x_realtime")
 }
