@@ -90,9 +90,12 @@ func (n *Node) SyncDaemon() (SyncDaemonConfig, bool) {
 // syncFollow moves the sync daemon with the VRRP instance's state:
 // ipvs_syncd_master (stop backup, start master) when it takes the VIPs,
 // ipvs_syncd_backup (stop master, start backup) when it gives them up.
+//
+// Without keepalived (stopped, killed, crashed) nothing moves them: a
+// kill -9 leaves the kernel's threads as they were.
 func (n *Node) syncFollow(instance string, master bool) {
 	s := n.syncd
-	if s == nil || s.cfg.Instance != instance || n.director == nil {
+	if s == nil || s.cfg.Instance != instance || n.director == nil || !n.daemonUp {
 		return
 	}
 	d := n.director
@@ -106,6 +109,26 @@ func (n *Node) syncFollow(instance string, master bool) {
 	d.StopSync(lb.SyncMaster)
 	if d.SyncState()&lb.SyncBackup == 0 {
 		_ = d.StartSyncBackup(s.lbConfig())
+	}
+}
+
+// syncStart is keepalived starting: the backup daemon runs from then on
+// (vrrp_init_state; a crash lost the master daemon with the kernel).
+func (n *Node) syncStart() {
+	if n.syncd == nil || n.director == nil {
+		return
+	}
+	if n.director.SyncState()&lb.SyncBackup == 0 {
+		_ = n.director.StartSyncBackup(n.syncd.lbConfig())
+	}
+}
+
+// syncStop is keepalived shutting down gracefully: it stops the daemon
+// of the instance's current state before it gives the VIPs up
+// (vrrp_terminate_phase1), so the master's unsent entries are lost.
+func (n *Node) syncStop() {
+	if n.syncd != nil && n.director != nil {
+		n.director.StopSync(lb.SyncMaster | lb.SyncBackup)
 	}
 }
 

@@ -169,3 +169,40 @@ func TestBackupDirectorLeavesTheVIPAlone(t *testing.T) {
 		t.Fatalf("the master scheduled %d connections, want the 1 the backup forwarded", n)
 	}
 }
+
+// TestSyncDaemonWithKeepalivedStopKillCrash: a graceful stop stops the
+// daemons (vrrp_terminate_phase1) and starting keepalived again starts
+// the backup one; a kill -9 leaves the kernel's master thread running; a
+// crash loses it, and the restarted keepalived starts the backup one.
+func TestSyncDaemonWithKeepalivedStopKillCrash(t *testing.T) {
+	tests := []struct {
+		name         string
+		down, up     func(n *node.Node)
+		whileDown    lb.SyncState
+		afterRestart lb.SyncState
+	}{
+		{"stop", (*node.Node).StopDaemon, (*node.Node).StartDaemon, 0, lb.SyncBackup},
+		{"kill -9", (*node.Node).KillDaemon, (*node.Node).StartDaemon, lb.SyncMaster, lb.SyncMaster | lb.SyncBackup},
+		{"crash", (*node.Node).Crash, (*node.Node).Restart, 0, lb.SyncBackup},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPairWorld(t, true)
+			p.w.run(5 * time.Second)
+			d := p.r1.Director()
+			if d.SyncState() != lb.SyncMaster {
+				t.Fatalf("r1 sync state %v, want master", d.SyncState())
+			}
+			tc.down(p.r1)
+			p.w.run(6 * time.Second)
+			if got := d.SyncState(); got != tc.whileDown {
+				t.Fatalf("while down: %v, want %v", got, tc.whileDown)
+			}
+			tc.up(p.r1)
+			p.w.run(6*time.Second + 100*time.Millisecond) // r1 not master again yet (3.414 s after)
+			if got := d.SyncState(); got != tc.afterRestart {
+				t.Fatalf("after keepalived starts: %v, want %v", got, tc.afterRestart)
+			}
+		})
+	}
+}

@@ -271,6 +271,7 @@ func (n *Node) Start() {
 
 func (n *Node) startDaemon() {
 	n.daemonUp = true
+	n.syncStart() // lvs_sync_daemon (lbsync.go)
 	for _, in := range n.insts {
 		in.sp.Start()
 	}
@@ -331,6 +332,7 @@ func (n *Node) StopDaemon() {
 		return
 	}
 	n.daemonUp = false
+	n.syncStop() // lvs_sync_daemon (lbsync.go)
 	for _, in := range n.insts {
 		in.sp.Shutdown()
 	}
