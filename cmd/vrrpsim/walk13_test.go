@@ -38,3 +38,17 @@ func TestWalkCheckUTF16WithoutBOM(t *testing.T) {
 		t.Errorf("check quotes a stray file's content:\n%s", all)
 	}
 }
+
+// TestWalkSweepPDFHasNoWallClock: sweep --format pdf writes fpdf's dates
+// fixed (plot.StablePDF), so two sweeps a second apart give the same
+// bytes, as its svg and png do.
+func TestWalkSweepPDFHasNoWallClock(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "sweep", "master-crash", "--set", "nodes.r2.vrrp.VI_1.advert_int=1s,2s", "--format", "pdf", "--out", dir, "-q"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b := readFile(t, filepath.Join(dir, "detect_s.pdf"))
+	if !strings.Contains(string(b), "/CreationDate (D:20000101000000)") || !strings.Contains(string(b), "/ModDate (D:20000101000000)") {
+		t.Errorf("detect_s.pdf dates are not the fixed ones")
+	}
+}

@@ -256,14 +256,17 @@ func render(f figure, format Format, dpi int) ([]byte, error) {
 		if _, err := c.WriteTo(&buf); err != nil {
 			return nil, err
 		}
-		return pdfDates.ReplaceAll(buf.Bytes(), []byte(pdfFixedDate)), nil
+		return StablePDF(buf.Bytes()), nil
 	}
 	return nil, fmt.Errorf("plot format %q: want svg, png or pdf", format)
 }
 
-// fpdf stamps /CreationDate and /ModDate with the wall clock; a fixed date
-// of the same length keeps the output deterministic and the xref offsets
-// right.
+// StablePDF returns a PDF written by gonum's vgpdf with a fixed date in
+// place of the wall-clock /CreationDate and /ModDate fpdf stamps, so the
+// same plot gives the same bytes. The date keeps its length, so the xref
+// offsets stay right.
+func StablePDF(b []byte) []byte { return pdfDates.ReplaceAll(b, []byte(pdfFixedDate)) }
+
 var pdfDates = regexp.MustCompile(`\(D:[0-9]{14}\)`)
 
 const pdfFixedDate = "(D:20000101000000)"

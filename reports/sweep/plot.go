@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/vrrpsim/vrrpsim/reports"
+	vplot "github.com/vrrpsim/vrrpsim/reports/plot"
 )
 
 // PlotOptions chooses the summary plots.
@@ -88,13 +89,17 @@ func (s *Summary) WritePlots(dir string, o PlotOptions) ([]string, error) {
 			if _, err := wt.WriteTo(&buf); err != nil {
 				return err
 			}
+			data := buf.Bytes()
+			if f == "pdf" {
+				data = vplot.StablePDF(data) // fpdf stamps the wall clock
+			}
 			file := name + "." + f
 			path, err := reports.FileInDir(dir, file)
 			if err != nil {
 				return err
 			}
 			if err := reports.WriteFileAtomic(path, func(w io.Writer) error {
-				_, err := w.Write(buf.Bytes())
+				_, err := w.Write(data)
 				return err
 			}); err != nil {
 				return err
