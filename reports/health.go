@@ -74,10 +74,14 @@ const maxHealthProbes = 4096
 
 // onNote takes a checker's record.
 func (h *healthLog) onNote(c *Collector, r *sim.Record) {
-	if !strings.HasPrefix(r.Comp, "check/") || r.To == "" {
+	if !strings.HasPrefix(r.Comp, "check/") || r.From == "" {
 		return
 	}
 	h.syncActions(c)
+	if r.To == "" {
+		h.serviceNote(r)
+		return
+	}
 	k := healthKey{r.Node, r.From, r.To}
 	rh := h.real(k)
 	rh.sorry = rh.sorry || r.Value2 == 1
@@ -118,6 +122,20 @@ func (h *healthLog) onNote(c *Collector, r *sim.Record) {
 			f.recovering = false
 			t := Seconds(r.At)
 			f.f.Restored, f.f.Restore = &t, secPtr(r.At-sim.Time(*f.f.RecoveredAt))
+		}
+	}
+}
+
+// serviceNote: a virtual service's quorum went down or up
+// (update_quorum_state): an event on each of its timelines.
+func (h *healthLog) serviceNote(r *sim.Record) {
+	if r.Event != "quorum_up" && r.Event != "quorum_down" {
+		return
+	}
+	for _, k := range h.order {
+		if k.director == r.Node && k.service == r.From {
+			rh := h.reals[k]
+			rh.events = append(rh.events, HealthEvent{At: Seconds(r.At), Event: r.Event, Detail: r.Reason})
 		}
 	}
 }
@@ -257,7 +275,9 @@ type HealthProbe struct {
 // HealthEvent is a verdict or an IPVS table change: checker_down,
 // checker_up (Detail: the checker), notify_down, notify_up (the real
 // server leaves or joins the pool), ipvs_add, ipvs_remove, ipvs_weight
-// (Weight: the new weight); director_crash (Detail: the action): the
+// (Weight: the new weight); quorum_down, quorum_up (the service's live
+// weight crossed the quorum; Detail: the weights and the notify
+// command, never run); director_crash (Detail: the action): the
 // director and its table are gone until a restart adds the servers.
 type HealthEvent struct {
 	At     Seconds `json:"t_s"`

@@ -328,7 +328,7 @@ func (s *Service) note(comp, ev, why string) {
 	if comp == "" {
 		comp = s.comp(nil)
 	}
-	s.env.Trace(sim.Record{Kind: sim.KindNote, Comp: comp, Event: ev, Reason: why})
+	s.env.Trace(sim.Record{Kind: sim.KindNote, Comp: comp, Event: ev, Reason: why, From: s.cfg.Name})
 }
 
 func (s *Service) trace(r *Real, ev, why string) { s.traceReal(r, ev, why, 0) }
