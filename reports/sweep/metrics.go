@@ -109,6 +109,14 @@ func Metrics(r *reports.Report, events uint64) []Metric {
 			add("conn_p99_s"+key, secs(cs.P99))
 		}
 		add("bypass_packets", strconv.Itoa(r.LB.BypassPackets))
+		if len(r.LB.Takeovers) > 0 { // a director pair (lbsync.go)
+			open, broken := 0, 0
+			for _, t := range r.LB.Takeovers {
+				open, broken = open+t.Open, broken+t.Broken
+			}
+			add("takeover_open", strconv.Itoa(open))
+			add("takeover_broken", strconv.Itoa(broken))
+		}
 	}
 	add("transitions_total", strconv.Itoa(len(r.Transitions)))
 	add("expect_failed", strconv.Itoa(r.Failed()))

@@ -210,3 +210,22 @@ func TestFailoverOutageIsTheFirstOutageAfterTheAction(t *testing.T) {
 		}
 	}
 }
+
+// TestTakeoverColumns: a run with director takeovers gets the open and
+// broken connections summed over them; a run without has no such column.
+func TestTakeoverColumns(t *testing.T) {
+	get := func(r *reports.Report) map[string]string {
+		m := map[string]string{}
+		for _, x := range Metrics(r, 0) {
+			m[x.Name] = x.Value
+		}
+		return m
+	}
+	r := &reports.Report{LB: &reports.LBReport{Takeovers: []reports.Takeover{{Open: 200, Broken: 6}, {Open: 251, Broken: 172}}}}
+	if m := get(r); m["takeover_open"] != "451" || m["takeover_broken"] != "178" {
+		t.Errorf("got open %q broken %q, want 451 178", m["takeover_open"], m["takeover_broken"])
+	}
+	if _, ok := get(&reports.Report{LB: &reports.LBReport{}})["takeover_broken"]; ok {
+		t.Error("a run without takeovers has a takeover_broken column")
+	}
+}
