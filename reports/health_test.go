@@ -2,6 +2,7 @@ package reports
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,7 @@ func healthRun(t *testing.T) *Report {
 	chk(18, "checker_down", "rs2/TCP_CHECK", 0)
 	chk(18, "ipvs_remove", "weight=1", 1)
 	chk(18, "notify_down", "", 0)
+	rec(18, sim.Record{Kind: sim.KindNote, Node: "lb1", Comp: "check/" + svc, Event: "quorum_down", Reason: "weight=0 threshold=1", From: svc})
 	rec(30, sim.Record{Kind: sim.KindAction, Node: "rs2", Comp: "recover_service", Event: "recover_service rs2:80"})
 	chk(31, "probe_ok", "TCP_CHECK ok", 0)
 	chk(31, "ipvs_add", "weight=1", 1)
@@ -72,6 +74,9 @@ func TestHealthTimeline(t *testing.T) {
 	}
 	if len(h.Failures) != 2 || h.Failures[1].Action != "fail_service rs2:80 blackhole" || h.Failures[1].Removed != nil {
 		t.Fatalf("failures %+v, want the refusal and the late black hole (never removed)", h.Failures)
+	}
+	if !slices.ContainsFunc(h.Events, func(e HealthEvent) bool { return e.Event == "quorum_down" && e.At == Seconds(18*sim.Second) }) {
+		t.Errorf("events %+v lack the quorum going down at 18 s", h.Events)
 	}
 	if last := h.Events[len(h.Events)-1]; last.Event != "director_crash" || last.At != Seconds(35*sim.Second) {
 		t.Errorf("last event %+v, want director_crash at 35 s", last)
