@@ -287,3 +287,34 @@ func runChecks(t *testing.T, src string) (*Scenario, []sim.Record) {
 	k.Run(sim.Time(sc.Duration))
 	return sc, notes
 }
+
+// TestHealthExpectations: removed/restored name a health-checked real
+// server (node name or "ADDRESS PORT", turned into the name reports
+// use), need after and within, and read as "within 7s after ...: rs1
+// removed".
+func TestHealthExpectations(t *testing.T) {
+	base := checkWorld("30s", "TCP_CHECK: {warmup: 0}", `
+  - {at: 5s, fail_service: {node: rs1, port: 80, how: refuse}}`) + "expect:\n"
+	for _, tc := range []struct{ exp, text, err string }{
+		{`{removed: rs1, after: "fail_service rs1:80 refuse", within: 7s}`, "within 7s after fail_service rs1:80 refuse: rs1 removed", ""},
+		{`{restored: 10.0.0.11 80, after: "fail_service rs1:80 refuse", within: 7s}`, "within 7s after fail_service rs1:80 refuse: rs1 restored", ""},
+		{`{removed: rs9, after: "fail_service rs1:80 refuse", within: 7s}`, "", `no health-checked real_server "rs9" in removed expectation; valid: rs1`},
+		{`{removed: rs1, within: 7s}`, "", "needs after and within"},
+		{`{removed: rs1, after: "crash lb1", within: 7s}`, "", `after "crash lb1" matches no timeline action`},
+		{`{removed: rs1, after: "fail_service rs1:80 refuse", within: 7s, flow: x}`, "", `key "flow" does not go with removed`},
+	} {
+		sc, err := Load("t.yaml", []byte(base+"  - "+tc.exp+"\n"))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "t.yaml:") {
+				t.Errorf("%s: got %v, want an error with %q", tc.exp, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.exp, err)
+		}
+		if got := sc.Expect[0].String(); got != tc.text {
+			t.Errorf("%s: %q, want %q", tc.exp, got, tc.text)
+		}
+	}
+}
