@@ -142,6 +142,9 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 		if err := n.AddSyncGroup(g.Name, names); err != nil {
 			return nil, fmt.Errorf("%s: %v", g.Pos, err)
 		}
+		if err := n.SetSyncGroupNotify(g.Name, g.Notify.vrrp()); err != nil {
+			return nil, fmt.Errorf("%s: %v", g.Pos, err)
+		}
 	}
 	if err := w.buildLBSync(n, sn); err != nil { // lbsync.go
 		return nil, err
@@ -208,8 +211,7 @@ func vrrpConfig(in *Instance) vrrp.Config {
 	for _, t := range in.TrackScripts {
 		c.TrackScripts = append(c.TrackScripts, vrrp.Track{Name: t.Name, Weight: t.Weight, HasWeight: t.Weight != 0})
 	}
-	c.Notify = vrrp.Notify{Master: in.Notify.Master, Backup: in.Notify.Backup, Fault: in.Notify.Fault,
-		Stop: in.Notify.Stop, Generic: in.Notify.Generic, FIFO: in.Notify.FIFO}
+	c.Notify = in.Notify.vrrp()
 	return c
 }
 

@@ -166,7 +166,7 @@ func (d *decoder) node(e entry) *Node {
 	}
 	for _, ge := range d.defined(d.named(o.node("sync_groups"), path+".sync_groups", "sync_groups of "+e.key), "sync group") {
 		g := &SyncGroup{Pos: ge.keyPos, Name: ge.key}
-		gobj := d.object(ge.val, path+".sync_groups."+ge.key, "sync group "+ge.key+" of "+e.key, []string{"group"})
+		gobj := d.object(ge.val, path+".sync_groups."+ge.key, "sync group "+ge.key+" of "+e.key, append([]string{"group"}, groupNotifyKeys...))
 		if !gobj.has("group") {
 			gobj.missing(ge.keyPos, "missing key \"group\" in sync group %s; valid: group: [VI_1, VI_2]", ge.key)
 		}
@@ -175,6 +175,7 @@ func (d *decoder) node(e entry) *Node {
 			g.MemberPos = append(g.MemberPos, m.Pos)
 			d.ref(m.Pos, refInstance, m.Name, e.key, "sync group "+ge.key)
 		}
+		g.Notify = d.notify(gobj)
 		nd.SyncGroups = append(nd.SyncGroups, g)
 	}
 	if o.has("traffic") && nd.Kind == KindRouter {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/vrrpsim/vrrpsim/model/vrrp"
 )
 
 // Notify holds keepalived's notify commands of a vrrp instance, as argv.
@@ -62,4 +63,34 @@ func (d *decoder) argv(o *object, key string) []string {
 		o.bad(key, "empty command; valid: a command line like /etc/keepalived/master.sh")
 	}
 	return argv
+}
+
+// groupNotifyKeys are the vrrp_sync_group keys of Notify (notify_fifo is
+// global).
+var groupNotifyKeys = notifyKeys[:5]
+
+// vrrp is n for the speaker.
+func (n Notify) vrrp() vrrp.Notify {
+	return vrrp.Notify{Master: n.Master, Backup: n.Backup, Fault: n.Fault, Stop: n.Stop, Generic: n.Generic, FIFO: n.FIFO}
+}
+
+// Set sets the command of a notify keyword (notify_master, notify_backup,
+// notify_fault, notify_stop, notify); false for another keyword (the
+// keepalived.conf reader's notify_deleted, notify_master_rx_lower_pri).
+func (n *Notify) Set(keyword string, argv []string) bool {
+	switch keyword {
+	case "notify_master":
+		n.Master = argv
+	case "notify_backup":
+		n.Backup = argv
+	case "notify_fault":
+		n.Fault = argv
+	case "notify_stop":
+		n.Stop = argv
+	case "notify":
+		n.Generic = argv
+	default:
+		return false
+	}
+	return true
 }

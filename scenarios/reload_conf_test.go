@@ -110,6 +110,12 @@ func TestKeepalivedConfNotifyTraced(t *testing.T) {
     notify_master "/etc/keepalived/master.sh up"
     notify /usr/local/bin/log-state
 }
+vrrp_sync_group G1 {
+    group {
+        VI_1
+    }
+    notify_master /etc/keepalived/group-master.sh
+}
 `
 	scenario := `
 name: conf-notify
@@ -147,6 +153,7 @@ nodes:
 		"notify: /usr/local/bin/log-state INSTANCE VI_1 BACKUP 150",
 		"notify_master: /etc/keepalived/master.sh up",
 		"notify: /usr/local/bin/log-state INSTANCE VI_1 MASTER 150",
+		"notify_master: /etc/keepalived/group-master.sh", // the group's, after its member's
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -226,6 +226,7 @@ type SyncGroup struct {
 	Name      string
 	Instances []string // instance names on the same router
 	MemberPos []Pos    // where each of Instances was written
+	Notify    Notify   // the group's notify_* commands (notify.go)
 }
 
 // ARP profiles.

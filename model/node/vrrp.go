@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"net/netip"
 
 	"github.com/vrrpsim/vrrpsim/model/vrrp"
@@ -28,6 +29,18 @@ func (n *Node) receiveVRRP(i *Interface, f *wire.Frame) {
 	if n.cfg.Kind == KindRouter && len(n.insts) > 0 {
 		n.drop(i.name, "vrrp_unknown_vrid")
 	}
+}
+
+// SetSyncGroupNotify sets the notify commands of a vrrp_sync_group added
+// with AddSyncGroup (traced when fired, never run).
+func (n *Node) SetSyncGroupNotify(name string, nt vrrp.Notify) error {
+	for _, g := range n.groups {
+		if g.Name() == name {
+			g.SetNotify(nt)
+			return nil
+		}
+	}
+	return fmt.Errorf("node %s: no sync group %q", n.cfg.Name, name)
 }
 
 // vrrpEnv connects one VRRP speaker to its node and interface.

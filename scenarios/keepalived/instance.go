@@ -123,18 +123,7 @@ func (p *parser) instance(b *Stmt) {
 		case "notify_backup", "notify_master", "notify_fault", "notify_stop", "notify", "notify_deleted", "notify_master_rx_lower_pri":
 			argv, _, _ := scriptArgv(s.Line.Text)
 			in.Notify = append(in.Notify, Notify{Pos: s.Key.Pos, Kind: k, Argv: argv})
-			switch k { // the scenario's notify keys (scenarios/notify.go): traced when fired
-			case "notify_master":
-				in.Instance.Notify.Master = argv
-			case "notify_backup":
-				in.Instance.Notify.Backup = argv
-			case "notify_fault":
-				in.Instance.Notify.Fault = argv
-			case "notify_stop":
-				in.Instance.Notify.Stop = argv
-			case "notify":
-				in.Instance.Notify.Generic = argv
-			}
+			in.Instance.Notify.Set(k, argv) // traced when fired (scenarios/notify.go)
 			p.addAt(s, SevNote, "%s is never run by the simulator; argv %q", k, argv)
 			continue
 		default:

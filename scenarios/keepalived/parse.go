@@ -421,6 +421,10 @@ func (p *parser) syncGroup(b *Stmt) {
 	}
 	sg := &scenarios.SyncGroup{Pos: b.Key.Pos, Name: name.Text}
 	for _, s := range b.Block {
+		if argv, _, _ := scriptArgv(s.Line.Text); sg.Notify.Set(s.Key.Text, argv) { // traced when fired, never run
+			p.addAt(s, SevNote, "%s is never run by the simulator; argv %q", s.Key.Text, argv)
+			continue
+		}
 		if s.Key.Text != "group" {
 			p.other(s, syncNotModelled)
 			continue
