@@ -19,7 +19,9 @@ package check
 // black-holed one connect_timeout; a slow HTTP answer rtt plus
 // connect_timeout (the read times out); MISC_CHECK's script takes no
 // time. Worst cases are upper limits that a failure just after a probe
-// started comes as close to as it likes.
+// started comes as close to as it likes. The bounds are for a server
+// that has passed its probes for a while: one that fails before its
+// first probe goes at its first failure (retry_it starts at retry).
 
 import (
 	"fmt"
