@@ -74,9 +74,11 @@ func TestExplainGolden(t *testing.T) {
 			cases = append(cases, tc{d.Name(), explainArgs(t, filepath.Join(explainDirs, d.Name()))})
 		}
 	}
-	for _, b := range []string{"master-crash", "vrrpv3-fast", "preempt-delay", "health-script-weight", "uplink-tracking", "two-groups-load-sharing", "lvs-dr-ha"} {
+	for _, b := range []string{"master-crash", "vrrpv3-fast", "preempt-delay", "health-script-weight", "uplink-tracking", "two-groups-load-sharing"} {
 		cases = append(cases, tc{"builtin-" + b, []string{b}})
 	}
+	// A director pair with checkers: the health-check section.
+	cases = append(cases, tc{"director-pair", []string{filepath.Join("testdata", "explain", "director-pair.yaml")}})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, stderr := runCLI(t, append([]string{"explain"}, c.args...)...)
