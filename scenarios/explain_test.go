@@ -310,3 +310,22 @@ func TestExplainHealthChecksAgreeWithHealthBounds(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExplain: explaining a built-in (no run).
+func BenchmarkExplain(b *testing.B) {
+	sc, err := Builtin("health-script-weight")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Explain(sc, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVMFreezeOneHour: the vm-freeze built-in run for an hour: its
+// routers' timers go through the freeze wrapper (compare
+// BenchmarkMasterCrashOneHour, same LAN without it).
+func BenchmarkVMFreezeOneHour(b *testing.B) { benchScenario(b, "vm-freeze", time.Hour) }
