@@ -65,6 +65,12 @@ func Lint(nodes []LintNode) []Finding {
 				f.Msg += "; keepalived 2.2.7 does not skip it: it reads the block's lines as keywords of the enclosing block, and its '}' closes that block"
 			}
 			f.Node = n.Name
+			if len(f.Also) > 0 {
+				f.Also = slices.Clone(f.Also)
+				for i := range f.Also {
+					f.Also[i].Node = n.Name
+				}
+			}
 			l.out = append(l.out, f)
 		}
 	}
