@@ -21,26 +21,47 @@ const syncComp = "ipvs-sync"
 
 // takeoverLog is the takeover part of lbLog; its zero value is ready.
 type takeoverLog struct {
-	master   map[string]string   // instance -> node holding it ("" when none)
-	last     map[string]string   // instance -> the last node that held it
-	leftAt   map[string]sim.Time // instance -> when the last master let go
-	backup   map[string]bool     // node -> backup sync daemon running
-	received map[string]int      // node -> sync entries its backup daemon received
-	list     []*takeover
+	master   map[string]string // instance -> node holding it ("" when none)
+	last     map[string]string // instance -> the last node that held it
+	backup   map[string]bool   // node -> backup sync daemon running
+	received map[string]int    // node -> sync entries its backup daemon received
+	// gaps count, per instance whose master let go, the connections
+	// that end before anyone takes over; a takeover adopts them.
+	gaps map[string]*gap
+	list []*takeover
+}
+
+// gap is an instance without a master: since left, the connections open
+// then that ended.
+type gap struct {
+	left                 sim.Time
+	open, survived, lost int
+}
+
+// count counts a connection [start, end] that was open at left.
+func (g *gap) count(start, end sim.Time, ok bool) {
+	if start < g.left && end > g.left {
+		g.open++
+		if ok {
+			g.survived++
+		} else {
+			g.lost++
+		}
+	}
 }
 
 type takeover struct {
-	at, left             sim.Time
-	instance, from, to   string
-	sync                 bool
-	synced               int
-	open, survived, lost int
+	gap
+	at                 sim.Time
+	instance, from, to string
+	sync               bool
+	synced             int
 }
 
 func (t *takeoverLog) init() {
 	if t.master == nil {
-		t.master, t.last, t.leftAt = map[string]string{}, map[string]string{}, map[string]sim.Time{}
-		t.backup, t.received = map[string]bool{}, map[string]int{}
+		t.master, t.last = map[string]string{}, map[string]string{}
+		t.backup, t.received, t.gaps = map[string]bool{}, map[string]int{}, map[string]*gap{}
 	}
 }
 
@@ -69,23 +90,25 @@ func (t *takeoverLog) onState(directors map[string]bool, r *sim.Record) {
 	case r.To == "MASTER":
 		prev, holder := t.last[inst], t.master[inst]
 		t.master[inst], t.last[inst] = r.Node, r.Node
+		g := t.gaps[inst]
+		delete(t.gaps, inst)
 		if prev == "" || prev == r.Node {
 			return
-		}
-		left := r.At
-		if holder == "" {
-			left = t.leftAt[inst]
 		}
 		// The instances of a sync group move together: one takeover.
 		if n := len(t.list); n > 0 && t.list[n-1].to == r.Node && t.list[n-1].at == r.At {
 			return
 		}
-		t.list = append(t.list, &takeover{at: r.At, left: left, instance: inst, from: prev, to: r.Node,
-			sync: t.backup[r.Node], synced: t.received[r.Node]})
+		tk := &takeover{gap: gap{left: r.At}, at: r.At, instance: inst, from: prev, to: r.Node,
+			sync: t.backup[r.Node], synced: t.received[r.Node]}
+		if holder == "" && g != nil {
+			tk.gap = *g // let go earlier: what ended since counts
+		}
+		t.list = append(t.list, tk)
 	case r.From == "MASTER":
 		if t.master[inst] == r.Node {
 			t.master[inst] = ""
-			t.leftAt[inst] = r.At
+			t.gaps[inst] = &gap{left: r.At}
 		}
 	}
 }
@@ -93,16 +116,12 @@ func (t *takeoverLog) onState(directors map[string]bool, r *sim.Record) {
 // onConn counts a finished client connection for every takeover it
 // spanned: started before the old master let go, ended after.
 func (t *takeoverLog) onConn(r *sim.Record) {
-	start := r.At - sim.Time(r.Value)
+	start, ok := r.At-sim.Time(r.Value), r.Event == "ok"
 	for _, tk := range t.list {
-		if start < tk.left && r.At > tk.left {
-			tk.open++
-			if r.Event == "ok" {
-				tk.survived++
-			} else {
-				tk.lost++
-			}
-		}
+		tk.count(start, r.At, ok)
+	}
+	for _, g := range t.gaps { // counts only: the order does not show
+		g.count(start, r.At, ok)
 	}
 }
 
