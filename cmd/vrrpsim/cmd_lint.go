@@ -16,7 +16,7 @@ import (
 )
 
 const lintUsage = `usage: vrrpsim lint NODE=PATH[@CONFIG_ID] ... [--json]
-       vrrpsim lint SCENARIO.yaml [--json]
+       vrrpsim lint SCENARIO.yaml|BUILTIN [--json]
 
 Reads every node's keepalived.conf together, as keepalived 2.2.7 would,
 and reports what no single-host check sees: one VRID used by two groups
@@ -102,7 +102,13 @@ func nodeSources(args []string, root string) ([]keepalived.Source, error) {
 // read from their files (with every finding of the reader), inline ones
 // from the loaded instances, each interface on the scenario's LAN.
 func lintScenario(file string, opts keepalived.Options) ([]keepalived.Finding, error) {
-	sc, err := scenarios.LoadFile(file)
+	var sc *scenarios.Scenario
+	var err error
+	if _, statErr := os.Stat(file); statErr != nil && !strings.ContainsAny(file, `/\`) && !strings.HasSuffix(file, ".yaml") {
+		sc, err = scenarios.Builtin(file) // a built-in's inline instances
+	} else {
+		sc, err = scenarios.LoadFile(file)
+	}
 	if err != nil {
 		return nil, inputError{err}
 	}

@@ -29,6 +29,8 @@ func TestLintCLI(t *testing.T) {
 		{"a scenario's interface addresses as advert sources", []string{"testdata/lint-scenario/sc.yaml"}, exitFailed,
 			[]string{"testdata/lint-scenario/r1.conf:6:5: error: r1's unicast_peer list does not hold 10.0.0.2, the eth0 address of r2", "also testdata/lint-scenario/sc.yaml:17:7 [node r2]"}, ""},
 		{"an inline scenario", []string{"../../scenarios/builtin/two-groups-load-sharing.yaml"}, exitOK, nil, ""},
+		{"a built-in by name", []string{"vrrpv3-fast"}, exitFailed, []string{"builtin/vrrpv3-fast.yaml:"}, ""},
+		{"an unknown built-in", []string{"no-such-scenario"}, exitBadInput, nil, "no built-in scenario"},
 		{"no argument", nil, exitBadInput, nil, "lint needs"},
 		{"not NODE=PATH", []string{"r1=", "r2=x"}, exitBadInput, nil, "want NODE=PATH"},
 		{"missing file", []string{"r1=" + lintData + "nope.conf", "r2=" + lintData + "vip-mismatch/lb1.conf"}, exitBadInput, nil, "nope.conf"},
