@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"net/netip"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -155,4 +157,80 @@ func TestReloadFreezeActionString(t *testing.T) {
 	if f.String() != "freeze r2" || f.Detail() != "duration=4s" {
 		t.Errorf("got %q / %q", f.String(), f.Detail())
 	}
+}
+
+// FuzzReloadFreeze plays random sequences of reload, freeze, crash,
+// restart, stop and start on the inject world's two routers (reloads
+// with the same, a new priority or a new VIP list; overlapping freezes
+// and reloads) and checks that nothing panics, no action fails and every
+// freeze ends in a thaw. Each 4 input bytes are one action: kind, node,
+// time (100 ms units), duration (50 ms units).
+func FuzzReloadFreeze(f *testing.F) {
+	f.Add([]byte{0, 0, 100, 100})                          // freeze r1 at 10 s for 5 s
+	f.Add([]byte{1, 1, 100, 20, 0, 1, 105, 40})            // reload r2, freeze it during the reload
+	f.Add([]byte{3, 1, 100, 20, 3, 0, 150, 20})            // the rolling VIP change
+	f.Add([]byte{0, 0, 60, 100, 4, 0, 80, 0, 5, 0, 90, 0}) // crash and restart while frozen
+	f.Add([]byte{2, 0, 60, 0, 6, 0, 61, 0, 7, 0, 62, 0})   // reload, stop, start at once
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 4*16 {
+			data = data[:4*16]
+		}
+		var extra []*Event
+		freezes := 0
+		for i := 0; i+3 < len(data); i += 4 {
+			node := []string{"r1", "r2"}[data[i+1]%2]
+			at := sim.Time(data[i+2]) * sim.Time(100*time.Millisecond)
+			d := time.Duration(data[i+3]) * 50 * time.Millisecond
+			a := Action{Node: node, Duration: d}
+			switch data[i] % 8 {
+			case 0:
+				a.Kind = ActFreeze
+				a.Duration = max(d, time.Millisecond)
+				freezes++
+			case 1:
+				a.Kind = ActReload
+			case 2, 3:
+				a.Kind = ActReload
+				in := &Instance{Name: "VI_1", Interface: "eth0", VRID: 51, Priority: 1 + int(data[i+3])%254,
+					AdvertInt: time.Second, Version: 2, State: "BACKUP",
+					VirtualIPs:      []netip.Prefix{netip.MustParsePrefix("10.0.0.254/32")},
+					GARPMasterDelay: DefaultGARPMasterDelay, GARPMasterRepeat: DefaultGARPMasterRepeat, GARPMasterRefreshRepeat: 1}
+				if data[i]%8 == 3 {
+					in.VirtualIPs = append(in.VirtualIPs, netip.MustParsePrefix("10.0.0.253/32"))
+				}
+				a.Reload = &Reload{Inline: true, VRRP: []*Instance{in}}
+			case 4:
+				a.Kind = ActCrash
+			case 5:
+				a.Kind = ActRestart
+			case 6:
+				a.Kind = ActStop
+			case 7:
+				a.Kind = ActStart
+			}
+			extra = append(extra, &Event{At: at, Action: a})
+		}
+		sort.SliceStable(extra, func(i, j int) bool { return extra[i].At < extra[j].At })
+		recs, _ := injectRun(t, "", "", extra)
+		thaws := 0
+		for _, r := range recs {
+			if r.Kind == sim.KindDrop && r.Comp == "timeline" {
+				t.Fatalf("action failed: %s", r.Reason)
+			}
+			if r.Kind == sim.KindNote && r.Comp == "timeline" && r.Event == "freeze_end" {
+				thaws++
+			}
+		}
+		// Every freeze that started before 20 s ends (its end is traced
+		// even when the node crashed meanwhile).
+		want := 0
+		for _, ev := range extra {
+			if ev.Action.Kind == ActFreeze && ev.At+sim.Time(ev.Action.Duration) <= sim.Time(20*time.Second) {
+				want++
+			}
+		}
+		if thaws != want {
+			t.Errorf("%d freeze ends traced, want %d", thaws, want)
+		}
+	})
 }
