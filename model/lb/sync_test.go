@@ -459,3 +459,43 @@ func benchSyncConn(b *testing.B, on bool) {
 		}
 	}
 }
+
+// FuzzReceiveSync: any datagram handed to a backup daemon is refused or
+// applied without a panic, and leaves the table consistent: every entry
+// listed, the dest counters matching the entries.
+func FuzzReceiveSync(f *testing.F) {
+	good, _ := wire.AppendIPVSSync(nil, &wire.IPVSSync{Conns: []wire.IPVSSyncConn{
+		{Protocol: ProtoTCP, State: uint16(StateEstablished), Client: client, Virtual: vip, Dest: realA, Timeout: 900},
+		{Protocol: ProtoTCP, Flags: wire.IPVSConnTemplate, Client: netip.AddrPortFrom(client.Addr(), 0), Virtual: vip, Dest: realB, Timeout: 300},
+		{Protocol: ProtoUDP, Client: client2, Virtual: vip, Dest: realB, Timeout: 0},
+	}})
+	f.Add(good)
+	f.Add([]byte{0, 0, 0, 8, 0, 1, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg := service(KindNAT)
+		cfg.PersistenceTimeout = time.Minute
+		d, e := newDirector(t, cfg)
+		if err := d.StartSyncBackup(SyncConfig{}); err != nil {
+			t.Fatal(err)
+		}
+		d.ReceiveSync(b)
+		d.ReceiveSync(b) // and again: the update path
+		conns, tmpls := d.Len()
+		if got := len(d.Conns()); got != conns+tmpls {
+			t.Fatalf("Len %d+%d, Conns lists %d", conns, tmpls, got)
+		}
+		act, inact, pers := 0, 0, 0
+		for _, x := range d.Services()[0].Dests {
+			act, inact, pers = act+x.Active, inact+x.Inactive, pers+x.Persist
+		}
+		if act+inact != conns || pers != tmpls {
+			t.Fatalf("dest counters %d+%d / %d, entries %d / %d", act, inact, pers, conns, tmpls)
+		}
+		e.run(time.Hour) // what is left has a longer synced timeout
+		for _, c := range d.Conns() {
+			if c.Left <= 0 {
+				t.Fatalf("entry %+v outlived its timer", c)
+			}
+		}
+	})
+}
