@@ -114,6 +114,11 @@ func (p *PcapngWriter) Trace(r *sim.Record) {
 		if r.Event == "dest" {
 			p.pending = append(p.pending, fmt.Sprintf("%s %s %s: real server %s (%s, weight %d)", r.At, r.Node, r.Comp, r.To, r.Reason, r.Value))
 		}
+	case sim.KindProxy:
+		// the nginx upstream as configured, and what max_fails did to it
+		if s := proxyComment(r); s != "" {
+			p.pending = append(p.pending, s)
+		}
 	case sim.KindFrame, sim.KindDeliver:
 		if p.segment != "" && r.Node != p.segment {
 			return

@@ -332,3 +332,15 @@ func proxyLine(r *sim.Record) string {
 	}
 	return ""
 }
+
+// proxyComment is the pcapng packet comment for an nginx record: the
+// upstream's servers at start and the max_fails events, "" for the rest.
+func proxyComment(r *sim.Record) string {
+	switch r.Event {
+	case "server":
+		return fmt.Sprintf("%s %s nginx upstream %s: real server %s (weight %d%s)", r.At, r.Node, r.From, r.To, r.Value, strings.TrimSuffix(", "+r.Reason, ", "))
+	case "failed", "probe", "recovered":
+		return fmt.Sprintf("%s %s nginx: real server %s %s", r.At, r.Node, r.To, r.Event)
+	}
+	return ""
+}
