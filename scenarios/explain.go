@@ -57,8 +57,18 @@ type Explanation struct {
 
 // ExplainNode is one router's instances.
 type ExplainNode struct {
-	Node      string            `json:"node"`
-	Instances []ExplainInstance `json:"instances"`
+	Node       string            `json:"node"`
+	Instances  []ExplainInstance `json:"instances"`
+	SyncGroups []ExplainGroup    `json:"sync_groups,omitempty"`
+}
+
+// ExplainGroup is a vrrp_sync_group: its members change state together
+// (vrrp_sync.c), and its notify commands fire after theirs.
+type ExplainGroup struct {
+	Name    string          `json:"name"`
+	Source  string          `json:"source"`
+	Members []string        `json:"members"`
+	Notify  []ExplainNotify `json:"notify,omitempty"`
 }
 
 // ExplainInstance is one vrrp_instance as it runs.
@@ -197,6 +207,11 @@ func Explain(sc *Scenario, fixups []string) (*Explanation, error) {
 			en.Instances = append(en.Instances, *x.out)
 			all = append(all, x)
 		}
+		for _, g := range n.SyncGroups {
+			eg := ExplainGroup{Name: g.Name, Source: g.Pos.String(), Members: append([]string{}, g.Instances...)}
+			eg.Notify = explainNotify(g.Notify.vrrp(), vrrp.NotifyGroup, g.Name, 0)
+			en.SyncGroups = append(en.SyncGroups, eg)
+		}
 		e.Nodes = append(e.Nodes, en)
 	}
 	// Point at the stored copies (the appends copied them).
@@ -274,17 +289,24 @@ func explainInstance(n *Node, in *Instance) (explained, error) {
 			x.Tracks = append(x.Tracks, ExplainTrack{Kind: g.kind, Name: t.Name, Weight: t.Weight, PriorityAfter: p, Fault: fault})
 		}
 	}
-	for _, st := range []string{"MASTER", "BACKUP", "FAULT", vrrp.NotifyStateStop} {
-		prio := effPrio
-		for _, call := range eff.Notify.NotifyCalls(vrrp.NotifyInstance, eff.Name, st, prio) {
-			x.Notify = append(x.Notify, ExplainNotify{Kind: call.Kind, State: call.State, Argv: call.Argv})
-		}
-	}
+	x.Notify = explainNotify(eff.Notify, vrrp.NotifyInstance, eff.Name, effPrio)
 	x.GARPs = garpBursts(eff)
 	if eff.PreemptDelay > 0 && !eff.NoPreempt {
 		x.PreemptAfter = Secs(vrrp.PreemptAfter(eff.PreemptDelay, eff.AdvertInt, time.Duration(x.MasterDown)))
 	}
 	return explained{node: n.Name, cfg: eff, out: x}, nil
+}
+
+// explainNotify lists the commands fired on entering each state, as the
+// speaker builds them (vrrp.Notify.NotifyCalls).
+func explainNotify(n vrrp.Notify, typ, name string, prio int) []ExplainNotify {
+	var out []ExplainNotify
+	for _, st := range []string{"MASTER", "BACKUP", "FAULT", vrrp.NotifyStateStop} {
+		for _, call := range n.NotifyCalls(typ, name, st, prio) {
+			out = append(out, ExplainNotify{Kind: call.Kind, State: call.State, Argv: call.Argv})
+		}
+	}
+	return out
 }
 
 // garpBursts lists the GARP bursts after becoming master, as the speaker

@@ -75,6 +75,12 @@ func (e *Explanation) WriteText(w io.Writer) error {
 				p(2, "on %s: %s %s (never run)", c.State, c.Kind, vrrp.QuoteArgv(c.Argv))
 			}
 		}
+		for _, g := range n.SyncGroups {
+			p(1, "vrrp_sync_group %s (%s): %s change state together", g.Name, g.Source, strings.Join(g.Members, ", "))
+			for _, c := range g.Notify {
+				p(2, "on %s: %s %s (never run)", c.State, c.Kind, vrrp.QuoteArgv(c.Argv))
+			}
+		}
 	}
 	for _, v := range e.VRIDs {
 		p(0, "")

@@ -125,7 +125,7 @@ func explainConfigs(args []string, root string) (*scenarios.Scenario, []string, 
 	for _, nd := range nodes {
 		for _, sn := range sc.Nodes {
 			if sn.Name == nd.Name {
-				sn.VRRP = nd.VRRP
+				sn.VRRP, sn.SyncGroups = nd.VRRP, nd.SyncGroups
 			}
 		}
 	}
