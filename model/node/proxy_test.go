@@ -100,3 +100,60 @@ func TestProxyEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyStopCrashRestart: stop_proxy refuses new connections (RST)
+// and start_proxy serves again; a crash of the nginx node drops its
+// state and nginx serves again after the restart.
+func TestProxyStopCrashRestart(t *testing.T) {
+	k := sim.New(1)
+	var conns []string
+	k.AddTracer(func(r *sim.Record) {
+		if r.Kind == sim.KindConn {
+			conns = append(conns, fmt.Sprintf("%.1f:%s", time.Duration(r.At).Seconds(), r.Event))
+		}
+	})
+	seg := lan.New(k, "lan", lan.Config{})
+	mk := func(name string, kind node.Kind, i byte) *node.Node {
+		n := node.New(k, node.Config{Name: name, Kind: kind})
+		if _, err := n.AddInterface("eth0", dpMAC(i, 1), []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.0.%d/24", i))}, seg, arp.Config{}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	c1, px, rs1 := mk("c1", node.KindHost, 10), mk("px1", node.KindServer, 5), mk("rs1", node.KindServer, 11)
+	if err := rs1.AddService(tcp.ServiceConfig{Port: 80, ResponseTime: 5 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := proxy.ParseServer("10.0.0.11:80")
+	if _, err := px.AddProxy(proxy.Config{Listen: netip.MustParseAddrPort("10.0.0.5:80"), Servers: []upstream.Server{s1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.AddClient(tcp.ClientConfig{Name: "c1/http", To: netip.MustParseAddrPort("10.0.0.5:80"), Rate: 1, Stop: 6 * time.Second, ConnectTimeout: 500 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*node.Node{c1, px, rs1} {
+		n.Start()
+	}
+	k.At(sim.Time(1500*time.Millisecond), func() {
+		if err := px.StopProxy(); err != nil {
+			t.Error(err)
+		}
+	})
+	k.At(sim.Time(2500*time.Millisecond), func() {
+		if err := px.StartProxy(); err != nil {
+			t.Error(err)
+		}
+	})
+	k.At(sim.Time(3500*time.Millisecond), px.Crash)
+	k.At(sim.Time(4500*time.Millisecond), px.Restart)
+	k.Run(sim.Time(10 * time.Second))
+	// 0, 1 ok; 2 refused (stopped); 3 ok (started); 4 times out (crashed:
+	// nothing answers); 5 ok (restarted)
+	want := "0.0:ok 1.0:ok 2.0:refused 3.0:ok 4.5:timeout 5.0:ok"
+	if got := strings.Join(conns, " "); got != want {
+		t.Errorf("client saw %s, want %s", got, want)
+	}
+	if px.Proxy() == nil || !px.Proxy().Running() {
+		t.Error("nginx not running after the restart")
+	}
+}
