@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -326,7 +327,7 @@ func checkKey(k string) error {
 
 // expandKey evaluates the hash key for one request (the complex value
 // of ngx_http_upstream_hash).
-func expandKey(dst []byte, k string, uri, host string, client netip.AddrPort) []byte {
+func expandKey(dst []byte, k string, uri, host []byte, client netip.AddrPort) []byte {
 	for k != "" {
 		i := strings.IndexByte(k, '$')
 		if i < 0 {
@@ -344,7 +345,7 @@ func expandKey(dst []byte, k string, uri, host string, client netip.AddrPort) []
 		case strings.HasPrefix(k, "$host"):
 			dst, k = append(dst, host...), k[len("$host"):]
 		case strings.HasPrefix(k, "$uri"):
-			u, _, _ := strings.Cut(uri, "?")
+			u, _, _ := bytes.Cut(uri, []byte("?"))
 			dst, k = append(dst, u...), k[len("$uri"):]
 		default:
 			dst, k = append(dst, '$'), k[1:]

@@ -230,7 +230,7 @@ func (p *Proxy) Handle(ex Exchange) {
 		q.u = p.ups[q.worker]
 	}
 	method, uri, host := parseRequest(ex.Header())
-	q.nonIdem = method == "POST" || method == "LOCK" || method == "PATCH"
+	q.nonIdem = string(method) == "POST" || string(method) == "LOCK" || string(method) == "PATCH"
 	p.key = expandKey(p.key[:0], p.cfg.HashKey, uri, host, q.client)
 	q.u.Begin(&q.r, q.client.Addr(), string(p.key))
 	q.start = p.env.Now()
@@ -447,19 +447,31 @@ func (p *Proxy) release(q *request) {
 	p.spare = append(p.spare, q)
 }
 
-// parseRequest reads the request line and the Host header.
-func parseRequest(h []byte) (method, uri, host string) {
-	line, rest, _ := bytes.Cut(h, []byte("\r\n"))
-	f := bytes.Fields(line)
-	method, uri = "GET", "/"
-	if len(f) >= 2 {
-		method, uri = string(f[0]), string(f[1])
+// parseRequest reads the request line and the Host header; the slices
+// point into h. A short line reads as GET /.
+func parseRequest(h []byte) (method, uri, host []byte) {
+	// ngx_http_parse_request_line ends a line at LF, CR before it optional
+	line, rest, _ := bytes.Cut(h, []byte("\n"))
+	method, uri = []byte("GET"), []byte("/")
+	if m, r := word(line); len(m) > 0 {
+		if u, _ := word(r); len(u) > 0 {
+			method, uri = m, u
+		}
 	}
 	if _, v, ok := bytes.Cut(rest, []byte("Host: ")); ok {
-		v, _, _ = bytes.Cut(v, []byte("\r\n"))
-		host = string(v)
+		host, _, _ = bytes.Cut(v, []byte("\n"))
+		host = bytes.TrimSuffix(host, []byte("\r"))
 	}
 	return method, uri, host
+}
+
+// word splits the first blank-delimited word (space, tab, CR) off b.
+func word(b []byte) (w, rest []byte) {
+	b = bytes.TrimLeft(b, " \t\r")
+	if i := bytes.IndexAny(b, " \t\r"); i >= 0 {
+		return b[:i], b[i:]
+	}
+	return b, nil
 }
 
 // errorPages are the titles of nginx's error pages
