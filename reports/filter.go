@@ -303,7 +303,7 @@ func (f *Filter) eval(n *fnode, r *sim.Record, facts *FrameFacts) bool {
 		case "arp":
 			return r.Kind == sim.KindNeigh
 		case "tcp":
-			return r.Kind == sim.KindConn || r.Kind == sim.KindIPVS || r.Kind == sim.KindServe
+			return r.Kind == sim.KindConn || r.Kind == sim.KindIPVS || r.Kind == sim.KindServe || r.Kind == sim.KindProxy
 		}
 		return false
 	case fVRID:
