@@ -31,7 +31,7 @@ func notifyTrace(t *testing.T, src string) []string {
 }
 
 // keepalived vrrp_scheduler.c vrrp_init_state sends a BACKUP group's
-// notifies at start; vrrp_sync.c vrrp_sync_master moves the members
+// notifies at start, before its instances'; vrrp_sync.c vrrp_sync_master moves the members
 // (their own notifies), then sends the group's (send_group_notifies,
 // "GROUP NAME STATE 0"); notify_shutdown: instances, then groups, STOP.
 func TestSyncGroupNotifyOrder(t *testing.T) {
@@ -52,9 +52,9 @@ timeline:
   - {at: 4s, stop: r1}
 `
 	want := []string{
+		"r1 G1 notify: /bin/gn GROUP G1 BACKUP 0", // vrrp_init_state: groups first
 		"r1 VI_1 notify: /bin/n INSTANCE VI_1 BACKUP 100",
 		"r1 VI_2 notify: /bin/n INSTANCE VI_2 BACKUP 100",
-		"r1 G1 notify: /bin/gn GROUP G1 BACKUP 0",
 		"r1 VI_2 notify: /bin/n INSTANCE VI_2 MASTER 100",
 		"r1 VI_1 notify: /bin/n INSTANCE VI_1 MASTER 100",
 		"r1 G1 notify_master: /bin/g master",

@@ -100,7 +100,10 @@ timeline:
 // fires them (vrrp_notify.c send_instance_notifies), never run.
 func TestKeepalivedConfNotifyTraced(t *testing.T) {
 	dir := t.TempDir()
-	conf := `vrrp_instance VI_1 {
+	conf := `global_defs {
+    notify_fifo /run/keepalived.fifo
+}
+vrrp_instance VI_1 {
     interface eth0
     virtual_router_id 51
     priority 150
@@ -150,10 +153,14 @@ nodes:
 	w.Start()
 	k.Run(sim.Time(sc.Duration))
 	want := []string{
+		`notify_fifo: /run/keepalived.fifo 'GROUP "G1" BACKUP 0'`, // vrrp_init_state: groups first
 		"notify: /usr/local/bin/log-state INSTANCE VI_1 BACKUP 150",
+		`notify_fifo: /run/keepalived.fifo 'INSTANCE "VI_1" BACKUP 150'`,
 		"notify_master: /etc/keepalived/master.sh up",
 		"notify: /usr/local/bin/log-state INSTANCE VI_1 MASTER 150",
+		`notify_fifo: /run/keepalived.fifo 'INSTANCE "VI_1" MASTER 150'`,
 		"notify_master: /etc/keepalived/group-master.sh", // the group's, after its member's
+		`notify_fifo: /run/keepalived.fifo 'GROUP "G1" MASTER 0'`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

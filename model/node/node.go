@@ -272,11 +272,12 @@ func (n *Node) Start() {
 func (n *Node) startDaemon() {
 	n.daemonUp = true
 	n.syncStart() // lvs_sync_daemon (lbsync.go)
-	for _, in := range n.insts {
-		in.sp.Start()
-	}
+	// vrrp_init_state notifies the groups in BACKUP or FAULT first.
 	for _, g := range n.groups {
 		g.NotifyStart()
+	}
+	for _, in := range n.insts {
+		in.sp.Start()
 	}
 }
 

@@ -164,10 +164,17 @@ func (g *SyncGroup) NotifyStop() {
 	g.notifyState(NotifyStateStop)
 }
 
-// NotifyStart fires the group's notifies at daemon start for a group in
-// BACKUP or FAULT (vrrp_scheduler.c vrrp_init_state; a group starting as
-// MASTER notifies when it gets there).
+// NotifyStart fires the group's notifies at daemon start, before its
+// members start, for a group in BACKUP or FAULT (vrrp_scheduler.c
+// vrrp_init_state; a group starting as MASTER notifies when it gets
+// there). The group's state is the one its first member's start sets.
 func (g *SyncGroup) NotifyStart() {
+	for _, m := range g.members {
+		if m.running() {
+			return // not a daemon start
+		}
+	}
+	g.initState()
 	if g.state == StateBackup || g.state == StateFault {
 		g.notifyState(g.state.String())
 	}

@@ -40,7 +40,10 @@ type Global struct {
 	// vrrp_garp_* defaults for every instance (global_parser.c).
 	GARPMasterDelay, GARPMasterRefresh, GARPInterval time.Duration
 	GARPMasterRepeat, GARPMasterRefreshRepeat        int
-	set                                              map[string]scenarios.Pos
+	// NotifyFIFO is notify_fifo (or vrrp_notify_fifo): every instance and
+	// sync group writes its transitions there (traced, never written).
+	NotifyFIFO string
+	set        map[string]scenarios.Pos
 }
 
 // Script is a vrrp_script: never run; Argv is what keepalived would exec.
@@ -143,6 +146,10 @@ func Parse(stmts []*Stmt, opts Options) *Config {
 	}
 	for _, in := range p.cfg.Instances {
 		p.complete(in)
+		in.Instance.Notify.FIFO = p.cfg.Global.NotifyFIFO
+	}
+	for _, g := range p.cfg.SyncGroups {
+		g.Notify.FIFO = p.cfg.Global.NotifyFIFO
 	}
 	return p.cfg
 }
@@ -311,6 +318,11 @@ func (p *parser) globalDefs(b *Stmt) {
 				g.LVSSyncDaemon = append(g.LVSSyncDaemon, a.Text)
 			}
 			p.addAt(s, SevNote, "lvs_sync_daemon is not modelled yet (connection sync between directors)")
+		case "notify_fifo", "vrrp_notify_fifo":
+			if w, ok := p.arg(s, 0); ok && g.NotifyFIFO == "" {
+				g.NotifyFIFO = w.Text
+				p.addAt(s, SevNote, "%s %s is never written by the simulator; each line keepalived would write is traced", k, w.Text)
+			}
 		case "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_interval":
 			p.garp(s, strings.TrimPrefix(k, "vrrp_"), garpFields{&g.GARPMasterDelay, &g.GARPMasterRefresh, &g.GARPInterval, &g.GARPMasterRepeat, &g.GARPMasterRefreshRepeat})
 		default:
