@@ -31,6 +31,8 @@ var rules = []rule{
 	{"model/tcp", []string{module + "/model/arp", module + "/model/lan", module + "/model/vrrp", module + "/model/node", module + "/model/lb"}, "TCP talks to the world through its Env"},
 	{"model/lb", []string{module + "/model/arp", module + "/model/lan", module + "/model/vrrp", module + "/model/node", module + "/model/tcp"}, "the director talks to the world through its Env"},
 	{"model/lb/sched", []string{module + "/model/", module + "/sim"}, "a scheduler is a pure function of its service and request"},
+	{"model/proxy", []string{module + "/model/arp", module + "/model/lan", module + "/model/vrrp", module + "/model/node", module + "/model/tcp", module + "/model/lb"}, "nginx talks to the world through its Env"},
+	{"model/proxy/upstream", []string{module + "/model/", module + "/sim"}, "peer selection is a pure function of the upstream state and the request"},
 	{"model", []string{module + "/scenarios", module + "/reports", module + "/cmd", "os", "log", "gonum.org/", "github.com/spf13/pflag", "github.com/goccy/go-yaml", "time/tzdata"}, "models never read files, log, plot or parse config"},
 	{"reports", []string{module + "/model", module + "/scenarios", module + "/cmd"}, "reports read the trace, never the models"},
 	{"scenarios", []string{module + "/reports", module + "/cmd"}, "the loader builds worlds; reporting is cmd's job"},
