@@ -10,6 +10,7 @@ package reports
 // virtual service, Value = a weight, Value2 = 1 for the sorry server).
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -378,50 +379,70 @@ func writeHealthText(b *strings.Builder, ts []HealthTimeline) {
 	b.WriteString("\nHealth checks\n")
 	for _, t := range ts {
 		fmt.Fprintf(b, "  %s %s %s: %d probes ok, %d failed\n", t.Director, t.Service, t.Real, t.ProbesOK, t.ProbesFailed)
+		// Events and the failures' accounts in time order (a failure
+		// before the events it caused).
+		type entry struct {
+			at   Seconds
+			text string
+		}
+		var es []entry
 		for _, e := range t.Events {
 			if e.At == 0 && e.Event == "ipvs_add" {
 				continue // the start
 			}
-			fmt.Fprintf(b, "    %12s  %s", e.At.text(), e.Event)
+			line := fmt.Sprintf("    %12s  %s", e.At.text(), e.Event)
 			if e.Weight != nil {
-				fmt.Fprintf(b, " weight %d", *e.Weight)
+				line += fmt.Sprintf(" weight %d", *e.Weight)
 			}
 			if e.Detail != "" {
-				b.WriteString(" " + e.Detail)
+				line += " " + e.Detail
 			}
-			b.WriteString("\n")
+			es = append(es, entry{e.At, line + "\n"})
 		}
 		for _, f := range t.Failures {
-			fmt.Fprintf(b, "    %12s  %s: ", f.At.text(), f.Action)
-			end := f.Removed
-			switch {
-			case f.Removed != nil:
-				fmt.Fprintf(b, "out of the table at %s, %s s later; %d connections sent to it meanwhile, %d failed\n", f.Removed.text(), f.Detection.text(), f.Connections, f.Failed)
-			case f.RecoveredAt != nil:
-				end = f.RecoveredAt
-				fmt.Fprintf(b, "recovered at %s (%s) before keepalived took it out; %d connections sent to it meanwhile, %d failed\n", f.RecoveredAt.text(), f.Recovery, f.Connections, f.Failed)
-			default:
-				fmt.Fprintf(b, "never out of the table; %d connections sent to it after the failure, %d failed\n", f.Connections, f.Failed)
-			}
-			var probes []string
-			for _, p := range t.Probes {
-				if p.At >= f.At && (end == nil || p.At <= *end) {
-					probes = append(probes, p.At.text()+" "+p.Detail)
-				}
-			}
-			if len(probes) > 0 {
-				fmt.Fprintf(b, "      probes until then: %s\n", strings.Join(probes, ", "))
-			}
+			es = append(es, entry{f.At, failureText(t, f)})
 			if f.Recovery != "" && f.Removed != nil {
-				fmt.Fprintf(b, "    %12s  %s: ", f.RecoveredAt.text(), f.Recovery)
+				line := fmt.Sprintf("    %12s  %s: ", f.RecoveredAt.text(), f.Recovery)
 				if f.Restored != nil {
-					fmt.Fprintf(b, "back in the table at %s, %s s later\n", f.Restored.text(), f.Restore.text())
+					line += fmt.Sprintf("back in the table at %s, %s s later\n", f.Restored.text(), f.Restore.text())
 				} else {
-					b.WriteString("not back by the end of the run\n")
+					line += "not back by the end of the run\n"
 				}
+				es = append(es, entry{*f.RecoveredAt, line})
 			}
 		}
+		slices.SortStableFunc(es, func(x, y entry) int { return cmp.Compare(x.at, y.at) })
+		for _, e := range es {
+			b.WriteString(e.text)
+		}
 	}
+}
+
+// failureText is a failure's account: how long until the server left
+// the table, the connections sent to it meanwhile, and the probes.
+func failureText(t HealthTimeline, f HealthFailure) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "    %12s  %s: ", f.At.text(), f.Action)
+	end := f.Removed
+	switch {
+	case f.Removed != nil:
+		fmt.Fprintf(&b, "out of the table at %s, %s s later; %d connections sent to it meanwhile, %d failed\n", f.Removed.text(), f.Detection.text(), f.Connections, f.Failed)
+	case f.RecoveredAt != nil:
+		end = f.RecoveredAt
+		fmt.Fprintf(&b, "recovered at %s (%s) before keepalived took it out; %d connections sent to it meanwhile, %d failed\n", f.RecoveredAt.text(), f.Recovery, f.Connections, f.Failed)
+	default:
+		fmt.Fprintf(&b, "never out of the table; %d connections sent to it after the failure, %d failed\n", f.Connections, f.Failed)
+	}
+	var probes []string
+	for _, p := range t.Probes {
+		if p.At >= f.At && (end == nil || p.At <= *end) {
+			probes = append(probes, p.At.text()+" "+p.Detail)
+		}
+	}
+	if len(probes) > 0 {
+		fmt.Fprintf(&b, "      probes until then: %s\n", strings.Join(probes, ", "))
+	}
+	return b.String()
 }
 
 // writeDetectionText prints "Health detection": for each failed server,
