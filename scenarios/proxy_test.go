@@ -59,6 +59,25 @@ func TestLoadProxy(t *testing.T) {
 	}
 }
 
+// TestLoadProxyWorkers: worker_processes and a hash key.
+func TestLoadProxyWorkers(t *testing.T) {
+	src := strings.Replace(proxyYAML, "      proxy_connect_timeout: 1s\n", "      proxy_connect_timeout: 1s\n      worker_processes: 4\n", 1)
+	src = strings.Replace(src, "method: least_conn, zone: true, servers: [\"10.0.0.11:80 weight=2 max_fails=3 fail_timeout=30s\", \"10.0.0.12:80 backup\"]",
+		"method: hash $remote_addr consistent, servers: [\"10.0.0.11:80\", \"10.0.0.12:80\"]", 1)
+	sc, err := Load("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sc.Nodes[0].Proxy.cfg
+	if c.Workers != 4 || c.Zone || c.Method != upstream.HashConsistent || c.HashKey != "$remote_addr" {
+		t.Errorf("config %+v", c)
+	}
+	_, err = Load("t.yaml", []byte(strings.Replace(src, "worker_processes: 4", "worker_processes: 0", 1)))
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:13:25: worker_processes") {
+		t.Errorf("worker_processes 0: %v", err)
+	}
+}
+
 // TestLoadProxyErrors: nginx's directives misspelt or misused are
 // located (FILE:LINE:COL) and name what is valid.
 func TestLoadProxyErrors(t *testing.T) {
