@@ -138,3 +138,29 @@ func BenchmarkProxyScenario(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*dur.Seconds()/time.Since(start).Seconds(), "x_realtime")
 }
+
+// TestNginxWeightedSequence: the built-in's trace shows nginx's smooth
+// weighted round robin for 5/1/1 (ngx_http_upstream_get_peer): a a b a c
+// a a, round after round, one pick per request.
+func TestNginxWeightedSequence(t *testing.T) {
+	sc, err := Builtin("nginx-weighted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := sim.New(sc.Seed)
+	var picks []string
+	k.AddTracer(func(r *sim.Record) {
+		if r.Kind == sim.KindProxy && r.Event == "try" && len(picks) < 21 {
+			picks = append(picks, map[string]string{"10.0.0.11:80": "a", "10.0.0.12:80": "b", "10.0.0.13:80": "c"}[r.To])
+		}
+	})
+	w, err := Build(sc, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	k.Run(sim.Time(5 * time.Second))
+	if got, want := strings.Join(picks, " "), strings.TrimSpace(strings.Repeat("a a b a c a a ", 3)); got != want {
+		t.Errorf("picks %s, want %s", got, want)
+	}
+}
