@@ -14,6 +14,12 @@ func runBuiltin(t *testing.T, name string) (*Scenario, []sim.Record) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sc, runScenario(t, sc)
+}
+
+// runScenario runs sc to its end and returns the trace (frames left out).
+func runScenario(t *testing.T, sc *Scenario) []sim.Record {
+	t.Helper()
 	k := sim.New(sc.Seed)
 	var recs []sim.Record
 	k.AddTracer(func(r *sim.Record) {
@@ -27,7 +33,7 @@ func runBuiltin(t *testing.T, name string) (*Scenario, []sim.Record) {
 	}
 	w.Start()
 	k.Run(sim.Time(sc.Duration))
-	return sc, recs
+	return recs
 }
 
 func explainOf(t *testing.T, sc *Scenario) *Explanation {

@@ -14,19 +14,12 @@ func notifyTrace(t *testing.T, src string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := sim.New(1)
 	var got []string
-	k.AddTracer(func(r *sim.Record) {
+	for _, r := range runScenario(t, sc) {
 		if r.Kind == sim.KindNote && r.Event == "notify" {
 			got = append(got, r.Node+" "+r.Comp+" "+r.From+": "+r.Reason)
 		}
-	})
-	w, err := Build(sc, k)
-	if err != nil {
-		t.Fatal(err)
 	}
-	w.Start()
-	k.Run(sim.Time(sc.Duration))
 	return got
 }
 

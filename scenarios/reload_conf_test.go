@@ -64,19 +64,12 @@ timeline:
 	if r == nil || len(r.VRRP) != 1 || r.VRRP[0].Priority != 200 {
 		t.Fatalf("reload config not read: %+v", r)
 	}
-	k := sim.New(1)
 	var took sim.Time
-	k.AddTracer(func(rec *sim.Record) {
+	run(t, sc, func(rec *sim.Record) {
 		if rec.Kind == sim.KindState && rec.Node == "r2" && rec.To == "MASTER" && took == 0 {
 			took = rec.At
 		}
 	})
-	w, err := scenarios.Build(sc, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Start()
-	k.Run(sim.Time(sc.Duration))
 	// RFC 3768 section 6.1 with priority 200: 3 + 56/256 s = 3.21875 s
 	// after the resume at 10.5 s (vrrp_init_state after a reload).
 	want := sim.Time(10500*time.Millisecond + 3218750*time.Microsecond)
@@ -139,19 +132,12 @@ nodes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := sim.New(1)
 	var got []string
-	k.AddTracer(func(r *sim.Record) {
+	run(t, sc, func(r *sim.Record) {
 		if r.Kind == sim.KindNote && r.Event == "notify" {
 			got = append(got, r.From+": "+r.Reason)
 		}
 	})
-	w, err := scenarios.Build(sc, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Start()
-	k.Run(sim.Time(sc.Duration))
 	want := []string{
 		`notify_fifo: /run/keepalived.fifo 'GROUP "G1" BACKUP 0'`, // vrrp_init_state: groups first
 		"notify: /usr/local/bin/log-state INSTANCE VI_1 BACKUP 150",
@@ -165,4 +151,17 @@ nodes:
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// run builds sc and runs it to its end, handing every record to tr.
+func run(t *testing.T, sc *scenarios.Scenario, tr sim.Tracer) {
+	t.Helper()
+	k := sim.New(sc.Seed)
+	k.AddTracer(tr)
+	w, err := scenarios.Build(sc, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	k.Run(sim.Time(sc.Duration))
 }
