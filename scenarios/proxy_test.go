@@ -164,3 +164,52 @@ func TestNginxWeightedSequence(t *testing.T) {
 		t.Errorf("picks %s, want %s", got, want)
 	}
 }
+
+// TestNginxConsistentHashOnlyDeadKeysMove: in
+// nginx-consistent-hash-server-dies every client address (the key) is
+// served by one server before rs2 dies; after, the keys of the other
+// servers keep theirs and only rs2's move (ngx_http_upstream_get_chash_peer
+// goes on to the next point).
+func TestNginxConsistentHashOnlyDeadKeysMove(t *testing.T) {
+	sc, err := Builtin("nginx-consistent-hash-server-dies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := sim.New(sc.Seed)
+	before, after := map[string]string{}, map[string]string{}
+	k.AddTracer(func(r *sim.Record) {
+		if r.Kind != sim.KindProxy || r.Event != "response" || r.To == "" {
+			return
+		}
+		m := before
+		if r.At > sim.Time(15*time.Second) {
+			m = after
+		}
+		if old, ok := m[r.Addr.String()]; ok && old != r.To {
+			t.Errorf("%v: key %v served by %s and %s", r.At, r.Addr, old, r.To)
+		}
+		m[r.Addr.String()] = r.To
+	})
+	w, err := Build(sc, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	k.Run(sim.Time(sc.Duration))
+	moved, dead := 0, 0
+	for key, s := range before {
+		switch {
+		case s == "10.0.0.12:80":
+			dead++
+			if after[key] == s || after[key] == "" {
+				t.Errorf("key %s still on the dead server (%q)", key, after[key])
+			}
+			moved++
+		case after[key] != s:
+			t.Errorf("key %s moved from %s to %s though its server lives", key, s, after[key])
+		}
+	}
+	if len(before) != 40 || dead == 0 || moved != dead {
+		t.Errorf("%d keys, %d on rs2, %d moved", len(before), dead, moved)
+	}
+}
