@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,39 @@ func TestNginxConsistentHashOnlyDeadKeysMove(t *testing.T) {
 	}
 	if len(before) != 40 || dead == 0 || moved != dead {
 		t.Errorf("%d keys, %d on rs2, %d moved", len(before), dead, moved)
+	}
+}
+
+// TestNginxIPHashOneServerPerSlash24: in nginx-ip-hash every client of a
+// /24 lands on one server, and the three /24s on three servers
+// (ngx_http_upstream_get_ip_hash_peer: 3522, 3523, 3524 modulo 3).
+func TestNginxIPHashOneServerPerSlash24(t *testing.T) {
+	sc, err := Builtin("nginx-ip-hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := sim.New(sc.Seed)
+	by := map[string]map[string]bool{}
+	k.AddTracer(func(r *sim.Record) {
+		if r.Kind == sim.KindProxy && r.Event == "try" {
+			a := r.Addr.As4()
+			net := fmt.Sprintf("%d.%d.%d", a[0], a[1], a[2])
+			if by[net] == nil {
+				by[net] = map[string]bool{}
+			}
+			by[net][r.To] = true
+		}
+	})
+	w, err := Build(sc, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	k.Run(sim.Time(sc.Duration))
+	want := map[string]string{"172.16.1": "10.0.0.11:80", "172.16.2": "10.0.0.12:80", "172.16.3": "10.0.0.13:80"}
+	for net, s := range want {
+		if len(by[net]) != 1 || !by[net][s] {
+			t.Errorf("%s.0/24 went to %v, want only %s", net, by[net], s)
+		}
 	}
 }
