@@ -47,3 +47,14 @@ func TestNotifyInReport(t *testing.T) {
 		t.Error("a notify key without notifies")
 	}
 }
+
+// The text trace names the command and the state entered.
+func TestNotifyTraceLine(t *testing.T) {
+	var b strings.Builder
+	tr := NewTextTrace(&b, nil)
+	r := sim.Record{At: sim.Time(3 * sim.Second), Kind: sim.KindNote, Node: "r1", Comp: "VI_1", Event: "notify", From: "notify_master", To: "MASTER", Reason: "/etc/keepalived/master.sh"}
+	tr.Trace(&r)
+	if want := "r1 VI_1 MASTER notify_master /etc/keepalived/master.sh"; !strings.Contains(b.String(), want) {
+		t.Errorf("trace line %q lacks %q", b.String(), want)
+	}
+}

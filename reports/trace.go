@@ -60,7 +60,11 @@ func (t *TextTrace) Trace(r *sim.Record) {
 		s = fmt.Sprintf("%s %s drop %s", r.Node, r.Comp, r.Reason)
 	case sim.KindNote:
 		var parts []string
-		for _, f := range []string{r.Node, r.Comp, r.Event, r.Reason} {
+		event := r.Event
+		if event == "notify" { // notify.go: which command, on entering which state
+			event = r.To + " " + r.From
+		}
+		for _, f := range []string{r.Node, r.Comp, event, r.Reason} {
 			if f != "" {
 				parts = append(parts, f)
 			}
@@ -152,6 +156,9 @@ func (g *GoldenTrace) Trace(r *sim.Record) {
 		pairs := []kv{{"reason", r.Reason}}
 		if r.Event == "priority" {
 			pairs = append(pairs, kv{"from", r.From}, kv{"to", r.To})
+		}
+		if r.Event == "notify" {
+			pairs = append(pairs, kv{"kind", r.From}, kv{"state", r.To})
 		}
 		if r.MAC != ([6]byte{}) {
 			pairs = append(pairs, kv{"mac", macString(r.MAC)})
