@@ -45,13 +45,7 @@ func TestProxyEndToEnd(t *testing.T) {
 				}
 			})
 			seg := lan.New(k, "lan", lan.Config{})
-			mk := func(name string, kind node.Kind, i byte) *node.Node {
-				n := node.New(k, node.Config{Name: name, Kind: kind})
-				if _, err := n.AddInterface("eth0", dpMAC(i, 1), []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.0.%d/24", i))}, seg, arp.Config{}); err != nil {
-					t.Fatal(err)
-				}
-				return n
-			}
+			mk := func(name string, kind node.Kind, i byte) *node.Node { return lanNode(t, k, seg, name, kind, i) }
 			c1 := mk("c1", node.KindHost, 10)
 			px := mk("px1", node.KindServer, 5)
 			rs1 := mk("rs1", node.KindServer, 11)
@@ -113,13 +107,7 @@ func TestProxyStopCrashRestart(t *testing.T) {
 		}
 	})
 	seg := lan.New(k, "lan", lan.Config{})
-	mk := func(name string, kind node.Kind, i byte) *node.Node {
-		n := node.New(k, node.Config{Name: name, Kind: kind})
-		if _, err := n.AddInterface("eth0", dpMAC(i, 1), []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.0.%d/24", i))}, seg, arp.Config{}); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	mk := func(name string, kind node.Kind, i byte) *node.Node { return lanNode(t, k, seg, name, kind, i) }
 	c1, px, rs1 := mk("c1", node.KindHost, 10), mk("px1", node.KindServer, 5), mk("rs1", node.KindServer, 11)
 	if err := rs1.AddService(tcp.ServiceConfig{Port: 80, ResponseTime: 5 * time.Millisecond}); err != nil {
 		t.Fatal(err)
@@ -156,4 +144,14 @@ func TestProxyStopCrashRestart(t *testing.T) {
 	if px.Proxy() == nil || !px.Proxy().Running() {
 		t.Error("nginx not running after the restart")
 	}
+}
+
+// lanNode is a node with eth0 at 10.0.0.I/24 on seg.
+func lanNode(t *testing.T, k *sim.Kernel, seg *lan.Segment, name string, kind node.Kind, i byte) *node.Node {
+	t.Helper()
+	n := node.New(k, node.Config{Name: name, Kind: kind})
+	if _, err := n.AddInterface("eth0", dpMAC(i, 1), []netip.Prefix{netip.MustParsePrefix(fmt.Sprintf("10.0.0.%d/24", i))}, seg, arp.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
