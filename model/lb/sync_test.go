@@ -499,3 +499,49 @@ func FuzzReceiveSync(f *testing.F) {
 		}
 	})
 }
+
+// TestSyncFWMarkTemplate: a fwmark service's template travels as
+// <IPPROTO_IP, client, fwmark as the virtual address, port 0> with the
+// mark, and its entries with the mark (ip_vs_sync_conn copies
+// cp->fwmark); the backup finds the service by mark (ip_vs_find_dest),
+// so the client's next connection, to another port, goes to the same
+// real server.
+func TestSyncFWMarkTemplate(t *testing.T) {
+	cfg := service(KindNAT)
+	cfg.VIP, cfg.FWMark, cfg.PersistenceTimeout = netip.AddrPort{}, 7, time.Minute
+	cfg.Reals[0].Addr = netip.AddrPortFrom(realA.Addr(), 0)
+	cfg.Reals[1].Addr = netip.AddrPortFrom(realB.Addr(), 0)
+	m, b, _, be := syncPair(t, cfg)
+	rule := MarkRule{Proto: ProtoTCP, Dst: netip.PrefixFrom(vip.Addr(), 32), PortLo: 80, PortHi: 443, Mark: 7}
+	m.AddMarkRule(rule)
+	b.AddMarkRule(rule)
+	to443 := netip.AddrPortFrom(vip.Addr(), 443)
+	for _, fl := range []uint8{syn, ack, ack} {
+		mustIn(t, m, tcp(t, client, to443, fl, ""), Consumed)
+	}
+	be.run(3 * time.Second)
+	if conns, tmpls := b.Len(); conns != 1 || tmpls != 1 {
+		t.Fatalf("backup has %d entries and %d templates, want 1 1", conns, tmpls)
+	}
+	want := m.Conns()[0].Real.Addr()
+	be.out = nil
+	mustIn(t, b, tcp(t, netip.AddrPortFrom(client.Addr(), 50000), vip, syn, ""), Consumed)
+	if _, dst, _ := hdr(t, be.last(t).pkt); dst.Addr() != want {
+		t.Fatalf("the client's next connection went to %v, want %v (its template's)", dst.Addr(), want)
+	}
+}
+
+// TestSyncQueueFull: with sync_qlen_max buffers waiting, a further full
+// buffer is dropped (sb_queue_tail) and counted.
+func TestSyncQueueFull(t *testing.T) {
+	d, e := newDirector(t, service(KindDR))
+	d.sysctl.SyncQLenMax = 2
+	sent := startMaster(t, d, e, SyncConfig{MaxLen: 1})
+	for i := range 4 { // the 2nd, 3rd and 4th entries queue the 1st, 2nd, 3rd buffers
+		establish(t, d, netip.AddrPortFrom(client.Addr(), uint16(30000+i)))
+	}
+	e.run(25 * time.Millisecond)
+	if len(*sent) != 2 || d.SyncStats().Dropped != 1 {
+		t.Fatalf("sent %d, stats %+v; want 2 sent and 1 dropped", len(*sent), d.SyncStats())
+	}
+}
