@@ -333,6 +333,7 @@ func (n *Node) StopDaemon() {
 		return
 	}
 	n.daemonUp = false
+	n.reloading = false // a reload in progress ends with the daemon (freeze.go)
 	n.syncStop() // lvs_sync_daemon (lbsync.go)
 	for _, in := range n.insts {
 		in.sp.Shutdown()
@@ -356,6 +357,7 @@ func (n *Node) KillDaemon() {
 		return
 	}
 	n.daemonUp = false
+	n.reloading = false
 	type kept struct {
 		vips  map[netip.Addr]wire.MAC
 		vmacs map[wire.MAC]int
