@@ -119,7 +119,8 @@ type ProxyStats struct {
 	Responses []StatusCount `json:"responses"`
 	// Errors are the responses nginx made itself (502, 504...): no
 	// upstream answered. ErrorReasons: "no_live_upstreams" (every server
-	// out), "tries" (each try failed), "next_upstream_timeout".
+	// out), "tries" (each try failed), "next_upstream_timeout",
+	// "not_in_proxy_next_upstream" (the failure is not to be retried).
 	Errors       []StatusCount `json:"errors"`
 	ErrorReasons []NameCount   `json:"error_reasons"`
 	// Retried requests were answered after one or more failed tries; the

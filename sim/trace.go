@@ -88,7 +88,8 @@ const (
 	// answered after failed tries (Value = the time they took, ns);
 	// "response": the client got status Value (To = the upstream that
 	// answered, "" for nginx's own error page; Reason =
-	// "no_live_upstreams", "tries", "next_upstream_timeout" or "";
+	// "no_live_upstreams", "tries", "next_upstream_timeout",
+	// "not_in_proxy_next_upstream", or "" for an upstream's response;
 	// Value2 = ns since the request arrived); "failed": upstream To was
 	// taken out by max_fails (Value = fails, Value2 = fail_timeout in
 	// ns); "probe": To, out until now, got a request again after

@@ -367,7 +367,7 @@ func (p *Proxy) next(q *request, ft NextUpstream, why string, sent bool) {
 	case q.r.Tries == 0:
 		p.fail(q, status, "tries")
 	case p.cfg.NextUpstream&ft != ft:
-		p.fail(q, status, "")
+		p.fail(q, status, "not_in_proxy_next_upstream")
 	case p.nextTimedOut(q):
 		p.fail(q, status, "next_upstream_timeout")
 	default:
@@ -411,7 +411,8 @@ func (p *Proxy) finalize(q *request, status int, server, why string, body int) {
 	if q.peer != nil {
 		from = q.peer.Server
 	}
-	if q.lost > 0 {
+	if q.lost > 0 && q.peer != nil {
+		// an upstream answered after failed tries: what they cost
 		p.trace(q, sim.Record{Event: "retried", To: from, Value: int64(q.lost)})
 	}
 	p.trace(q, sim.Record{Event: "response", To: from, Reason: why, Value: int64(status), Value2: int64(p.env.Now() - q.start)})

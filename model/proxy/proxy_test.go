@@ -450,3 +450,29 @@ func TestErrorPageLen(t *testing.T) {
 		}
 	}
 }
+
+// TestRetriedOnlyWhenAnswered: the retry cost is recorded for a request
+// a server answered after failed tries, never for nginx's own error
+// (proxy_next_upstream off: the failure is final).
+func TestRetriedOnlyWhenAnswered(t *testing.T) {
+	for _, tc := range []struct {
+		next    NextUpstream
+		retried int
+		reason  string
+	}{{DefaultNextUpstream, 1, ""}, {NextOff, 0, "not_in_proxy_next_upstream"}} {
+		p, e := newProxy(t, Config{NextUpstream: tc.next, Servers: servers(srvA, srvB)}, map[string]behaviour{srvA: {refuse: true}})
+		send(p, e, 1, time.Second)
+		n, reason := 0, "?"
+		for _, r := range e.recs {
+			switch r.Event {
+			case "retried":
+				n++
+			case "response":
+				reason = r.Reason
+			}
+		}
+		if n != tc.retried || reason != tc.reason {
+			t.Errorf("%v: %d retried records, response reason %q; want %d, %q", tc.next, n, reason, tc.retried, tc.reason)
+		}
+	}
+}
