@@ -123,6 +123,20 @@ const (
 	SyncBackup
 )
 
+func (s SyncState) String() string {
+	switch s {
+	case 0:
+		return "none"
+	case SyncMaster:
+		return "master"
+	case SyncBackup:
+		return "backup"
+	case SyncMaster | SyncBackup:
+		return "master+backup"
+	}
+	return fmt.Sprintf("SyncState(%d)", uint8(s))
+}
+
 // SyncStats counts the sync daemon's work.
 type SyncStats struct {
 	Sent       uint64 // messages the master sent
@@ -204,7 +218,7 @@ func (d *Director) StartSyncMaster(cfg SyncConfig, send func(msg []byte)) error 
 		return fmt.Errorf("sync daemon: master already running")
 	}
 	if cfg.MaxLen < 0 || cfg.MaxLen > 65535-28 {
-		return fmt.Errorf("sync daemon: maxlen %d; valid: 1..%d", cfg.MaxLen, 65535-28)
+		return fmt.Errorf("sync daemon: maxlen %d; valid: 1..%d, or 0 for the kernel's", cfg.MaxLen, 65535-28)
 	}
 	if s.thread == nil {
 		s.thread = d.env.NewTimer(func() { d.syncThread() })
