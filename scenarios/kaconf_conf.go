@@ -52,6 +52,7 @@ type KeepalivedConf struct {
 	VirtualServers []*VirtualServer
 	Routes         []*Route
 	Scripts        []*Script
+	LVSSync        *LVSSync // global_defs lvs_sync_daemon
 	Errors         []*Error
 	Warnings       []Warning
 }
@@ -162,6 +163,15 @@ func (d *decoder) readConfs(s *Scenario, root confRoot) {
 		n.SyncGroups = append(n.SyncGroups, kc.SyncGroups...)
 		n.VirtualServers = append(n.VirtualServers, kc.VirtualServers...)
 		n.Routes = append(n.Routes, kc.Routes...)
+		if kc.LVSSync != nil {
+			if n.LVSSync != nil {
+				d.add(n.LVSSync.Pos, "lvs_sync_daemon in node %s, which also has it in keepalived_conf (%s); valid: one of them", n.Name, kc.LVSSync.Pos)
+			} else {
+				n.LVSSync = kc.LVSSync
+				d.ref(kc.LVSSync.Pos, refInterface, kc.LVSSync.Interface, n.Name, "lvs_sync_daemon of "+n.Name)
+				d.ref(kc.LVSSync.Pos, refInstance, kc.LVSSync.Instance, n.Name, "lvs_sync_daemon of "+n.Name)
+			}
+		}
 		d.confRefs(n)
 		// The scenario has one scripts block: a vrrp_script joins it; the
 		// same script written in scripts: too is not an error, a

@@ -120,6 +120,9 @@ func (w *writer) writeNode(nd *scenarios.Node, cfg *Config, guesses map[string]s
 	w.line(1, "%s:", nd.Name)
 	w.line(2, "kind: router")
 	w.interfaces(nd, guesses)
+	if ls := cfg.Global.LVSSyncDaemon; ls != nil {
+		w.lvsSync(ls)
+	}
 	if len(nd.Routes) > 0 {
 		w.line(2, "routes:")
 		for _, r := range nd.Routes {
@@ -267,10 +270,11 @@ func (w *writer) virtualServer(vs *VirtualServer) {
 	if vs.Sorry != nil {
 		w.line(4, "sorry_server: %q%s", vs.Sorry.Name, w.src(vs.Sorry.Pos))
 	}
+	w.vsHealth(vs)
 	if len(vs.Reals) > 0 {
 		w.line(4, "real_server:")
 		for _, rs := range vs.Reals {
-			w.line(5, "%q: {weight: %d, uthreshold: %d, lthreshold: %d}%s", rs.Name, rs.Weight, rs.UThreshold, rs.LThreshold, w.src(rs.Pos))
+			w.realServer(vs, rs)
 		}
 	}
 }

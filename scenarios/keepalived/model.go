@@ -33,7 +33,8 @@ func Load(src Source, opts Options) *Config {
 }
 
 // Node maps a parsed config onto a router node of the scenario model:
-// instances, sync groups, virtual servers and static routes. Interfaces
+// instances, sync groups, virtual servers, static routes and
+// lvs_sync_daemon. Interfaces
 // are left to the caller (a topology, or Import's guess); their names are
 // those the config mentions (Interfaces()).
 func (c *Config) Node(name string) *scenarios.Node {
@@ -48,6 +49,7 @@ func (c *Config) Node(name string) *scenarios.Node {
 	for _, vs := range c.VirtualServers {
 		nd.VirtualServers = append(nd.VirtualServers, vs.VirtualServer)
 	}
+	nd.LVSSync = c.Global.LVSSyncDaemon
 	for _, r := range c.StaticRoutes {
 		nd.Routes = append(nd.Routes, &scenarios.Route{Pos: r.Pos, To: r.To, Via: r.Via})
 	}

@@ -36,7 +36,9 @@ type Global struct {
 	Strict         bool // vrrp_strict
 	ScriptSecurity bool // enable_script_security
 	ScriptUser     string
-	LVSSyncDaemon  []string // interface, instance [id N] ...
+	// LVSSyncDaemon is lvs_sync_daemon IF INSTANCE [id N] [maxlen N]
+	// [port N] [ttl N] [group ADDR], nil when not written.
+	LVSSyncDaemon *scenarios.LVSSync
 	// vrrp_garp_* defaults for every instance (global_parser.c).
 	GARPMasterDelay, GARPMasterRefresh, GARPInterval time.Duration
 	GARPMasterRepeat, GARPMasterRefreshRepeat        int
@@ -80,12 +82,6 @@ type Notify struct {
 	Argv []string
 }
 
-// VirtualServer is a virtual_server with where each value was written.
-type VirtualServer struct {
-	*scenarios.VirtualServer
-	Src map[string]scenarios.Pos
-}
-
 // StaticAddr is a static_ipaddress line.
 type StaticAddr struct {
 	Pos    scenarios.Pos
@@ -110,6 +106,7 @@ type Options struct {
 type parser struct {
 	cfg  *Config
 	opts Options
+	vsgs map[string][]vsgEntry // virtual_server_group by name
 }
 
 // Parse reads the statement tree of one config.
@@ -118,14 +115,19 @@ func Parse(stmts []*Stmt, opts Options) *Config {
 		GARPMasterDelay: scenarios.DefaultGARPMasterDelay, GARPMasterRepeat: scenarios.DefaultGARPMasterRepeat,
 		GARPMasterRefreshRepeat: scenarios.DefaultGARPMasterRefreshRepeat, set: map[string]scenarios.Pos{}}}, opts: opts}
 	// global_defs applies wherever it is written: read it first.
+	// keepalived resolves a virtual_server's group after the whole
+	// config is read (check_data.c): read the groups first too.
 	for _, s := range stmts {
-		if s.Key.Text == "global_defs" {
+		switch s.Key.Text {
+		case "global_defs":
 			p.globalDefs(s)
+		case "virtual_server_group":
+			p.virtualServerGroup(s)
 		}
 	}
 	for _, s := range stmts {
 		switch s.Key.Text {
-		case "global_defs":
+		case "global_defs", "virtual_server_group":
 		case "vrrp_script":
 			p.script(s)
 		case "vrrp_track_file":
@@ -314,10 +316,11 @@ func (p *parser) globalDefs(b *Stmt) {
 				g.ScriptUser = w.Text
 			}
 		case "lvs_sync_daemon":
-			for _, a := range s.Args {
-				g.LVSSyncDaemon = append(g.LVSSyncDaemon, a.Text)
+			if g.LVSSyncDaemon != nil {
+				p.addAt(s, SevError, "lvs_sync_daemon is already given at %s; keepalived ignores this one", g.set[k])
+				continue
 			}
-			p.addAt(s, SevNote, "lvs_sync_daemon is not modelled yet (connection sync between directors)")
+			g.LVSSyncDaemon = p.lvsSyncDaemon(s)
 		case "notify_fifo", "vrrp_notify_fifo":
 			if w, ok := p.arg(s, 0); ok && g.NotifyFIFO == "" {
 				g.NotifyFIFO = w.Text

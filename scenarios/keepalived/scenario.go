@@ -10,8 +10,8 @@ import (
 func init() { scenarios.RegisterKeepalivedReader(ForScenario) }
 
 // ForScenario reads one node's keepalived_conf: for the scenario loader:
-// the node's instances, sync groups, virtual servers and static routes,
-// and the config's vrrp_scripts. Errors fail the load at their
+// the node's instances, sync groups, virtual servers, static routes and
+// lvs_sync_daemon, and the config's vrrp_scripts. Errors fail the load at their
 // FILE:LINE:COL; warnings and notes (fix-ups keepalived applies, keywords
 // the simulator does not model) become scenario warnings.
 func ForScenario(src scenarios.KeepalivedSource) *scenarios.KeepalivedConf {
@@ -19,7 +19,7 @@ func ForScenario(src scenarios.KeepalivedSource) *scenarios.KeepalivedConf {
 		ConfigID: src.ConfigID, HasConfigID: src.HasConfigID}, Options{})
 	nd := cfg.Node(src.Node)
 	kc := &scenarios.KeepalivedConf{VRRP: nd.VRRP, SyncGroups: nd.SyncGroups,
-		VirtualServers: nd.VirtualServers, Routes: nd.Routes}
+		VirtualServers: nd.VirtualServers, Routes: nd.Routes, LVSSync: nd.LVSSync}
 	for _, sc := range cfg.Scripts {
 		kc.Scripts = append(kc.Scripts, sc.Script)
 	}
