@@ -331,7 +331,7 @@ var instanceKeys = []string{
 	"nopreempt", "preempt_delay", "virtual_ipaddress", "authentication", "use_vmac",
 	"garp_master_delay", "garp_master_repeat", "garp_master_refresh", "garp_master_refresh_repeat",
 	"garp_interval", "unicast_src_ip", "unicast_peer", "track_interface", "track_script", "track",
-	"notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", "notify_fifo", // notify.go
+	"notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", "notify_fifo", "notify_master_rx_lower_pri", // notify.go
 }
 
 func (d *decoder) instance(e entry, nd *Node, path string) *Instance {

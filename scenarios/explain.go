@@ -301,7 +301,7 @@ func explainInstance(n *Node, in *Instance) (explained, error) {
 // speaker builds them (vrrp.Notify.NotifyCalls).
 func explainNotify(n vrrp.Notify, typ, name string, prio int) []ExplainNotify {
 	var out []ExplainNotify
-	for _, st := range []string{"MASTER", "BACKUP", "FAULT", vrrp.NotifyStateStop} {
+	for _, st := range []string{"MASTER", "BACKUP", "FAULT", vrrp.NotifyStateStop, vrrp.NotifyEventRxLowerPri} {
 		for _, call := range n.NotifyCalls(typ, name, st, prio) {
 			out = append(out, ExplainNotify{Kind: call.Kind, State: call.State, Argv: call.Argv})
 		}

@@ -14,10 +14,11 @@ type Notify struct {
 	Master, Backup, Fault, Stop []string // notify_master, notify_backup, notify_fault, notify_stop
 	Generic                     []string // notify: gets INSTANCE NAME STATE PRIORITY appended
 	FIFO                        string   // notify_fifo path (global_defs in keepalived.conf)
+	RxLowerPri                  []string // notify_master_rx_lower_pri: a MASTER heard a lower-priority advert
 }
 
 // notifyKeys are the instance keys of Notify, with keepalived's names.
-var notifyKeys = []string{"notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", "notify_fifo"}
+var notifyKeys = []string{"notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", "notify_fifo", "notify_master_rx_lower_pri"}
 
 // notify decodes an instance's notify keys. A command is a string, split
 // at blanks, or a list: the argv as written (for arguments with blanks).
@@ -27,7 +28,7 @@ func (d *decoder) notify(o *object) Notify {
 		key string
 		dst *[]string
 	}{{"notify_master", &n.Master}, {"notify_backup", &n.Backup}, {"notify_fault", &n.Fault},
-		{"notify_stop", &n.Stop}, {"notify", &n.Generic}} {
+		{"notify_stop", &n.Stop}, {"notify", &n.Generic}, {"notify_master_rx_lower_pri", &n.RxLowerPri}} {
 		if !o.has(f.key) {
 			continue
 		}
@@ -66,12 +67,12 @@ func (d *decoder) argv(o *object, key string) []string {
 }
 
 // groupNotifyKeys are the vrrp_sync_group keys of Notify (notify_fifo is
-// global).
+// global, notify_master_rx_lower_pri an instance's).
 var groupNotifyKeys = notifyKeys[:5]
 
 // vrrp is n for the speaker.
 func (n Notify) vrrp() vrrp.Notify {
-	return vrrp.Notify{Master: n.Master, Backup: n.Backup, Fault: n.Fault, Stop: n.Stop, Generic: n.Generic, FIFO: n.FIFO}
+	return vrrp.Notify{Master: n.Master, Backup: n.Backup, Fault: n.Fault, Stop: n.Stop, Generic: n.Generic, FIFO: n.FIFO, RxLowerPri: n.RxLowerPri}
 }
 
 // Set sets the command of a notify keyword (notify_master, notify_backup,
@@ -89,6 +90,8 @@ func (n *Notify) Set(keyword string, argv []string) bool {
 		n.Stop = argv
 	case "notify":
 		n.Generic = argv
+	case "notify_master_rx_lower_pri":
+		n.RxLowerPri = argv
 	default:
 		return false
 	}

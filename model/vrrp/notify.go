@@ -19,12 +19,20 @@ type Notify struct {
 	// FIFO is the notify_fifo (or vrrp_notify_fifo) path; keepalived
 	// writes `INSTANCE "NAME" STATE PRIORITY` to it on every transition.
 	FIFO string
+	// RxLowerPri is notify_master_rx_lower_pri: run when a MASTER hears
+	// a lower-priority advert (another router took over while it did not
+	// hear us), with the fifo line `INSTANCE "NAME" MASTER_RX_LOWER_PRI
+	// PRIORITY` (vrrp.c vrrp_state_master_rx, send_event_notify).
+	RxLowerPri []string
 }
+
+// NotifyEventRxLowerPri is the fifo word of notify_master_rx_lower_pri.
+const NotifyEventRxLowerPri = "MASTER_RX_LOWER_PRI"
 
 // Empty reports whether no notify is configured.
 func (n Notify) Empty() bool {
 	return len(n.Master) == 0 && len(n.Backup) == 0 && len(n.Fault) == 0 &&
-		len(n.Stop) == 0 && len(n.Generic) == 0 && n.FIFO == ""
+		len(n.Stop) == 0 && len(n.Generic) == 0 && n.FIFO == "" && len(n.RxLowerPri) == 0
 }
 
 // NotifyStateStop is the state name keepalived passes on shutdown
@@ -65,6 +73,20 @@ func (n Notify) NotifyCalls(typ, name, state string, prio int) []NotifyCall {
 		own, kind = n.Fault, "notify_fault"
 	case NotifyStateStop:
 		own, kind = n.Stop, "notify_stop"
+	case NotifyEventRxLowerPri:
+		// send_event_notify: its own script and the fifo, not `notify`;
+		// instances only.
+		if typ != NotifyInstance {
+			return nil
+		}
+		var out []NotifyCall
+		if len(n.RxLowerPri) > 0 {
+			out = append(out, NotifyCall{Kind: "notify_master_rx_lower_pri", State: state, Argv: append([]string(nil), n.RxLowerPri...)})
+		}
+		if n.FIFO != "" {
+			out = append(out, NotifyCall{Kind: "notify_fifo", State: state, Argv: []string{n.FIFO, typ + ` "` + name + `" ` + state + " " + strconv.Itoa(prio)}})
+		}
+		return out
 	}
 	if len(own) > 0 {
 		out = append(out, NotifyCall{Kind: kind, State: state, Argv: append([]string(nil), own...)})
@@ -118,6 +140,14 @@ func (s *Speaker) notifyState(state string) {
 	}
 }
 
+// notifyEvent traces the notifies of an event that is not a state
+// change (send_event_notify: no sync group suppression).
+func (s *Speaker) notifyEvent(event string) {
+	for _, c := range s.cfg.Notify.NotifyCalls(NotifyInstance, s.cfg.Name, event, s.effective) {
+		s.env.Trace(NotifyRecord(s.cfg.Name, c, s.effective))
+	}
+}
+
 // NotifyRecord is the trace record of one notify: Kind KindNote, Event
 // "notify", Comp = instance, From = keyword, To = state, Reason = the
 // quoted argv (for notify_fifo: path, then the line), Value = priority.
@@ -150,6 +180,7 @@ func (n Notify) clone() Notify {
 	c.Fault = append([]string(nil), n.Fault...)
 	c.Stop = append([]string(nil), n.Stop...)
 	c.Generic = append([]string(nil), n.Generic...)
+	c.RxLowerPri = append([]string(nil), n.RxLowerPri...)
 	return c
 }
 

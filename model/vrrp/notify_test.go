@@ -143,3 +143,47 @@ func TestNotifySyncGroupAfterItsMembers(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// vrrp.c vrrp_state_master_rx: a MASTER that hears a lower-priority
+// advert (a split brain ending) runs notify_master_rx_lower_pri and
+// writes MASTER_RX_LOWER_PRI to the fifo (send_event_notify); the
+// generic notify script is not run for it.
+func TestNotifyMasterRxLowerPri(t *testing.T) {
+	l := newLAN(t)
+	mk := func(prio int) vrrp.Config {
+		c := baseConfig(prio)
+		c.Notify = vrrp.Notify{RxLowerPri: []string{"/bin/lower"}, Generic: []string{"n.sh"}, FIFO: "/f"}
+		return c
+	}
+	r1 := l.add("r1", 1, mk(200))
+	r2 := l.add("r2", 2, mk(100))
+	r1.sp.Start()
+	r2.sp.Start()
+	l.runUntil(10 * sim.Second)
+	r1.cut = true // r2 hears nothing: both become master
+	l.runUntil(20 * sim.Second)
+	// Rejoin just after r1's advert, so r2's comes first and r1 hears
+	// the lower priority (were r1's first, r2 would yield in silence).
+	l.runUntil(r1.lastAdvertBefore(20*sim.Second) + sim.Second + sim.Millisecond)
+	l.trace = nil
+	r1.cut = false
+	l.runUntil(l.k.Now() + 2*sim.Second)
+	var got []string
+	for _, n := range l.notifies() {
+		if strings.HasPrefix(n, "r1 ") {
+			got = append(got, n)
+		}
+	}
+	want := []string{
+		"r1 notify_master_rx_lower_pri MASTER_RX_LOWER_PRI /bin/lower",
+		`r1 notify_fifo MASTER_RX_LOWER_PRI /f 'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 200'`,
+	}
+	if len(got) < 2 || strings.Join(got[:2], "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant first\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, g := range got {
+		if strings.Contains(g, "n.sh") && strings.Contains(g, "MASTER_RX_LOWER_PRI") {
+			t.Errorf("the generic notify ran for the event: %s", g)
+		}
+	}
+}

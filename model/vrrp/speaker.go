@@ -630,6 +630,7 @@ func (s *Speaker) masterRx(src, dst netip.Addr, ttl uint8, adv *wire.VRRP) (Reas
 				}
 			}
 		}
+		s.notifyEvent(NotifyEventRxLowerPri)
 		return ReasonNone, false
 	}
 	if prio > s.effective || (prio == s.effective && cmp > 0) {
