@@ -524,28 +524,38 @@ func (m *syncMaster) newBuf(now sim.Time) *syncBuf {
 
 // ReceiveSync handles a sync message's UDP payload on the backup
 // (sync_thread_backup -> ip_vs_process_message). Without a backup daemon
-// there is no socket and nothing happens. A malformed message is dropped
-// whole (the kernel keeps the entries before the bad one).
+// there is no socket and nothing happens. A message with a bad header is
+// dropped whole; one with a bad entry has the entries before it applied
+// and the rest dropped, as the kernel walks it.
 func (d *Director) ReceiveSync(payload []byte) {
 	s := d.sync
 	if s == nil || s.state&SyncBackup == 0 {
 		return
 	}
-	if err := wire.ParseIPVSSync(payload, &s.msg); err != nil {
-		s.stats.Bad++
-		d.env.Trace(sim.Record{Kind: sim.KindDrop, Comp: SyncComp, Reason: "ipvs_sync_bad_message"})
+	err := wire.ParseIPVSSync(payload, &s.msg)
+	if err != nil && len(s.msg.Conns) == 0 {
+		d.syncBad()
 		return
 	}
 	if s.backup.SyncID != 0 && s.msg.SyncID != s.backup.SyncID {
 		s.stats.OtherID++
 		return
 	}
-	s.stats.Received++
-	s.stats.RecvConns += uint64(len(s.msg.Conns))
 	for i := range s.msg.Conns {
 		d.procSyncConn(&s.msg.Conns[i])
 	}
+	if err != nil {
+		d.syncBad()
+		return
+	}
+	s.stats.Received++
+	s.stats.RecvConns += uint64(len(s.msg.Conns))
 	d.traceSync("recv", "", len(s.msg.Conns))
+}
+
+func (d *Director) syncBad() {
+	d.sync.stats.Bad++
+	d.env.Trace(sim.Record{Kind: sim.KindDrop, Comp: SyncComp, Reason: "ipvs_sync_bad_message"})
 }
 
 // syncedState maps a message's state onto the entry's: TCP states are

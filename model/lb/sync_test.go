@@ -314,6 +314,9 @@ func TestSyncProcConnReplacement(t *testing.T) {
 func TestSyncBackupFilters(t *testing.T) {
 	good, _ := wire.AppendIPVSSync(nil, &wire.IPVSSync{SyncID: 2, Conns: []wire.IPVSSyncConn{{Protocol: ProtoTCP,
 		State: uint16(StateEstablished), Client: client, Virtual: vip, Dest: realA, Timeout: 900}}})
+	// the count says 2, the second entry is cut short
+	badSecond := append(bytes.Clone(good), make([]byte, 10)...)
+	badSecond[3], badSecond[4] = byte(len(badSecond)), 2
 	tests := []struct {
 		name   string
 		start  bool
@@ -327,6 +330,7 @@ func TestSyncBackupFilters(t *testing.T) {
 		{"same id", true, 2, good, SyncStats{Received: 1, RecvConns: 1, Created: 1}, true},
 		{"other id", true, 3, good, SyncStats{OtherID: 1}, false},
 		{"truncated", true, 0, good[:20], SyncStats{Bad: 1}, false},
+		{"bad second entry: the first applied", true, 0, badSecond, SyncStats{Bad: 1, Created: 1}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,9 +32,10 @@ package wire
 //	+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //	|     optional parameters (type, length, data), 32-bit padded   |
 //
-// Only IPv4 connections are encoded; options (sequence data, persistence
-// engine data) are skipped on decode as the kernel's
-// ip_vs_proc_sync_conn walks them, and never encoded.
+// Only IPv4 connections are encoded; IPv6 entries (type 1) are stepped
+// over on decode and counted, options (sequence data, persistence engine
+// data) are checked and skipped as the kernel's ip_vs_proc_sync_conn
+// walks them, and never encoded.
 
 import (
 	"encoding/binary"
@@ -91,7 +92,13 @@ type IPVSSyncConn struct {
 type IPVSSync struct {
 	SyncID uint8
 	Conns  []IPVSSyncConn
+	// IPv6 counts the IPv6 entries the decoder stepped over (not
+	// modelled; never encoded).
+	IPv6 int
 }
+
+// ipvsSyncConnLen6 is sizeof(struct ip_vs_sync_v6).
+const ipvsSyncConnLen6 = 72
 
 // IPVSSyncLen is the encoded length of a message with n connections.
 func IPVSSyncLen(n int) int { return IPVSSyncHeaderLen + n*IPVSSyncConnLen }
@@ -138,12 +145,14 @@ func AppendIPVSSync(b []byte, m *IPVSSync) ([]byte, error) {
 // ParseIPVSSync decodes a version-1 sync message into m (its Conns slice
 // is reused), with the checks of ip_vs_process_message and
 // ip_vs_proc_sync_conn: the size field equals the datagram's length,
-// reserved and spare octets are zero, each connection's size fits,
-// its version bits are 0, its type is IPv4 (an IPv6 entry is refused:
-// not modelled) and its options are well formed. A version-0 message
-// (the kernel's fallback) is refused with ErrBadVersion.
+// reserved and spare octets are zero, each connection's size fits, its
+// version bits are 0, its type is IPv4 (or IPv6, stepped over) and its
+// options are well formed. A version-0 message (the kernel's fallback)
+// is refused with ErrBadVersion. On an error in an entry, m.Conns holds
+// the entries before it: the kernel has applied those when it drops the
+// rest of the message.
 func ParseIPVSSync(b []byte, m *IPVSSync) error {
-	m.Conns = m.Conns[:0]
+	m.Conns, m.IPv6 = m.Conns[:0], 0
 	if len(b) < 4 {
 		return fmt.Errorf("wire: ipvs sync: %w: %d octets, header needs 4", ErrTruncated, len(b))
 	}
@@ -169,14 +178,24 @@ func ParseIPVSSync(b []byte, m *IPVSSync) error {
 		if vs>>12 != 0 {
 			return fmt.Errorf("wire: ipvs sync: conn %d: %w: version %d", i, ErrBadVersion, vs>>12)
 		}
-		if b[p] != 0 {
-			return fmt.Errorf("wire: ipvs sync: conn %d: %w: type %d (only IPv4 is modelled)", i, ErrUnsupported, b[p])
+		fixed := IPVSSyncConnLen
+		switch b[p] {
+		case 0:
+		case 1: // STYPE_F_INET6
+			fixed = ipvsSyncConnLen6
+		default:
+			return fmt.Errorf("wire: ipvs sync: conn %d: %w: type %d", i, ErrBadType, b[p])
 		}
-		if size < IPVSSyncConnLen {
-			return fmt.Errorf("wire: ipvs sync: conn %d: %w: size %d below %d", i, ErrBadLength, size, IPVSSyncConnLen)
+		if size < fixed {
+			return fmt.Errorf("wire: ipvs sync: conn %d: %w: size %d below %d", i, ErrBadLength, size, fixed)
 		}
-		if err := checkSyncOptions(b[p+IPVSSyncConnLen : p+size]); err != nil {
+		if err := checkSyncOptions(b[p+fixed : p+size]); err != nil {
 			return fmt.Errorf("wire: ipvs sync: conn %d: %w", i, err)
+		}
+		end = p + (size+3)&^3 // 32-bit alignment
+		if fixed == ipvsSyncConnLen6 {
+			m.IPv6++
+			continue
 		}
 		s := b[p:]
 		m.Conns = append(m.Conns, IPVSSyncConn{
@@ -189,7 +208,6 @@ func ParseIPVSSync(b []byte, m *IPVSSync) error {
 			FWMark:   binary.BigEndian.Uint32(s[16:20]),
 			Timeout:  binary.BigEndian.Uint32(s[20:24]),
 		})
-		end = p + (size+3)&^3 // 32-bit alignment
 	}
 	return nil
 }

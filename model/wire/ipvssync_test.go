@@ -69,7 +69,8 @@ func TestParseIPVSSyncRefuses(t *testing.T) {
 		{"count past the end", mod(func(b []byte) []byte { b[4] = 2; return b }), ErrTruncated, "conn 1"},
 		{"conn size past the end", mod(func(b []byte) []byte { b[11] = 0x30; return b }), ErrBadLength, "past the message"},
 		{"conn version bits", mod(func(b []byte) []byte { b[10] = 0x10; return b }), ErrBadVersion, "version 1"},
-		{"IPv6 entry", mod(func(b []byte) []byte { b[8] = 1; return b }), ErrUnsupported, "IPv4"},
+		{"IPv6 entry shorter than struct ip_vs_sync_v6", mod(func(b []byte) []byte { b[8] = 1; return b }), ErrBadLength, "size 36 below 72"},
+		{"unknown entry type", mod(func(b []byte) []byte { b[8] = 2; return b }), ErrBadType, "type 2"},
 		{"option without length", mod(func(b []byte) []byte {
 			b = append(b, 1, 0, 0, 0)
 			b[3] = 48
@@ -109,6 +110,23 @@ func TestParseIPVSSyncSkipsOptions(t *testing.T) {
 	}
 }
 
+// TestParseIPVSSyncStepsOverIPv6AndKeepsWhatCameBefore: an IPv6 entry is
+// stepped over (counted); after a bad entry the ones before it stay, as
+// the kernel has applied them (ip_vs_process_message).
+func TestParseIPVSSyncStepsOverIPv6AndKeepsWhatCameBefore(t *testing.T) {
+	one := mustHex(t, syncHex)
+	conn := one[IPVSSyncHeaderLen:]
+	v6 := make([]byte, 72)
+	v6[0], v6[1], v6[3] = 1, ProtoTCP, 72
+	b := append(append(append(bytes.Clone(one[:IPVSSyncHeaderLen]), v6...), conn...), conn[:20]...)
+	b[4], b[3] = 3, byte(len(b))
+	var m IPVSSync
+	err := ParseIPVSSync(b, &m)
+	if !errors.Is(err, ErrTruncated) || m.IPv6 != 1 || len(m.Conns) != 1 || m.Conns[0] != syncMsg.Conns[0] {
+		t.Fatalf("got %v, %d IPv6, conns %+v; want truncated after one IPv4 entry", err, m.IPv6, m.Conns)
+	}
+}
+
 func TestAppendIPVSSyncRefusesIPv6(t *testing.T) {
 	m := IPVSSync{Conns: []IPVSSyncConn{{Client: netip.MustParseAddrPort("[::1]:1"), Virtual: syncMsg.Conns[0].Virtual, Dest: syncMsg.Conns[0].Dest}}}
 	if _, err := AppendIPVSSync(nil, &m); !errors.Is(err, ErrUnsupported) {
@@ -127,6 +145,9 @@ func FuzzParseIPVSSync(f *testing.F) {
 			if !isSentinel(err) {
 				t.Fatalf("error %v wraps no sentinel", err)
 			}
+			if len(b) >= IPVSSyncHeaderLen && len(m.Conns) > int(b[4]) {
+				t.Fatalf("%d entries kept, the count is %d", len(m.Conns), b[4])
+			}
 			return
 		}
 		out, err := AppendIPVSSync(nil, &m)
@@ -134,7 +155,7 @@ func FuzzParseIPVSSync(f *testing.F) {
 			t.Fatal(err)
 		}
 		var back IPVSSync
-		if err := ParseIPVSSync(out, &back); err != nil {
+		if err := ParseIPVSSync(out, &back); err != nil || back.IPv6 != 0 {
 			t.Fatal(err)
 		}
 		for i := range m.Conns {
