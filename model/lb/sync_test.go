@@ -549,3 +549,35 @@ func TestSyncQueueFull(t *testing.T) {
 		t.Fatalf("sent %d, stats %+v; want 2 sent and 1 dropped", len(*sent), d.SyncStats())
 	}
 }
+
+// TestSyncTemplateOnEveryPacket: ip_vs_sync_conn goes on to the
+// controlling template whether or not the entry itself was synced, and
+// a template is always needed (sync_period applies to entries only): a
+// SYN (entry in SYN_RECV, not synced) syncs the template, and so does
+// each later packet.
+func TestSyncTemplateOnEveryPacket(t *testing.T) {
+	cfg := service(KindDR)
+	cfg.PersistenceTimeout = 300 * time.Second
+	d, e := newDirector(t, cfg)
+	sent := startMaster(t, d, e, SyncConfig{})
+	mustIn(t, d, tcp(t, client, vip, syn, ""), Consumed)
+	mustIn(t, d, tcp(t, client, vip, ack, ""), Consumed)
+	e.run(3 * time.Second)
+	if len(*sent) != 1 {
+		t.Fatalf("%d messages, want 1", len(*sent))
+	}
+	var tmpl, conns int
+	for _, c := range (*sent)[0].msg.Conns {
+		if c.Flags&wire.IPVSConnTemplate != 0 {
+			tmpl++
+			if c.Timeout != 300 || c.Client.Port() != 0 {
+				t.Errorf("template %+v", c)
+			}
+		} else {
+			conns++
+		}
+	}
+	if tmpl != 2 || conns != 0 {
+		t.Fatalf("%d templates and %d entries synced, want 2 and 0", tmpl, conns)
+	}
+}
