@@ -333,7 +333,8 @@ func (n *Node) StopDaemon() {
 		return
 	}
 	n.daemonUp = false
-	n.reloading = false // a reload in progress ends with the daemon (freeze.go)
+	// A reload in progress ends with the daemon (freeze.go).
+	n.reloading = false
 	n.syncStop() // lvs_sync_daemon (lbsync.go)
 	for _, in := range n.insts {
 		in.sp.Shutdown()
