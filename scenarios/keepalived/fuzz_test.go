@@ -9,7 +9,7 @@ import (
 )
 
 func seedConfigs(f *testing.F) {
-	for _, p := range []string{"pair/keepalived.conf", "pair/conf.d/scripts.conf", "lvs/keepalived.conf", "bad/seq-bomb.conf", "bad/unterminated.conf"} {
+	for _, p := range []string{"pair/keepalived.conf", "pair/conf.d/scripts.conf", "lvs/keepalived.conf", "lvs-checks/keepalived.conf", "bad/seq-bomb.conf", "bad/unterminated.conf"} {
 		if b, err := os.ReadFile(filepath.Join("testdata", p)); err == nil {
 			f.Add(string(b), "r1")
 		}

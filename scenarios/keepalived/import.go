@@ -457,5 +457,8 @@ func interfacePos(c *Config, ifn string, src Source) scenarios.Pos {
 			}
 		}
 	}
+	if ls := c.Global.LVSSyncDaemon; ls != nil && ls.Interface == ifn {
+		return ls.Pos
+	}
 	return scenarios.Pos{File: displayOf(src), Line: 1, Col: 1}
 }

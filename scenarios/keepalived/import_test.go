@@ -40,6 +40,7 @@ func TestImportGolden(t *testing.T) {
 	}{
 		{"pair", []Source{dirSource("r1", "pair/keepalived.conf", "r1"), dirSource("r2", "pair/keepalived.conf", "r2")}},
 		{"lvs", []Source{dirSource("lvs1", "lvs/keepalived.conf", "")}},
+		{"lvs-checks", []Source{dirSource("lb1", "lvs-checks/keepalived.conf", "")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -57,7 +57,8 @@ func (c *Config) Node(name string) *scenarios.Node {
 }
 
 // Interfaces are the interface names the config uses, sorted: VRRP
-// interfaces, tracked interfaces, static address and route devices.
+// interfaces, tracked interfaces, static address and route devices, the
+// sync daemon's interface.
 func (c *Config) Interfaces() []string {
 	seen := map[string]bool{}
 	for _, in := range c.Instances {
@@ -68,6 +69,9 @@ func (c *Config) Interfaces() []string {
 	}
 	for _, a := range c.StaticAddrs {
 		seen[a.Dev] = true
+	}
+	if ls := c.Global.LVSSyncDaemon; ls != nil {
+		seen[ls.Interface] = true
 	}
 	for _, r := range c.StaticRoutes {
 		seen[r.Dev] = true
