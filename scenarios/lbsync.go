@@ -186,7 +186,10 @@ func (s *IPVSSysctl) sysctls() lb.Sysctls {
 }
 
 // checkLBSync validates what needs the whole node: a sync daemon or
-// sysctls need a director.
+// sysctls need a director. It warns about a pair that cannot sync: a
+// director running the instance another one syncs on, with virtual
+// servers but no sync daemon (it never hears the entries), or with
+// another sync ID (a backup with an ID ignores other IDs).
 func (d *decoder) checkLBSync(s *Scenario) {
 	for _, n := range s.Nodes {
 		if n.LVSSync != nil && len(n.VirtualServers) == 0 && n.Keepalived == nil {
@@ -196,6 +199,32 @@ func (d *decoder) checkLBSync(s *Scenario) {
 			d.add(n.IPVSSysctl.Pos, "ipvs_sysctl on %s, which has no virtual_server; valid: a director (a router with virtual_server)", n.Name)
 		}
 	}
+	for _, a := range s.Nodes {
+		if a.LVSSync == nil || len(a.VirtualServers) == 0 {
+			continue
+		}
+		for _, b := range s.Nodes {
+			if b == a || len(b.VirtualServers) == 0 || !b.runs(a.LVSSync.Instance) {
+				continue
+			}
+			switch {
+			case b.LVSSync == nil:
+				d.warn(a.LVSSync.Pos, "%s syncs its connections on %s, but %s runs %s with virtual servers and no lvs_sync_daemon: it never receives them; valid: lvs_sync_daemon on both directors", a.Name, a.LVSSync.Instance, b.Name, a.LVSSync.Instance)
+			case b.LVSSync.ID != 0 && b.LVSSync.ID != a.LVSSync.ID:
+				d.warn(b.LVSSync.Pos, "%s's lvs_sync_daemon id %d differs from %s's %d: its backup daemon ignores %s's messages; valid: the same id on both", b.Name, b.LVSSync.ID, a.Name, a.LVSSync.ID, a.Name)
+			}
+		}
+	}
+}
+
+// runs reports whether n has a VRRP instance called name.
+func (n *Node) runs(name string) bool {
+	for _, in := range n.VRRP {
+		if in.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // buildLBSync sets the director's sysctls and starts its sync daemon

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,49 @@ func TestLoadSurviveExpectation(t *testing.T) {
 			}
 			if !strings.Contains(e.String(), "open at a director takeover surviv") {
 				t.Errorf("text %q", e.String())
+			}
+		})
+	}
+}
+
+// pairOf is two directors lb1 and lb2 running VI_1 with a virtual server,
+// with the given lvs_sync_daemon values ("" for none).
+func pairOf(sync1, sync2 string) string {
+	y := "name: t\nduration: 10s\nsegments:\n  lan: {}\nnodes:\n"
+	for i, sy := range []string{sync1, sync2} {
+		y += fmt.Sprintf("  lb%d:\n    kind: router\n", i+1)
+		if sy != "" {
+			y += "    lvs_sync_daemon: " + sy + "\n"
+		}
+		y += fmt.Sprintf("    interfaces:\n      eth0: {segment: lan, address: 10.0.0.%d/24}\n", i+2) +
+			"    vrrp:\n      VI_1: {interface: eth0, virtual_router_id: 51, priority: 100, virtual_ipaddress: [10.0.0.100]}\n" +
+			"    virtual_server:\n      10.0.0.100 80:\n        lb_kind: NAT\n        real_server:\n          10.0.0.11 80: {weight: 1}\n"
+	}
+	return y
+}
+
+// TestLVSSyncPairWarnings: a pair that cannot sync loads, with a warning.
+func TestLVSSyncPairWarnings(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"both", pairOf("{interface: eth0, instance: VI_1, id: 5}", "{interface: eth0, instance: VI_1, id: 5}"), ""},
+		{"one only", pairOf("{interface: eth0, instance: VI_1}", ""), "lb2 runs VI_1 with virtual servers and no lvs_sync_daemon"},
+		{"other id", pairOf("{interface: eth0, instance: VI_1, id: 5}", "{interface: eth0, instance: VI_1, id: 6}"), "lb2's lvs_sync_daemon id 6 differs from lb1's 5"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, err := Load("t.yaml", []byte(tc.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []string
+			for _, w := range sc.Warnings {
+				all = append(all, w.String())
+			}
+			got := strings.Join(all, "\n")
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Fatalf("warnings %q, want %q", got, tc.want)
 			}
 		})
 	}
