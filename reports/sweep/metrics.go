@@ -32,7 +32,9 @@ type Metric struct {
 //   - with load balancing: per virtual service (key "DIRECTOR SERVICE")
 //     lb_conns[key], lb_imbalance[key] and lb_share[key/REAL] per real
 //     server; per client flow conn_failed[key], conn_p50_s[key],
-//     conn_p99_s[key]; bypass_packets;
+//     conn_p99_s[key]; bypass_packets; per nginx (key "NODE")
+//     nginx_errors[key] (its own error pages), nginx_retried[key],
+//     nginx_retry_max_s[key] and nginx_share[NODE/SERVER];
 //   - transitions_total, expect_failed, frames, events.
 //
 // Names ending in _s are seconds. events is the number of kernel events
@@ -109,6 +111,19 @@ func Metrics(r *reports.Report, events uint64) []Metric {
 			add("conn_p99_s"+key, secs(cs.P99))
 		}
 		add("bypass_packets", strconv.Itoa(r.LB.BypassPackets))
+		for _, p := range r.LB.Proxies { // nginx (reports/proxy.go)
+			key := "[" + p.Node + "]"
+			errs := 0
+			for _, e := range p.Errors {
+				errs += e.Count
+			}
+			add("nginx_errors"+key, strconv.Itoa(errs))
+			add("nginx_retried"+key, strconv.Itoa(p.Retried))
+			add("nginx_retry_max_s"+key, secs(p.RetryMax))
+			for _, s := range p.Servers {
+				add("nginx_share["+p.Node+"/"+s.Server+"]", strconv.FormatFloat(s.Share, 'f', 4, 64))
+			}
+		}
 		if len(r.LB.Takeovers) > 0 { // a director pair (lbsync.go)
 			open, broken := 0, 0
 			for _, t := range r.LB.Takeovers {
