@@ -20,6 +20,9 @@ type Kernel struct {
 	fired   uint64
 	running uint64 // seq of the event being run, for Timer.onExpire
 	prev    Time   // clock before that event, for Timer.onExpire
+
+	cont        *batch // a batch (AtN) with events left to run: they run next
+	freeBatches []*batch
 }
 
 // New returns a kernel at time zero whose random streams derive from seed.
@@ -38,7 +41,13 @@ func (k *Kernel) Fired() uint64 { return k.fired }
 
 // Pending returns the number of entries in the queue (stale timer entries
 // included).
-func (k *Kernel) Pending() int { return k.q.len() }
+func (k *Kernel) Pending() int {
+	n := k.q.len()
+	if k.cont != nil {
+		n += k.cont.n - k.cont.next
+	}
+	return n
+}
 
 // At schedules fn to run at virtual time at (clamped to now). Events at the
 // same time run in the order they were scheduled.
@@ -62,6 +71,10 @@ func (k *Kernel) Stop() { k.stopped = true }
 func (k *Kernel) Run(until Time) {
 	k.stopped = false
 	for !k.stopped {
+		if k.cont != nil {
+			k.runCont() // the rest of a batch: before anything queued
+			continue
+		}
 		e := k.q.first()
 		if e == nil || e.at > until {
 			break

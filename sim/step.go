@@ -14,6 +14,10 @@ func (k *Kernel) Step(until Time) bool {
 	k.stopped = false
 	before := k.fired
 	for k.fired == before {
+		if k.cont != nil {
+			k.runCont() // the rest of a batch: before anything queued
+			continue
+		}
 		e := k.q.first()
 		if e == nil || e.at > until {
 			return false
@@ -31,7 +35,7 @@ func (k *Kernel) Step(until Time) bool {
 // as Run(t) leaves it when it runs out of events before t. It reports
 // whether the clock is at t afterwards.
 func (k *Kernel) AdvanceTo(t Time) bool {
-	if t < k.now {
+	if t < k.now || k.cont != nil {
 		return false
 	}
 	if e := k.q.first(); e != nil && e.at <= t {

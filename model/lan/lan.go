@@ -134,8 +134,8 @@ type Segment struct {
 
 	cnt Counters
 
-	freePkts []*packet
-	freeDels []*delivery
+	freePkts   []*packet
+	freeBursts []*burst
 
 	// The shared decode of the frame being delivered (DecodedReceiver):
 	// rxGen says which packet rxFrame holds (packets are pooled, so a
@@ -276,13 +276,16 @@ type packet struct {
 	arrive func() // prebuilt closure: scheduling it allocates nothing
 }
 
-// delivery is one frame on its way from the switch to an egress port.
-type delivery struct {
-	s     *Segment
-	pkt   *packet
-	out   *Port
-	epoch uint64 // out.epoch when the switch sent the frame to out
-	fire  func()
+// burst is the deliveries of one frame that leave the switch together: to
+// consecutive egress ports (in port order) with the same delay. It is
+// queued as one batch of events (sim.Kernel.AtN), one event per delivery,
+// so a flood to 300 ports is one queue entry, not 300 (issue 14).
+type burst struct {
+	s      *Segment
+	pkt    *packet
+	outs   []*Port
+	epochs []uint64 // out.epoch when the switch sent the frame to out
+	fire   func(i int)
 }
 
 func (s *Segment) getPacket() *packet {
@@ -305,15 +308,34 @@ func (s *Segment) release(p *packet) {
 	s.freePkts = append(s.freePkts, p)
 }
 
-func (s *Segment) getDelivery() *delivery {
-	if n := len(s.freeDels); n > 0 {
-		d := s.freeDels[n-1]
-		s.freeDels = s.freeDels[:n-1]
-		return d
+func (s *Segment) getBurst(pkt *packet) *burst {
+	var b *burst
+	if n := len(s.freeBursts); n > 0 {
+		b = s.freeBursts[n-1]
+		s.freeBursts = s.freeBursts[:n-1]
+	} else {
+		b = &burst{s: s}
+		b.fire = b.deliver
 	}
-	d := &delivery{s: s}
-	d.fire = func() { d.s.deliver(d) }
-	return d
+	b.pkt = pkt
+	return b
+}
+
+// send queues the burst's deliveries after delay.
+func (b *burst) send(delay time.Duration) {
+	b.pkt.refs += len(b.outs)
+	b.s.k.AtN(b.s.k.Now().Add(delay), len(b.outs), b.fire)
+}
+
+// deliver is the burst's delivery i; the last one returns the burst to
+// the pool.
+func (b *burst) deliver(i int) {
+	s, pkt, out, epoch := b.s, b.pkt, b.outs[i], b.epochs[i]
+	if i == len(b.outs)-1 {
+		b.pkt, b.outs, b.epochs = nil, b.outs[:0], b.epochs[:0]
+		s.freeBursts = append(s.freeBursts, b)
+	}
+	s.deliver(pkt, out, epoch)
 }
 
 // Send puts a copy of frame on the wire from port p. It never blocks: the
@@ -377,51 +399,69 @@ func (s *Segment) forward(pkt *packet) {
 				return
 			}
 			s.cnt.Unicast++
-			s.offer(pkt, e.port, &cls)
+			if delay, ok := s.offer(pkt, e.port, &cls); ok {
+				b := s.getBurst(pkt)
+				b.outs, b.epochs = append(b.outs, e.port), append(b.epochs, e.port.epoch)
+				b.send(delay)
+			}
 			return
 		}
 	}
 	s.cnt.Flooded++
+	// One burst per run of ports with the same delay (all of them, unless
+	// latencies or jitter differ): the deliveries take the sequence
+	// numbers, and so the order, that one event per port would take.
+	var b *burst
+	var bDelay time.Duration
 	for _, out := range s.ports {
-		if out != in {
-			s.offer(pkt, out, &cls)
+		if out == in {
+			continue
 		}
+		delay, ok := s.offer(pkt, out, &cls)
+		if !ok {
+			continue
+		}
+		if b != nil && delay != bDelay {
+			b.send(bDelay)
+			b = nil
+		}
+		if b == nil {
+			b, bDelay = s.getBurst(pkt), delay
+		}
+		b.outs, b.epochs = append(b.outs, out), append(b.epochs, out.epoch)
+	}
+	if b != nil {
+		b.send(bDelay)
 	}
 }
 
 // offer applies link state, partition, block rules and loss to the
-// delivery of pkt to out, and schedules it if it survives.
-func (s *Segment) offer(pkt *packet, out *Port, cls *classSet) {
+// delivery of pkt to out, and returns its delay if it survives.
+func (s *Segment) offer(pkt *packet, out *Port, cls *classSet) (time.Duration, bool) {
 	in := pkt.in
 	if !out.up {
 		s.drop(out, ReasonLinkDown, &s.cnt.DropLinkDown)
-		return
+		return 0, false
 	}
 	if in.island != out.island {
 		s.drop(out, ReasonPartition, &s.cnt.DropPartition)
-		return
+		return 0, false
 	}
 	if len(s.rules) > 0 && s.blocked(pkt.buf, in, out, cls) {
 		s.drop(out, ReasonBlocked, &s.cnt.DropBlocked)
-		return
+		return 0, false
 	}
 	if loss := combinedLoss(s.im.Loss, in.im.Loss, out.im.Loss); loss > 0 && s.rng.Float64() < loss {
 		s.drop(out, ReasonLoss, &s.cnt.DropLoss)
-		return
+		return 0, false
 	}
-	d := s.getDelivery()
-	d.pkt, d.out, d.epoch = pkt, out, out.epoch
-	pkt.refs++
-	s.k.At(s.k.Now().Add(s.portDelay(out, s.im.Latency, s.im.Jitter)), d.fire)
+	return s.portDelay(out, s.im.Latency, s.im.Jitter), true
 }
 
 // deliver hands a frame to the egress port's receiver.
-func (s *Segment) deliver(d *delivery) {
-	pkt, out := d.pkt, d.out
-	d.pkt, d.out = nil, nil
-	s.freeDels = append(s.freeDels, d)
+func (s *Segment) deliver(pkt *packet, out *Port, epoch uint64) {
 	defer s.release(pkt)
-	if !out.up || out.epoch != d.epoch {
+	if !out.up || out.epoch != epoch {
 		// The link is down, or went down (and maybe up again) while
 		// the frame was on it.
 		s.drop(out, ReasonLinkDown, &s.cnt.DropLinkDown)
