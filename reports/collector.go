@@ -83,10 +83,31 @@ type Collector struct {
 
 	prio []PriorityChange // effective priority changes (priority.go)
 
+	vrMemo   map[vrKey]string // analysis.vrouter's answers (memoVRouter)
+	vrMemoAt uint64           // c.seq when vrMemo was started
+
 	notify []Notify // notify commands keepalived would run (notify.go)
 }
 
 type nodeInst struct{ node, inst string }
+
+// vrKey is an instance's VRID on a node, as analysis.vrouter is asked
+// about it: once per master event per instance by the split-brain
+// analysis, which made reports on 1000 instances take seconds.
+type vrKey struct {
+	node, inst string
+	vrid       int64
+}
+
+// memoVRouter returns the virtual router found for k since the last
+// record (records can change it: a later frame names the segment).
+func (c *Collector) memoVRouter(k vrKey) (string, bool) {
+	if c.vrMemo == nil || c.vrMemoAt != c.seq {
+		c.vrMemo, c.vrMemoAt = make(map[vrKey]string), c.seq
+	}
+	vr, ok := c.vrMemo[k]
+	return vr, ok
+}
 
 type hostIP struct {
 	host string

@@ -262,6 +262,10 @@ func flowMetrics(k flowKey, f *flowLog) Flow { return f.metrics(k) }
 // routers on different LANs may well use the same instance name and VRID.
 // The segment is "" when unknown (no frame seen): then the VRID alone.
 func (a *analysis) vrouter(node, inst string, vrid int64) string {
+	k := vrKey{node, inst, vrid}
+	if vr, ok := a.c.memoVRouter(k); ok {
+		return vr
+	}
 	seg := ""
 	if addr, ok := a.c.instAddr[nodeInst{node, inst}]; ok {
 		for _, i := range a.c.ifaces {
@@ -271,7 +275,9 @@ func (a *analysis) vrouter(node, inst string, vrid int64) string {
 			}
 		}
 	}
-	return fmt.Sprintf("%s#%d", seg, vrid)
+	vr := fmt.Sprintf("%s#%d", seg, vrid)
+	a.c.vrMemo[k] = vr
+	return vr
 }
 
 // splitBrain finds the intervals with two or more masters of one virtual
