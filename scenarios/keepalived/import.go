@@ -267,6 +267,13 @@ func (w *writer) virtualServer(vs *VirtualServer) {
 	for _, f := range vs.Flags {
 		kv(f, "true")
 	}
+	if len(vs.LocalAddrs) > 0 {
+		as := make([]string, len(vs.LocalAddrs))
+		for i, a := range vs.LocalAddrs {
+			as[i] = a.String()
+		}
+		kv("local_address", "["+strings.Join(as, ", ")+"]")
+	}
 	if vs.Sorry != nil {
 		w.line(4, "sorry_server: %q%s", vs.Sorry.Name, w.src(vs.Sorry.Pos))
 	}

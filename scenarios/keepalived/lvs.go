@@ -162,6 +162,31 @@ func groupRange(s string) ([]netip.Addr, bool) {
 	return out, true
 }
 
+// localAddressGroup reads local_address_group NAME { ADDR [IFNAME] ... }:
+// not keepalived 2.2.7's but the FULLNAT keepalived's (Alibaba's LVS
+// tools, DPVS), whose lb_kind FNAT rewrites the source to these
+// addresses. An address may be a range as in virtual_server_group.
+func (p *parser) localAddressGroup(b *Stmt) {
+	name, ok := p.arg(b, 0)
+	if !ok {
+		return
+	}
+	if p.laddrs == nil {
+		p.laddrs = map[string][]netip.Addr{}
+	}
+	p.addAt(b, SevNote, "local_address_group is not keepalived 2.2.7's: it is read as the FULLNAT keepalived (Alibaba LVS, DPVS) reads it, for lb_kind FNAT")
+	var out []netip.Addr
+	for _, s := range b.Block {
+		addrs, ok := groupRange(s.Key.Text)
+		if !ok || len(out)+len(addrs) > maxGroupMembers {
+			p.addAt(s, SevError, "local_address_group %s: bad entry %q; valid: ADDR, ADDR-LAST or ADDR/LEN, at most %d addresses", name.Text, s.Key.Text, maxGroupMembers)
+			continue
+		}
+		out = append(out, addrs...)
+	}
+	p.laddrs[name.Text] = out
+}
+
 // virtualServer reads virtual_server (check_parser.c vs_handler and its
 // sub-keywords) onto scenarios.VirtualServer, with keepalived's defaults
 // (lb_algo wlc, lb_kind NAT, TCP, weight 1).
@@ -216,13 +241,29 @@ func (p *parser) virtualServer(b *Stmt) {
 			k = "lb_algo"
 		case "lb_kind", "lvs_method":
 			if w, ok := p.arg(s, 0); ok {
-				if up := strings.ToUpper(w.Text); slices.Contains(scenarios.LBKinds(), up) {
+				up := strings.ToUpper(w.Text)
+				if up == "FNAT" {
+					up = "FULLNAT" // the FULLNAT keepalived's name (Alibaba LVS, DPVS)
+				}
+				if slices.Contains(scenarios.LBKinds(), up) {
 					vs.LBKind = up
 				} else {
 					p.add(w.Pos, SevError, "unknown lb_kind %q; valid: %s", w.Text, strings.Join(scenarios.LBKinds(), " "))
 				}
 			}
 			k = "lb_kind"
+		case "laddr_group_name":
+			// Not keepalived 2.2.7's: the FULLNAT keepalived's source
+			// addresses (local_address_group).
+			if w, ok := p.arg(s, 0); ok {
+				g, found := p.laddrs[w.Text]
+				if !found {
+					p.add(w.Pos, SevError, "laddr_group_name %s: no local_address_group %[1]s; valid: %s", w.Text, strings.Join(sortedKeys(p.laddrs), " "))
+					continue
+				}
+				vs.LocalAddrs = append(vs.LocalAddrs, g...)
+			}
+			k = "local_address"
 		case "protocol":
 			if w, ok := p.arg(s, 0); ok {
 				if up := strings.ToUpper(w.Text); up == "TCP" || up == "UDP" {

@@ -122,6 +122,12 @@ func TestCheckerGrammar(t *testing.T) {
 		{"MISC_CHECK without misc_path skipped", "check_misc.c misc_end_handler: No script path has been specified - skipping",
 			vsConf("", "  MISC_CHECK {\n   misc_timeout 5\n  }\n"),
 			func(c *Config) string { return want(len(c.VirtualServers[0].Reals[0].Health.Checkers), 0) }, "MISC_CHECK has no misc_path"},
+		{"FULLNAT keepalived's local addresses", "not 2.2.7: the FULLNAT keepalived's local_address_group, laddr_group_name and lb_kind FNAT",
+			"local_address_group L {\n 10.0.0.201-202\n}\n" + vsConf(" lb_kind FNAT\n laddr_group_name L\n", ""),
+			func(c *Config) string {
+				vs := c.VirtualServers[0]
+				return want(vs.LBKind, "FULLNAT") + want(fmt.Sprint(vs.LocalAddrs), "[10.0.0.201 10.0.0.202]")
+			}, "note: local_address_group is not keepalived 2.2.7's"},
 		{"unknown checker key", "process_stream: unknown keyword, with the block skipped",
 			vsConf("", "  TCP_CHECK {\n   conect_timeout 3\n  }\n"), func(c *Config) string { return "" }, "k.conf:5:4: warning: unknown keyword 'conect_timeout'"},
 		{"known checker key not modelled", "check_api.c co_srcif_handler: bind_if",

@@ -104,9 +104,10 @@ type Options struct {
 }
 
 type parser struct {
-	cfg  *Config
-	opts Options
-	vsgs map[string][]vsgEntry // virtual_server_group by name
+	cfg    *Config
+	opts   Options
+	vsgs   map[string][]vsgEntry   // virtual_server_group by name
+	laddrs map[string][]netip.Addr // local_address_group by name
 }
 
 // Parse reads the statement tree of one config.
@@ -123,11 +124,13 @@ func Parse(stmts []*Stmt, opts Options) *Config {
 			p.globalDefs(s)
 		case "virtual_server_group":
 			p.virtualServerGroup(s)
+		case "local_address_group":
+			p.localAddressGroup(s)
 		}
 	}
 	for _, s := range stmts {
 		switch s.Key.Text {
-		case "global_defs", "virtual_server_group":
+		case "global_defs", "virtual_server_group", "local_address_group":
 		case "vrrp_script":
 			p.script(s)
 		case "vrrp_track_file":
