@@ -29,6 +29,7 @@ const Help = `commands:
   show arp NODE          neighbour cache: NUD state, ages, timer
   show mac SEGMENT       switch forwarding database per port, with ages
   show ipvs [NODE]       LVS director: services, real servers, connection entries
+  show nginx [NODE]      nginx: each worker's upstream servers, weights, conns, fails
   show interfaces [NODE] interfaces, addresses, links, VIPs held
   frame [K]              the current event's K-th frame (default 1), every layer and hex
   events [N]             the last N events (default 10)

@@ -39,10 +39,12 @@ func (s *Stepper) Show(args []string) (string, error) {
 		return s.showMAC(name)
 	case "ipvs":
 		return s.eachNode(name, s.showIPVS)
+	case "nginx":
+		return s.eachNode(name, s.showNginx) // proxy.go
 	case "interfaces", "interface", "int":
 		return s.eachNode(name, s.showInterfaces)
 	}
-	return "", fmt.Errorf("show: unknown %q; want vrrp, arp, mac, ipvs or interfaces", what)
+	return "", fmt.Errorf("show: unknown %q; want vrrp, arp, mac, ipvs, nginx or interfaces", what)
 }
 
 // eachNode renders one node, or every node (in file order) for name "".
