@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/vrrpsim/vrrpsim/scenarios"
@@ -17,8 +18,22 @@ import (
 // those two fields are masked, and only those.
 func TestKeepalivedBuiltinsRunLikeInline(t *testing.T) {
 	names := scenarios.BuiltinKeepalivedNames()
-	if len(names) < 15 {
-		t.Fatalf("%d keepalived.conf built-ins, want every VRRP built-in (at least 15)", len(names))
+	if len(names) < 30 {
+		t.Fatalf("%d keepalived.conf built-ins, want every VRRP built-in and every one with a director (at least 30)", len(names))
+	}
+	// Every built-in with a director (a virtual_server) is shipped: its
+	// checkers, groups and sync daemon are read from keepalived.conf.
+	for _, name := range scenarios.BuiltinNames() {
+		sc, err := scenarios.Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range sc.Nodes {
+			if len(n.VirtualServers) > 0 && !slices.Contains(names, name) {
+				t.Errorf("built-in %s has director %s but no keepalived.conf version in builtin/keepalived", name, n.Name)
+				break
+			}
+		}
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
@@ -31,8 +46,8 @@ func TestKeepalivedBuiltinsRunLikeInline(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, n := range conf.Nodes {
-				if len(n.VRRP) > 0 && n.Keepalived == nil {
-					t.Errorf("node %s of the keepalived.conf version has inline vrrp:", n.Name)
+				if (len(n.VRRP) > 0 || len(n.VirtualServers) > 0 || n.LVSSync != nil) && n.Keepalived == nil {
+					t.Errorf("node %s of the keepalived.conf version has inline vrrp:, virtual_server: or lvs_sync_daemon:", n.Name)
 				}
 			}
 			var got [2][2]bytes.Buffer
