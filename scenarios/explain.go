@@ -53,6 +53,9 @@ type Explanation struct {
 	Nodes  []ExplainNode  `json:"nodes"`
 	VRIDs  []ExplainVRID  `json:"vrids"`
 	Checks []ExplainCheck `json:"health_checks,omitempty"`
+	// Timeline predicts the first action against each VRID's master
+	// (explain_timeline.go).
+	Timeline []ExplainEvent `json:"timeline,omitempty"`
 }
 
 // ExplainNode is one router's instances.
@@ -223,6 +226,7 @@ func Explain(sc *Scenario, fixups []string) (*Explanation, error) {
 		}
 	}
 	e.VRIDs = explainVRIDs(all)
+	e.Timeline = explainTimeline(sc, e.VRIDs, all)
 	checks, err := explainChecks(sc)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -335,3 +336,72 @@ func BenchmarkExplain(b *testing.B) {
 // routers' timers go through the freeze wrapper (compare
 // BenchmarkMasterCrashOneHour, same LAN without it).
 func BenchmarkVMFreezeOneHour(b *testing.B) { benchScenario(b, "vm-freeze", time.Hour) }
+
+// The timeline's first action against the master: the predicted takeover
+// (and the old master's return after a freeze) is when the run has it.
+func TestExplainTimelineMatchesRun(t *testing.T) {
+	short := func() *Scenario {
+		_, data, _ := BuiltinSource("vm-freeze")
+		sc, err := Load("short.yaml", []byte(strings.Replace(string(data), "duration: 5s}", "duration: 3s}", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+	for _, tc := range []struct {
+		name string
+		sc   func() *Scenario
+	}{
+		{"master-crash", nil}, {"graceful-shutdown", nil}, {"vm-freeze", nil}, {"preempt-delay", nil}, {"vrrpv3-fast", nil},
+		{"vm-freeze for 3 s: no takeover", short},
+		{"reload of the master for 5 s", func() *Scenario {
+			src := strings.ReplaceAll(injectWorld, "AUTH", "")
+			src = strings.Replace(src, "TIMELINE", "timeline:\n  - {at: 10s, reload: {node: r1, duration: 5s}}\n", 1)
+			sc, err := Load("reload.yaml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sc
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sc *Scenario
+			if tc.sc != nil {
+				sc = tc.sc()
+			} else {
+				var err error
+				if sc, err = Builtin(tc.name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := explainOf(t, sc)
+			if len(e.Timeline) != 1 {
+				t.Fatalf("timeline predictions: %+v, want one", e.Timeline)
+			}
+			p := e.Timeline[0]
+			recs := runScenario(t, sc)
+			var took, back sim.Time
+			for _, r := range recs {
+				if r.Kind != sim.KindState || r.Node != "r2" || r.At <= sim.Time(p.At) {
+					continue
+				}
+				if r.To == "MASTER" && took == 0 {
+					took = r.At
+				}
+				if r.From == "MASTER" && took != 0 && back == 0 {
+					back = r.At
+				}
+			}
+			if p.Master == "" {
+				if took != 0 {
+					t.Errorf("predicted no takeover (%s), the run has r2 master at %v", p.Why, Secs(took))
+				}
+				return
+			}
+			wantSecs(t, "takeover", p.TakeoverAt, took)
+			if p.BackAt > 0 {
+				wantSecs(t, "back to the old master", p.BackAt, back)
+			}
+		})
+	}
+}

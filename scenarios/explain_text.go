@@ -102,6 +102,20 @@ func (e *Explanation) WriteText(w io.Writer) error {
 			p(1, "note: %s", n)
 		}
 	}
+	if len(e.Timeline) > 0 {
+		p(0, "")
+		p(0, "The timeline's first action against each master")
+		for _, t := range e.Timeline {
+			switch {
+			case t.Master == "":
+				p(1, "VRID %d: %s at %v: %s", t.VRID, t.Action, t.At, t.Why)
+			case t.BackAt > 0:
+				p(1, "VRID %d: %s at %v: %s master at %v (%s), back to the old master at %v", t.VRID, t.Action, t.At, t.Master, t.TakeoverAt, t.Why, t.BackAt)
+			default:
+				p(1, "VRID %d: %s at %v: %s master at %v (%s)", t.VRID, t.Action, t.At, t.Master, t.TakeoverAt, t.Why)
+			}
+		}
+	}
 	if len(e.Checks) > 0 {
 		p(0, "")
 		p(0, "Health checks: failure -> removal, recovery -> re-add, best to worst (answered probes taken as instant)")
