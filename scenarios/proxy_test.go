@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -111,34 +110,7 @@ func TestLoadProxyErrors(t *testing.T) {
 // BenchmarkProxyScenario: nginx-rr at 1000 requests a second for 10 s
 // virtual (each request two TCP connections through ARP and the
 // switches): x real time and allocations per run.
-func BenchmarkProxyScenario(b *testing.B) {
-	name, data, ok := BuiltinSource("nginx-rr")
-	if !ok {
-		b.Fatal("no built-in nginx-rr")
-	}
-	from := []byte("rate: 100, arrival: poisson, sources: 10")
-	if !bytes.Contains(data, from) {
-		b.Fatalf("%s: no %q to raise", name, from)
-	}
-	sc, err := Load(name, bytes.Replace(data, from, []byte("rate: 1000, arrival: poisson, sources: 50"), 1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	const dur = 10 * time.Second
-	b.ReportAllocs()
-	start := time.Now()
-	for b.Loop() {
-		k := sim.New(sc.Seed)
-		k.AddTracer(func(*sim.Record) {})
-		w, err := Build(sc, k)
-		if err != nil {
-			b.Fatal(err)
-		}
-		w.Start()
-		k.Run(sim.Time(dur))
-	}
-	b.ReportMetric(float64(b.N)*dur.Seconds()/time.Since(start).Seconds(), "x_realtime")
-}
+func BenchmarkProxyScenario(b *testing.B) { benchLoad(b, "nginx-rr", 10*time.Second) }
 
 // TestNginxWeightedSequence: the built-in's trace shows nginx's smooth
 // weighted round robin for 5/1/1 (ngx_http_upstream_get_peer): a a b a c
