@@ -3,6 +3,8 @@ package scenarios
 import (
 	"net/netip"
 	"slices"
+
+	"github.com/vrrpsim/vrrpsim/model/lb/check"
 )
 
 // Helpers for the keepalived.conf reader (scenarios/keepalived), so that
@@ -10,6 +12,10 @@ import (
 
 // ParseAddrPort reads a keepalived "IPV4-ADDRESS PORT" (or "A:P").
 func ParseAddrPort(s string) (netip.AddrPort, bool) { return parseAddrPort(s) }
+
+// ParseStatusRange reads an HTTP_GET status_code word, "200" or
+// "200-299" within 100..599 (check_http.c status_code_handler).
+func ParseStatusRange(s string) (check.StatusRange, bool) { return statusRange(s) }
 
 // MaskBits is the prefix length of a contiguous IPv4 netmask; ok is false
 // when the mask has holes.

@@ -610,7 +610,7 @@ func (p *parser) url(b *Stmt) check.URL {
 				p.addAt(s, SevError, "status_code needs a value")
 			}
 			for _, w := range s.Args {
-				r, ok := statusRange(w.Text)
+				r, ok := scenarios.ParseStatusRange(w.Text)
 				if !ok {
 					p.add(w.Pos, SevError, "status_code %q is not valid; valid: a code or range in 100..599 like 200 or 200-299", w.Text)
 					continue
@@ -635,20 +635,6 @@ func (p *parser) url(b *Stmt) check.URL {
 		p.addAt(b, SevError, "url has no path; valid: url { path /health status_code 200 }")
 	}
 	return u
-}
-
-// statusRange reads "200" or "200-299" as status_code_handler does.
-func statusRange(s string) (check.StatusRange, bool) {
-	lo, hi, isRange := strings.Cut(s, "-")
-	a, err1 := strconv.Atoi(lo)
-	b, err2 := a, error(nil)
-	if isRange {
-		b, err2 = strconv.Atoi(hi)
-	}
-	if err1 != nil || err2 != nil || a < 100 || a > 599 || b < 100 || b > 599 || a > b {
-		return check.StatusRange{}, false
-	}
-	return check.StatusRange{Min: a, Max: b}, true
 }
 
 func words(ws []Word) []string {

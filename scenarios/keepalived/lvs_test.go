@@ -15,6 +15,19 @@ func vsConf(body, rs string) string {
 	return "virtual_server 10.0.0.100 80 {\n lb_kind DR\n" + body + " real_server 10.0.0.11 80 {\n" + rs + " }\n}\n"
 }
 
+// wantFinding checks that one finding contains want, or, when want is
+// "", that there is no warning or error (notes may be).
+func wantFinding(t *testing.T, cite string, fs []Finding, want string) {
+	t.Helper()
+	got := findingLines(fs)
+	if want == "" && (strings.Contains(got, ": warning: ") || strings.Contains(got, ": error: ")) {
+		t.Errorf("%s: unexpected findings\n%s", cite, got)
+	}
+	if want != "" && !strings.Contains(got, want) {
+		t.Errorf("%s: findings\n%s\nwant one containing %q", cite, got, want)
+	}
+}
+
 // TestCheckerGrammar: keepalived 2.2.7's checker keywords inside
 // virtual_server and real_server, each read as the cited handler reads
 // it, onto the values the inline scenario builds.
@@ -142,13 +155,7 @@ func TestCheckerGrammar(t *testing.T) {
 			if msg := tc.check(cfg); msg != "" {
 				t.Errorf("%s: %s", tc.cite, msg)
 			}
-			got := findingLines(cfg.Findings)
-			if tc.finding == "" && (strings.Contains(got, "warning") || strings.Contains(got, "error")) {
-				t.Errorf("%s: unexpected findings\n%s", tc.cite, got)
-			}
-			if tc.finding != "" && !strings.Contains(got, tc.finding) {
-				t.Errorf("%s: findings\n%s\nwant one containing %q", tc.cite, got, tc.finding)
-			}
+			wantFinding(t, tc.cite, cfg.Findings, tc.finding)
 		})
 	}
 }
@@ -199,13 +206,7 @@ func TestVirtualServerGroup(t *testing.T) {
 			if len(cfg.VirtualServers) > 1 && cfg.VirtualServers[0].Reals[0] == cfg.VirtualServers[1].Reals[0] {
 				t.Errorf("members share a real server value; each needs its own")
 			}
-			got := findingLines(cfg.Findings)
-			if tc.finding != "" && !strings.Contains(got, tc.finding) {
-				t.Errorf("%s: findings\n%s\nwant one containing %q", tc.cite, got, tc.finding)
-			}
-			if tc.finding == "" && (strings.Contains(got, "warning") || strings.Contains(got, "error")) {
-				t.Errorf("%s: unexpected findings\n%s", tc.cite, got)
-			}
+			wantFinding(t, tc.cite, cfg.Findings, tc.finding)
 		})
 	}
 	cfg := parseText(t, "virtual_server group NOPE {\n real_server 10.0.0.11 80 {\n }\n}\n", Options{})
@@ -241,13 +242,7 @@ func TestLVSSyncDaemon(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("%s: got %q, want %q", tc.cite, got, tc.want)
 			}
-			f := findingLines(cfg.Findings)
-			if tc.finding != "" && !strings.Contains(f, tc.finding) {
-				t.Errorf("%s: findings\n%s\nwant one containing %q", tc.cite, f, tc.finding)
-			}
-			if tc.finding == "" && f != "" {
-				t.Errorf("%s: unexpected findings\n%s", tc.cite, f)
-			}
+			wantFinding(t, tc.cite, cfg.Findings, tc.finding)
 		})
 	}
 }
