@@ -57,10 +57,11 @@ func Import(srcs []Source, topo *scenarios.Scenario, opts Options) ([]byte, []Fi
 				w.line(1, "%s:", nd.Name)
 				w.line(2, "kind: %s", nd.Kind)
 				w.interfaces(nd, nil)
+				w.topologyKeys(nd)
 			}
 		}
 		if len(topo.Timeline) > 0 || len(topo.Expect) > 0 || hasTraffic(topo) {
-			w.line(0, "# The topology's traffic, timeline and expect blocks are not copied.")
+			w.line(0, "# The topology's traffic, timeline and expect blocks are not copied (its servers' services, lo and tunl0 addresses and ARP sysctls are).")
 		}
 	}
 	return []byte(w.b.String()), finds
@@ -116,6 +117,15 @@ func quoteArgv(argv []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
+func (w *writer) routes(nd *scenarios.Node) {
+	if len(nd.Routes) > 0 {
+		w.line(2, "routes:")
+		for _, r := range nd.Routes {
+			w.line(3, "- {to: %s, via: %s}%s", r.To, r.Via, w.src(r.Pos))
+		}
+	}
+}
+
 func (w *writer) writeNode(nd *scenarios.Node, cfg *Config, guesses map[string]string) {
 	w.line(1, "%s:", nd.Name)
 	w.line(2, "kind: router")
@@ -123,12 +133,7 @@ func (w *writer) writeNode(nd *scenarios.Node, cfg *Config, guesses map[string]s
 	if ls := cfg.Global.LVSSyncDaemon; ls != nil {
 		w.lvsSync(ls)
 	}
-	if len(nd.Routes) > 0 {
-		w.line(2, "routes:")
-		for _, r := range nd.Routes {
-			w.line(3, "- {to: %s, via: %s}%s", r.To, r.Via, w.src(r.Pos))
-		}
-	}
+	w.routes(nd)
 	if len(cfg.Instances) > 0 {
 		w.line(2, "vrrp:")
 	}
@@ -326,6 +331,9 @@ func fromTopology(nodes []*scenarios.Node, topo *scenarios.Scenario) []Finding {
 		for _, tn := range topo.Nodes {
 			if tn.Name == nd.Name {
 				nd.Interfaces, found = tn.Interfaces, true
+				if len(nd.Routes) == 0 {
+					nd.Routes = tn.Routes // no static_routes: the topology's
+				}
 			}
 		}
 		if !found {

@@ -2,6 +2,7 @@ package keepalived
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -167,4 +168,43 @@ func checkerKeys(c check.CheckerConfig, m *MiscScript) []string {
 		f = append(f, "misc_dynamic: true")
 	}
 	return f
+}
+
+// topologyKeys copies what a topology's node needs to carry a director's
+// traffic: its addresses on lo and tunl0 (the VIP of DR and TUN real
+// servers), its routes, the ARP sysctls that keep the DR VIP to itself,
+// and its services.
+func (w *writer) topologyKeys(nd *scenarios.Node) {
+	if len(nd.Loopback) > 0 || nd.HasTunnel {
+		if len(nd.Interfaces) == 0 {
+			w.line(2, "interfaces:")
+		}
+		for _, d := range []struct {
+			name  string
+			addrs []netip.Prefix
+			on    bool
+		}{{scenarios.DevLoopback, nd.Loopback, len(nd.Loopback) > 0}, {scenarios.DevTunnel, nd.Tunnel, nd.HasTunnel}} {
+			if !d.on {
+				continue
+			}
+			as := make([]string, len(d.addrs))
+			for i, a := range d.addrs {
+				as[i] = a.String()
+			}
+			w.line(3, "%s: {addresses: [%s]}", d.name, strings.Join(as, ", "))
+		}
+	}
+	w.routes(nd)
+	if nd.ARPIgnore != 0 {
+		w.line(2, "arp_ignore: %d", nd.ARPIgnore)
+	}
+	if nd.ARPAnnounce != 0 {
+		w.line(2, "arp_announce: %d", nd.ARPAnnounce)
+	}
+	if len(nd.Services) > 0 {
+		w.line(2, "services:")
+		for _, sv := range nd.Services {
+			w.line(3, "- {port: %d, response_time: %s, response_size: %d}%s", sv.Port, dur(sv.ResponseTime), sv.ResponseSize, w.src(sv.Pos))
+		}
+	}
 }

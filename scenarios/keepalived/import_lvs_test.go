@@ -40,6 +40,19 @@ func shape(n *scenarios.Node) string {
 	return b.String()
 }
 
+// serverShape is what a real server needs to answer a director.
+func serverShape(n *scenarios.Node) string {
+	var ports []string
+	for _, sv := range n.Services {
+		ports = append(ports, fmt.Sprint(sv.Port, " ", sv.ResponseTime, " ", sv.ResponseSize))
+	}
+	var routes []string
+	for _, r := range n.Routes {
+		routes = append(routes, r.To.String()+" via "+r.Via.String())
+	}
+	return fmt.Sprint("lo ", n.Loopback, " tunl0 ", n.HasTunnel, n.Tunnel, " arp ", n.ARPIgnore, n.ARPAnnounce, " services ", ports, " routes ", routes)
+}
+
 // TestImportLBBuiltinsLoadLikeInline: `vrrpsim import` of each
 // load-balancing built-in's keepalived.conf files (with the built-in as
 // topology) writes inline YAML that loads into the same virtual servers,
@@ -95,6 +108,16 @@ func TestImportLBBuiltinsLoadLikeInline(t *testing.T) {
 				}
 				if sa, sb := shape(a), shape(b); sa != sb {
 					t.Errorf("%s: imported\n%s\nwant (inline)\n%s\nYAML:\n%s", src.Node, sb, sa, out)
+				}
+			}
+			// The topology's real servers keep what answers the director.
+			for _, a := range inline.Nodes {
+				b := nodeByName(got, a.Name)
+				if a.Kind != scenarios.KindServer || b == nil {
+					continue
+				}
+				if sa, sb := serverShape(a), serverShape(b); sa != sb {
+					t.Errorf("server %s: imported %s, want %s", a.Name, sb, sa)
 				}
 			}
 		})
