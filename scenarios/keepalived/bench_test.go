@@ -43,3 +43,19 @@ func BenchmarkImport(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadCheckers reads a director whose 200 real servers each
+// have a TCP_CHECK and an HTTP_GET, behind a virtual_server_group of 4
+// addresses (800 real servers after the expansion).
+func BenchmarkLoadCheckers(b *testing.B) {
+	conf := "virtual_server_group G {\n 10.2.0.1-4 80\n}\nvirtual_server group G {\n delay_loop 6\n lb_algo wrr\n" +
+		"~SEQ(n, 1, 200) real_server 10.3.0.${n} 80 { weight 1 TCP_CHECK { connect_timeout 3 retry 3 delay_before_retry 1 } HTTP_GET { url { path /health status_code 200-299 } connect_timeout 2 } }\n}\n"
+	fsys := fstest.MapFS{"k.conf": &fstest.MapFile{Data: []byte(conf)}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		cfg := Load(Source{Node: "lb1", FS: fsys, Path: "k.conf"}, Options{})
+		if len(cfg.VirtualServers) != 4 || len(cfg.VirtualServers[3].Reals) != 200 {
+			b.Fatalf("%d virtual servers\n%s", len(cfg.VirtualServers), findingLines(cfg.Findings))
+		}
+	}
+}
