@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/vrrpsim/vrrpsim/scenarios"
 )
 
 func seedConfigs(f *testing.F) {
@@ -57,6 +59,9 @@ func FuzzImport(f *testing.F) {
 				t.Fatalf("unplaced finding %v", fd)
 			}
 		}
+		// The YAML written (checkers, groups, sync daemon included) is
+		// read back by the loader: an error is fine, a panic is not.
+		_, _ = scenarios.Load("import.yaml", out)
 	})
 }
 
