@@ -23,6 +23,24 @@ const checkerNotModelled = "bind_port bind_if fwmark log_all_failures http_proto
 
 const urlNotModelled = "virtualhost regex regex_no_match regex_options regex_min_offset regex_max_offset regex_stack"
 
+// The keywords each block maps, for an unknown keyword's warning.
+var (
+	timingWords = []string{"delay_loop", "connect_timeout", "retry", "delay_before_retry", "warmup", "alpha"}
+	vsKeys      = append([]string{"lb_algo", "lvs_sched", "lb_kind", "lvs_method", "protocol", "persistence_timeout", "persistence_granularity",
+		"ops", "sh-port", "sh-fallback", "mh-port", "mh-fallback", "sorry_server", "sorry_server_inhibit", "inhibit_on_failure", "omega",
+		"quorum", "hysteresis", "quorum_up", "quorum_down", "laddr_group_name", "real_server"}, timingWords...)
+	rsKeys       = append([]string{"weight", "uthreshold", "lthreshold", "inhibit_on_failure", "TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"}, timingWords...)
+	connWords    = append([]string{"connect_ip", "connect_port", "bindto"}, timingWords...)
+	httpWords    = append([]string{"url", "nb_get_retry", "virtualhost", "fast_recovery"}, connWords...)
+	checkerWords = map[check.Kind][]string{
+		check.KindTCP:  connWords,
+		check.KindHTTP: httpWords,
+		check.KindSSL:  httpWords,
+		// install_checker_common_keywords(false): no connection keywords.
+		check.KindMisc: {"misc_path", "misc_timeout", "misc_dynamic", "user", "delay_loop", "retry", "delay_before_retry", "warmup", "alpha"},
+	}
+)
+
 // maxTimer is read_timer's bound: whole seconds fit an int32 here.
 const maxTimer = math.MaxInt32 * time.Second
 
@@ -337,7 +355,7 @@ func (p *parser) virtualServer(b *Stmt) {
 			if p.timing(s, &h.Timing, timingVS) {
 				break
 			}
-			p.other(s, vsNotModelled)
+			p.other(s, vsNotModelled, vsKeys...)
 			continue
 		}
 		vs.Src[k] = s.Key.Pos
@@ -499,7 +517,7 @@ func (p *parser) realServer(vs *VirtualServer, b *Stmt) {
 			if p.timing(s, &rs.Health.Timing, timingRS) {
 				continue
 			}
-			p.other(s, rsNotModelled)
+			p.other(s, rsNotModelled, rsKeys...)
 		}
 	}
 	vs.Reals = append(vs.Reals, rs)
@@ -573,7 +591,7 @@ func (p *parser) checker(vs *VirtualServer, rs *scenarios.RealServer, b *Stmt) {
 				misc.User = strings.Join(words(s.Args), " ")
 			}
 		default:
-			p.other(s, checkerNotModelled)
+			p.other(s, checkerNotModelled, checkerWords[kind]...)
 		}
 	}
 	if http && len(c.Cfg.URLs) == 0 {
@@ -628,7 +646,7 @@ func (p *parser) url(b *Stmt) check.URL {
 				u.HasDigest = true
 			}
 		default:
-			p.other(s, urlNotModelled)
+			p.other(s, urlNotModelled, "path", "status_code", "digest")
 		}
 	}
 	if !hasPath {

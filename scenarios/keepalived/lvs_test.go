@@ -142,7 +142,7 @@ func TestCheckerGrammar(t *testing.T) {
 				return want(vs.LBKind, "FULLNAT") + want(fmt.Sprint(vs.LocalAddrs), "[10.0.0.201 10.0.0.202]")
 			}, "note: local_address_group is not keepalived 2.2.7's"},
 		{"unknown checker key", "process_stream: unknown keyword, with the block skipped",
-			vsConf("", "  TCP_CHECK {\n   conect_timeout 3\n  }\n"), func(c *Config) string { return "" }, "k.conf:5:4: warning: unknown keyword 'conect_timeout'"},
+			vsConf("", "  TCP_CHECK {\n   conect_timeout 3\n  }\n"), func(c *Config) string { return "" }, "k.conf:5:4: warning: unknown keyword 'conect_timeout'; valid: connect_ip connect_port bindto delay_loop connect_timeout"},
 		{"known checker key not modelled", "check_api.c co_srcif_handler: bind_if",
 			vsConf("", "  TCP_CHECK {\n   bind_if eth1\n  }\n"), func(c *Config) string { return "" }, "note: bind_if is not modelled"},
 	}

@@ -169,8 +169,8 @@ func (p *parser) addAt(s *Stmt, sev Severity, format string, args ...any) {
 
 // other reports a keyword this block does not map: known to keepalived
 // (a note: not modelled) or unknown (process_stream's "Unknown keyword";
-// its block is skipped).
-func (p *parser) other(s *Stmt, known string) {
+// its block is skipped), with the valid keywords when given.
+func (p *parser) other(s *Stmt, known string, valid ...string) {
 	if hasWord(known, s.Key.Text) {
 		p.addAt(s, SevNote, "%s is not modelled by the simulator; ignored", s.Key.Text)
 		return
@@ -182,6 +182,9 @@ func (p *parser) other(s *Stmt, known string) {
 	what := "unknown keyword '" + s.Key.Text + "'"
 	if s.HasBlock {
 		what += "; its block is skipped"
+	}
+	if len(valid) > 0 {
+		what += "; valid: " + strings.Join(valid, " ")
 	}
 	p.addAt(s, sev, "%s", what)
 }
