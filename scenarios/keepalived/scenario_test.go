@@ -151,6 +151,15 @@ func TestScenarioKeepalivedConfErrors(t *testing.T) {
 			[]string{"r1.conf:1:14: binary file refused"}},
 		{"directory", map[string]string{"sc.yaml": pair("", "    keepalived_conf: d", ""), "d/x": ""},
 			[]string{"is not a regular file"}},
+		{"lvs_sync_daemon interface the node lacks, at the conf's line", map[string]string{"sc.yaml": pair("", r1, ""),
+			"r1.conf": "global_defs {\n  lvs_sync_daemon eth9 VI_1\n}\n" + pairConf},
+			[]string{"r1.conf:2:3: unknown interface \"eth9\" of node r1 in lvs_sync_daemon of r1"}},
+		{"lvs_sync_daemon inline too", map[string]string{"sc.yaml": pair("", r1+"\n    lvs_sync_daemon: {interface: eth0, instance: VI_1}", ""),
+			"r1.conf": "global_defs {\n  lvs_sync_daemon eth0 VI_1\n}\n" + pairConf},
+			[]string{"sc.yaml:10:5: lvs_sync_daemon in node r1, which also has it in keepalived_conf (", "r1.conf:2:3); valid: one of them"}},
+		{"a checker error at the conf's line", map[string]string{"sc.yaml": pair("", r1, ""),
+			"r1.conf": "virtual_server 10.0.0.254 80 {\n  real_server 10.0.0.11 80 {\n    HTTP_GET {\n      connect_timeout 0\n    }\n  }\n}\n"},
+			[]string{"r1.conf:4:23: connect_timeout \"0\" is not valid", "r1.conf:3:5: HTTP_GET has no url"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
