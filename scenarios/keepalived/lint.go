@@ -84,6 +84,7 @@ func Lint(nodes []LintNode) []Finding {
 	l.nopreempt()
 	l.syncGroups()
 	l.notifies()
+	l.virtualServers()
 	sortFindings(l.out)
 	return l.out
 }
@@ -611,6 +612,9 @@ func FromNode(nd *scenarios.Node) *Config {
 	cfg := &Config{SyncGroups: nd.SyncGroups}
 	for _, in := range nd.VRRP {
 		cfg.Instances = append(cfg.Instances, &Instance{Instance: in, Src: map[string]scenarios.Pos{}})
+	}
+	for _, vs := range nd.VirtualServers {
+		cfg.VirtualServers = append(cfg.VirtualServers, &VirtualServer{VirtualServer: vs, Src: map[string]scenarios.Pos{}})
 	}
 	return cfg
 }
