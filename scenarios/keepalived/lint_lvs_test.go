@@ -11,7 +11,9 @@ import (
 func TestLintVirtualServers(t *testing.T) {
 	rs := func(addr, body string) string { return " real_server " + addr + " 80 {\n" + body + " }\n" }
 	tcp := "  TCP_CHECK {\n   connect_timeout 3\n  }\n"
-	vs := func(body string) string { return "virtual_server 10.0.0.100 80 {\n delay_loop 6\n lb_algo wrr\n" + body + "}\n" }
+	vs := func(body string) string {
+		return "virtual_server 10.0.0.100 80 {\n delay_loop 6\n lb_algo wrr\n" + body + "}\n"
+	}
 	same := vs(rs("10.0.0.11", "  weight 2\n"+tcp) + rs("10.0.0.12", tcp))
 	tests := []struct {
 		name  string
