@@ -61,7 +61,8 @@ type realLog struct {
 }
 
 type clientLog struct {
-	outcomes map[string]int
+	conns    int            // records without From "keepalive": one per connection
+	outcomes map[string]int // one per request
 	reasons  map[string]int
 	served   map[string]int
 	lat      latencyHist
@@ -182,6 +183,9 @@ func (l *lbLog) onConn(r *sim.Record) {
 		l.cliOrder = append(l.cliOrder, k)
 	}
 	cl.outcomes[r.Event]++
+	if r.From != "keepalive" {
+		cl.conns++
+	}
 	l.health.onConn(r)
 	if r.Event == "ok" {
 		cl.lat.add(r.Value)
@@ -343,14 +347,22 @@ type RealShare struct {
 
 // ClientStats is one client flow's account of its connections.
 type ClientStats struct {
-	Node        string      `json:"node"`
-	Flow        string      `json:"flow"`
-	Connections int         `json:"connections"`
-	OK          int         `json:"ok"`
-	Refused     int         `json:"refused"`
-	Reset       int         `json:"reset"`
-	Timeout     int         `json:"timeout"`
-	Reasons     []NameCount `json:"failure_reasons"`
+	Node        string `json:"node"`
+	Flow        string `json:"flow"`
+	Connections int    `json:"connections"`
+	OK          int    `json:"ok"`
+	Refused     int    `json:"refused"`
+	Reset       int    `json:"reset"`
+	Timeout     int    `json:"timeout"`
+	// Requests, with keep-alive clients (requests_per_connection), is
+	// the requests made, which OK and the failures count; 0: one
+	// request per connection.
+	Requests int `json:"requests,omitempty"`
+	// HTTPError counts whole responses with a status of 400 or more
+	// (nginx's 502 and 504 among them); Reasons splits them by status
+	// (http_502...).
+	HTTPError int         `json:"http_error,omitempty"`
+	Reasons   []NameCount `json:"failure_reasons"`
 	// Latency of successful connections: first SYN to the end of the
 	// response. Percentiles are nearest-rank over a log-linear histogram
 	// (relative error below 1/64, see latencyHist).
@@ -359,6 +371,15 @@ type ClientStats struct {
 	P99      *Seconds    `json:"latency_p99_s"`
 	Max      *Seconds    `json:"latency_max_s"`
 	ServedBy []NameCount `json:"served_by"`
+}
+
+// Failed is the flow's failed requests (with HTTP/1.0, connections):
+// refused, reset, timed out or answered with an HTTP error.
+func (cs ClientStats) Failed() int {
+	if cs.Requests > 0 {
+		return cs.Requests - cs.OK
+	}
+	return cs.Connections - cs.OK
 }
 
 // ServerStats is what one real server's services did.
@@ -442,9 +463,14 @@ func (l *lbLog) report() *LBReport {
 	for _, k := range l.cliOrder {
 		cl := l.clients[k]
 		cs := ClientStats{Node: k.node, Flow: k.name, OK: cl.outcomes["ok"], Refused: cl.outcomes["refused"],
-			Reset: cl.outcomes["reset"], Timeout: cl.outcomes["timeout"], Reasons: sortedCounts(cl.reasons), ServedBy: sortedCounts(cl.served)}
-		for _, n := range cl.outcomes {
-			cs.Connections += n
+			Reset: cl.outcomes["reset"], Timeout: cl.outcomes["timeout"], HTTPError: cl.outcomes["http_error"],
+			Reasons: sortedCounts(cl.reasons), ServedBy: sortedCounts(cl.served), Connections: cl.conns}
+		n := 0
+		for _, k := range cl.outcomes {
+			n += k
+		}
+		if n != cl.conns {
+			cs.Requests = n
 		}
 		if cl.lat.n > 0 {
 			cs.P50, cs.P95, cs.P99 = secPtr(cl.lat.quantile(0.50)), secPtr(cl.lat.quantile(0.95)), secPtr(cl.lat.quantile(0.99))
@@ -660,8 +686,15 @@ func writeLBText(b *strings.Builder, lb *LBReport) {
 		}
 	}
 	for _, cs := range lb.Clients {
-		fmt.Fprintf(b, "  %s %s: %d connections, %d ok, %d failed (%d refused, %d reset, %d timeout)", cs.Node, cs.Flow,
-			cs.Connections, cs.OK, cs.Connections-cs.OK, cs.Refused, cs.Reset, cs.Timeout)
+		fmt.Fprintf(b, "  %s %s: %d connections", cs.Node, cs.Flow, cs.Connections)
+		if cs.Requests > 0 {
+			fmt.Fprintf(b, ", %d requests", cs.Requests)
+		}
+		fmt.Fprintf(b, ", %d ok, %d failed (%d refused, %d reset, %d timeout", cs.OK, cs.Failed(), cs.Refused, cs.Reset, cs.Timeout)
+		if cs.HTTPError > 0 {
+			fmt.Fprintf(b, ", %d http error", cs.HTTPError)
+		}
+		b.WriteString(")")
 		if cs.P50 != nil {
 			fmt.Fprintf(b, "; latency p50 %s p95 %s p99 %s max %s", ms(*cs.P50), ms(*cs.P95), ms(*cs.P99), ms(*cs.Max))
 		}
@@ -753,7 +786,7 @@ func (r *Report) checkFailed(flow string, n int) (bool, string) {
 	if r.LB != nil {
 		for _, cs := range r.LB.Clients {
 			if flow == "" || cs.Flow == flow {
-				failed += cs.Connections - cs.OK
+				failed += cs.Failed()
 			}
 		}
 	}

@@ -114,7 +114,7 @@ func (r *Report) Metrics() RunMetrics {
 	}
 	if r.LB != nil {
 		for _, c := range r.LB.Clients {
-			m.Clients = append(m.Clients, ClientMetrics{Node: c.Node, Flow: c.Flow, Failed: c.Connections - c.OK, P50: timePtr(c.P50), P99: timePtr(c.P99)})
+			m.Clients = append(m.Clients, ClientMetrics{Node: c.Node, Flow: c.Flow, Failed: c.Failed(), P50: timePtr(c.P50), P99: timePtr(c.P99)})
 		}
 		for _, vs := range r.LB.Services {
 			m.Services = append(m.Services, ServiceMetrics{Director: vs.Director, Service: vs.Service, Imbalance: vs.Imbalance})

@@ -21,6 +21,9 @@ type proxyHandler struct {
 
 func (h *proxyHandler) Request(ex *tcp.Exchange) { h.p.Handle(ex) }
 
+// Closed: the client left while its request waited (nginx's 499).
+func (h *proxyHandler) Closed(ex *tcp.Exchange) { h.p.ClientClosed(ex) }
+
 // Reset: the node crashed. nginx comes back with the node (systemd), with
 // fresh state, unless it had been stopped.
 func (h *proxyHandler) Reset() {

@@ -22,19 +22,20 @@ import (
 // alternates per request; a refused upstream costs one more round trip
 // and a black hole the whole proxy_connect_timeout before the next
 // server answers (ngx_http_upstream_next, error and timeout); with
-// proxy_next_upstream off the client sees nginx's 502.
+// proxy_next_upstream off the client sees nginx's 502, a failed
+// request (http_502).
 func TestProxyEndToEnd(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		fault  tcp.FaultKind
 		next   proxy.NextUpstream
-		served string // the X-Real-Server each client connection saw
+		served string // the X-Real-Server each client connection saw, or its failure
 		minLat time.Duration
 	}{
 		{"healthy", tcp.FaultNone, 0, "rs1 rs2 rs1 rs2", 0},
 		{"rs1 refuses: retried on rs2, rs1 out", tcp.FaultRefuse, 0, "rs2 rs2 rs2 rs2", 0},
 		{"rs1 black hole: retried after the connect timeout", tcp.FaultBlackhole, 0, "rs2 rs2 rs2 rs2", time.Second}, // the second request passes the first,
-		{"rs1 refuses, next_upstream off: 502 once, then rs1 is out", tcp.FaultRefuse, proxy.NextOff, "- rs2 rs2 rs2", 0},
+		{"rs1 refuses, next_upstream off: 502 once, then rs1 is out", tcp.FaultRefuse, proxy.NextOff, "http_502 rs2 rs2 rs2", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			k := sim.New(1)
@@ -76,11 +77,11 @@ func TestProxyEndToEnd(t *testing.T) {
 				if r.Kind != sim.KindConn {
 					continue
 				}
-				if r.Event != "ok" {
+				if r.Event != "ok" && r.Event != "http_error" {
 					t.Errorf("client connection %s (%s)", r.Event, r.Reason)
 				}
 				first = max(first, time.Duration(r.Value))
-				got = append(got, cmp.Or(r.To, "-"))
+				got = append(got, cmp.Or(r.To, r.Reason, "-"))
 			}
 			if g := strings.Join(got, " "); g != tc.served {
 				t.Errorf("served %q, want %q", g, tc.served)

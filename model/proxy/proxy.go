@@ -69,6 +69,7 @@ type Exchange interface {
 	Header() []byte
 	Respond(status int, server string, body int)
 	Reset()
+	Close() // end the request without a response (499)
 }
 
 // Counters of a Proxy.
@@ -79,6 +80,7 @@ type Counters struct {
 	Responses uint64 // responses sent, nginx's own errors included
 	Errors    uint64 // responses nginx made itself (502, 504...)
 	Aborted   uint64 // requests dropped by Stop or Reset
+	Closed    uint64 // requests whose client left first (499)
 }
 
 // Proxy is one nginx.
@@ -249,6 +251,30 @@ func (p *Proxy) Handle(ex Exchange) {
 	p.connect(q)
 }
 
+// ClientClosed: the client of ex closed its connection while its
+// request waited for the upstream. ngx_http_upstream_check_broken_connection
+// (proxy_ignore_client_abort off) finalizes the request with 499
+// (NGX_HTTP_CLIENT_CLOSED_REQUEST): the upstream connection is closed,
+// its peer freed as not failed, nothing is sent, the connection closed.
+func (p *Proxy) ClientClosed(ex Exchange) {
+	for _, q := range p.reqs {
+		if q.ex != ex {
+			continue
+		}
+		if q.cancel != nil {
+			q.cancel()
+			q.cancel = nil
+		}
+		if q.peer != nil {
+			p.free(q, false)
+		}
+		p.cnt.Closed++
+		p.end(q, 499, "client_closed")
+		ex.Close()
+		return
+	}
+}
+
 // connect is ngx_http_upstream_connect: get a peer and open a
 // connection to it; no peer is "no live upstreams" (NGX_BUSY), a 502
 // with no further try (FT_NOLIVE is never in proxy_next_upstream).
@@ -415,8 +441,18 @@ func (p *Proxy) finalize(q *request, status int, server, why string, body int) {
 		// an upstream answered after failed tries: what they cost
 		p.trace(q, sim.Record{Event: "retried", To: from, Value: int64(q.lost)})
 	}
+	ex := q.ex
+	p.end(q, status, why)
+	ex.Respond(status, server, body)
+}
+
+// end traces the request's status (the access log's) and forgets it.
+func (p *Proxy) end(q *request, status int, why string) {
+	var from string
+	if q.peer != nil {
+		from = q.peer.Server
+	}
 	p.trace(q, sim.Record{Event: "response", To: from, Reason: why, Value: int64(status), Value2: int64(p.env.Now() - q.start)})
-	q.ex.Respond(status, server, body)
 	for i, r := range p.reqs {
 		if r == q {
 			p.reqs = append(p.reqs[:i], p.reqs[i+1:]...)

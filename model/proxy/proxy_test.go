@@ -74,6 +74,7 @@ type exchange struct {
 	server string
 	at     sim.Time
 	reset  bool
+	closed bool
 }
 
 func (x *exchange) Client() netip.AddrPort { return x.client }
@@ -84,6 +85,7 @@ func (x *exchange) Respond(status int, server string, body int) {
 	x.status, x.server, x.at = status, server, x.e.k.Now()
 }
 func (x *exchange) Reset() { x.reset = true }
+func (x *exchange) Close() { x.closed, x.at = true, x.e.k.Now() }
 
 var (
 	srvA = "10.0.0.11:80"

@@ -25,8 +25,9 @@ const (
 // 127 s (tcp_model_timeout).
 var DefaultConnectTimeout = modelTimeout(SynRetries, TimeoutInit)
 
-// ClientConfig describes an HTTP/1.0 traffic source: one connection per
-// request, opened at Rate per second from Start until Stop.
+// ClientConfig describes an HTTP traffic source: connections opened at
+// Rate per second from Start until Stop, each carrying Requests
+// requests (HTTP/1.0, one per connection, unless Requests > 1).
 type ClientConfig struct {
 	Name    string
 	To      netip.AddrPort
@@ -45,7 +46,17 @@ type ClientConfig struct {
 	Start, Stop     time.Duration // Stop 0: never
 	Path            string        // default "/"
 	Host            string        // the Host header; default To's address
+	// Requests is how many requests one connection carries. 0 or 1: one
+	// HTTP/1.0 request per connection. More: HTTP/1.1 keep-alive, each
+	// request sent once the previous response is whole (no pipelining),
+	// the last with Connection: close, as ab -k or wrk do; the client
+	// stops early if the server closes first. ResponseTimeout then counts
+	// from each request.
+	Requests int
 }
+
+// MaxRequests bounds Requests.
+const MaxRequests = 1 << 20
 
 // Validate checks the configuration.
 func (c ClientConfig) Validate() error {
@@ -58,6 +69,8 @@ func (c ClientConfig) Validate() error {
 		return fmt.Errorf("tcp client %s: unknown arrival %d", c.Name, c.Arrival)
 	case c.ConnectTimeout < 0 || c.ResponseTimeout < 0:
 		return fmt.Errorf("tcp client %s: negative timeout", c.Name)
+	case c.Requests < 0 || c.Requests > MaxRequests:
+		return fmt.Errorf("tcp client %s: %d requests per connection; valid: 1..%d", c.Name, c.Requests, MaxRequests)
 	case c.Stop != 0 && c.Stop < c.Start:
 		return fmt.Errorf("tcp client %s: stop %v before start %v", c.Name, c.Stop, c.Start)
 	}
@@ -69,18 +82,21 @@ func (c ClientConfig) Validate() error {
 	return nil
 }
 
-// Outcome is how a client connection ended.
+// Outcome is how a request ended (with HTTP/1.0, its connection).
 type Outcome uint8
 
-// Outcomes, as sim.KindConn names them.
+// Outcomes, as sim.KindConn names them. OutcomeHTTPError is a whole
+// response with a status of 400 or more (curl --fail's rule), such as
+// nginx's own 502 or 504: the client got an answer, not the page.
 const (
 	OutcomeOK Outcome = iota
 	OutcomeRefused
 	OutcomeReset
 	OutcomeTimeout
+	OutcomeHTTPError
 )
 
-var outcomeNames = [...]string{"ok", "refused", "reset", "timeout"}
+var outcomeNames = [...]string{"ok", "refused", "reset", "timeout", "http_error"}
 
 func (o Outcome) String() string { return enumName(outcomeNames[:], int(o)) }
 
@@ -94,11 +110,13 @@ type Client struct {
 	nextSrc int
 	portOff int
 	req     []byte
+	reqKA   []byte   // keep-alive: every request but the last
+	reqLast []byte   // keep-alive: the last, Connection: close
 	servers []string // X-Real-Server values seen, so a record reuses the string
 
 	Opened, NoRoute, NoPort uint64
-	Outcomes                [4]uint64 // by Outcome
-	Active                  int       // connections not yet ended
+	Outcomes                [5]uint64 // by Outcome: one per request
+	Active                  int       // requests not yet ended
 }
 
 // AddClient adds a traffic source; it opens connections after Start.
@@ -117,6 +135,10 @@ func (s *Stack) AddClient(cfg ClientConfig) (*Client, error) {
 	}
 	cl := &Client{s: s, cfg: cfg, rnd: s.env.Stream("client/" + cfg.Name)}
 	cl.req = fmt.Appendf(nil, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", cfg.Path, cfg.Host)
+	if cfg.Requests > 1 {
+		cl.reqKA = fmt.Appendf(nil, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", cfg.Path, cfg.Host)
+		cl.reqLast = fmt.Appendf(nil, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", cfg.Path, cfg.Host)
+	}
 	// __inet_hash_connect starts a destination's walk at a keyed hash;
 	// a random even offset stands in for it.
 	cl.portOff = 2 * cl.rnd.IntN((EphemeralHigh-EphemeralLow+1)/2)
@@ -215,9 +237,10 @@ func (s *Stack) freePort(off *int, src netip.Addr, dst netip.AddrPort) (connKey,
 	return connKey{}, false
 }
 
-// connected: the handshake completed; send the request.
+// connected: the handshake completed; send the first request.
 func (cl *Client) connected(c *conn) {
-	c.head = append(c.head[:0], cl.req...)
+	c.nreq = 1
+	c.head = append(c.head[:0], cl.request(1)...)
 	c.bodyLen = 0
 	c.app.Stop()
 	c.appWhat = appNone
@@ -227,30 +250,106 @@ func (cl *Client) connected(c *conn) {
 	c.push()
 }
 
-// received: response octets arrived; the server's FIN ends an HTTP/1.0
-// response. The client then closes too.
+// request is the n-th request of a connection (from 1).
+func (cl *Client) request(n int) []byte {
+	switch {
+	case cl.cfg.Requests <= 1:
+		return cl.req
+	case n < cl.cfg.Requests:
+		return cl.reqKA
+	}
+	return cl.reqLast
+}
+
+// received: response octets arrived. The server's FIN ends an HTTP/1.0
+// response, and the client then closes too; a keep-alive response ends
+// at Content-Length, and the next request follows on the same
+// connection unless it was the last or the server said close.
 func (cl *Client) received(c *conn, fin bool) {
-	if !fin {
+	if fin {
+		if !c.done { // done: timed out, or a keep-alive response already counted
+			c.app.Stop() // the response timeout, if any, is moot now
+			c.appWhat = appNone
+			if ok, reason := responseComplete(c.in, c.rcvd, false); ok {
+				o, why := statusOutcome(c.in)
+				cl.finish(c, o, why)
+			} else {
+				cl.finish(c, OutcomeReset, reason)
+			}
+		}
+		c.close()
 		return
 	}
-	c.app.Stop() // the response timeout, if any, is moot now
-	c.appWhat = appNone
-	if ok, reason := responseComplete(c.in, c.rcvd); ok {
-		cl.finish(c, OutcomeOK, "")
-	} else {
-		cl.finish(c, OutcomeReset, reason)
+	if cl.cfg.Requests <= 1 || c.done {
+		return
 	}
-	c.close()
+	if ok, _ := responseComplete(c.in, c.rcvd, true); !ok {
+		return
+	}
+	c.app.Stop()
+	c.appWhat = appNone
+	o, why := statusOutcome(c.in)
+	cl.finish(c, o, why)
+	if c.nreq >= cl.cfg.Requests || bytes.Contains(c.in[:bytes.Index(c.in, endOfHeader)+2], connClose) {
+		return // the server closes: its FIN ends the connection
+	}
+	cl.next(c)
+}
+
+// next sends the connection's next request. The previous response
+// acknowledged the previous request, so the stream goes on from its end
+// (sndBase moves there).
+func (cl *Client) next(c *conn) {
+	if c.sndUna != c.dataEnd() || c.state != StateEstablished {
+		return // not reachable without pipelining; leave it to the server's FIN
+	}
+	now := cl.s.env.Now()
+	c.nreq++
+	c.sndBase = c.dataEnd()
+	c.head = append(c.head[:0], cl.request(c.nreq)...)
+	c.bodyLen = 0
+	c.in, c.rcvd, c.done = c.in[:0], 0, false
+	c.start = now
+	cl.Active++
+	if d := cl.cfg.ResponseTimeout; d > 0 {
+		c.armApp(appResponse, d)
+	}
+	c.push()
+}
+
+// timedOut: the response timeout fired. The client gives up and closes
+// its socket (curl --max-time): a FIN once connected, so nginx sees the
+// client leave (ngx_http_upstream_check_broken_connection: 499); in
+// SYN_SENT the socket just goes.
+func (cl *Client) timedOut(c *conn) {
+	cl.finish(c, OutcomeTimeout, "response_timeout")
+	if c.state == StateEstablished || c.state == StateCloseWait {
+		c.close()
+		return
+	}
+	c.s.release(c)
+}
+
+// statusOutcome is the outcome of a whole response by its status:
+// 400 or more is an HTTP error, reason "http_NNN".
+func statusOutcome(in []byte) (Outcome, string) {
+	st := statusCode(in)
+	if st < 400 {
+		return OutcomeOK, ""
+	}
+	return OutcomeHTTPError, "http_" + strconv.Itoa(st)
 }
 
 var (
 	xRealServer   = []byte("\r\nX-Real-Server: ")
 	contentLength = []byte("\r\nContent-Length: ")
+	connClose     = []byte("\r\nConnection: close\r\n")
 )
 
-// responseComplete checks a whole HTTP/1.0 response: a status line, the
-// end of the header, and as many body octets as Content-Length says.
-func responseComplete(in []byte, total int) (bool, string) {
+// responseComplete checks a whole response: a status line, the end of
+// the header, and as many body octets as Content-Length says; needLen:
+// a response without Content-Length is not complete before the FIN.
+func responseComplete(in []byte, total int, needLen bool) (bool, string) {
 	if !bytes.HasPrefix(in, []byte("HTTP/1.")) {
 		return false, "empty_reply"
 	}
@@ -265,6 +364,8 @@ func responseComplete(in []byte, total int) (bool, string) {
 		if err != nil || total-(end+4) != n {
 			return false, "short_response"
 		}
+	} else if needLen {
+		return false, "short_response"
 	}
 	return true, ""
 }
@@ -300,7 +401,9 @@ func headerValue(hdr, name []byte) []byte {
 	return v
 }
 
-// finish records a connection's outcome once (sim.KindConn).
+// finish records a request's outcome once (sim.KindConn); From is
+// "keepalive" for a connection's second and later requests, so a report
+// counts connections as the records without it.
 func (cl *Client) finish(c *conn, o Outcome, reason string) {
 	if c.done {
 		return
@@ -308,7 +411,11 @@ func (cl *Client) finish(c *conn, o Outcome, reason string) {
 	c.done = true
 	cl.Active--
 	cl.Outcomes[o]++
+	var from string
+	if c.nreq > 1 {
+		from = "keepalive"
+	}
 	cl.s.trace(sim.Record{Kind: sim.KindConn, Comp: cl.cfg.Name, Event: o.String(), Reason: reason,
-		To: cl.realServer(c.in), Addr: cl.cfg.To.Addr(),
+		To: cl.realServer(c.in), Addr: cl.cfg.To.Addr(), From: from,
 		Value: int64(cl.s.env.Now() - c.start), Value2: int64(c.key.local.Port())})
 }

@@ -43,6 +43,13 @@ type conn struct {
 	rtxOn            bool // rtx is armed
 	appWhat          appTimer
 	reqDone, replied bool // server: request complete, response queued
+	// HTTP/1.1 keep-alive (client.go, service.go): the requests a client
+	// sent, or the responses a server sent, on this connection; keep:
+	// the server's current response leaves the connection open; ex: the
+	// handler's exchange waiting for its response.
+	nreq int
+	keep bool
+	ex   *Exchange
 }
 
 // appTimer is what the conn's second timer is armed for.
@@ -502,7 +509,7 @@ func (c *conn) onAppTimer() {
 			c.fail(OutcomeTimeout, "connect_timeout")
 		}
 	case appResponse:
-		c.fail(OutcomeTimeout, "response_timeout")
+		c.cl.timedOut(c)
 	case appRequest:
 		c.close() // the server gives up waiting for the request
 	case appRespond:

@@ -17,6 +17,10 @@ type Handler interface {
 	// Request is a complete request (the header up to its blank line)
 	// on an accepted connection.
 	Request(ex *Exchange)
+	// Closed: the client closed its side (a FIN) while ex waited for its
+	// response, as nginx's ngx_http_upstream_check_broken_connection sees
+	// it. The handler may still answer or Close.
+	Closed(ex *Exchange)
 	// Reset is called when the stack forgets every connection at once
 	// (a crash): no Exchange given before can be answered.
 	Reset()
@@ -66,14 +70,28 @@ func (ex *Exchange) Open() bool {
 		(c.state == StateEstablished || c.state == StateCloseWait)
 }
 
-// Respond sends an HTTP/1.0 response with status, the X-Real-Server
-// header server (none if empty) and body octets, then closes.
+// Respond sends a response with status, the X-Real-Server header
+// server (none if empty) and body octets, then closes the connection or,
+// if the request kept it alive, waits for the next request.
 func (ex *Exchange) Respond(status int, server string, body int) {
 	if !ex.Open() {
 		return
 	}
-	ex.c.svc.reply(ex.c, status, server, body)
-	ex.c = nil
+	c := ex.c
+	ex.c, c.ex = nil, nil
+	c.svc.reply(c, status, server, body)
+}
+
+// Close ends the request without a response and closes the connection
+// (a FIN): nginx finalizing a request whose client left (499).
+func (ex *Exchange) Close() {
+	if !ex.Open() {
+		return
+	}
+	c := ex.c
+	ex.c, c.ex = nil, nil
+	c.replied = true
+	c.close()
 }
 
 // Reset aborts the connection with a RST, as closing a socket with
@@ -83,7 +101,7 @@ func (ex *Exchange) Reset() {
 		return
 	}
 	c := ex.c
-	ex.c = nil
+	ex.c, c.ex = nil, nil
 	c.send(wire.TCPRst|wire.TCPAck, c.sndNxt, nil)
 	c.s.cnt.OutRsts++
 	c.s.release(c)

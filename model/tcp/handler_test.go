@@ -39,6 +39,8 @@ func (r *relay) Request(ex *Exchange) {
 
 func (r *relay) Reset() { r.resets++ }
 
+func (r *relay) Closed(ex *Exchange) {}
+
 // TestHandlerRelaysResponse: a handler service answers when the
 // application has the response; the client sees the status line, the
 // upstream's X-Real-Server and the body, or a RST.
@@ -52,8 +54,11 @@ func TestHandlerRelaysResponse(t *testing.T) {
 		server  string
 		status  string
 	}{
-		{"upstream answers", FaultNone, false, "ok", "rs1", "HTTP/1.0 200 OK\r\n"},
-		{"upstream refuses: 502", FaultRefuse, false, "ok", "", "HTTP/1.0 502 Bad Gateway\r\n"},
+		// nginx's header filter names itself, relayed or not
+		// (ngx_http_header_filter, ngx_http_special_response.c).
+		{"upstream answers", FaultNone, false, "ok", "rs1", "HTTP/1.0 200 OK\r\nServer: nginx\r\n"},
+		// the client got a response, but a 502 fails the request (curl --fail)
+		{"upstream refuses: 502", FaultRefuse, false, "http_error", "", "HTTP/1.0 502 Bad Gateway\r\nServer: nginx\r\n"},
 		{"upstream refuses: reset", FaultRefuse, true, "reset", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

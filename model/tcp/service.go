@@ -151,14 +151,22 @@ func (svc *Service) received(c *conn) {
 		c.close()
 		return
 	}
-	if c.reqDone || !bytes.Contains(c.in, endOfHeader) {
+	if c.reqDone {
+		if c.state == StateCloseWait && c.ex != nil {
+			svc.handler.Closed(c.ex) // the client left while nginx waits
+		}
+		return
+	}
+	if !bytes.Contains(c.in, endOfHeader) {
 		return
 	}
 	c.reqDone = true
+	c.keep = keepAlive(c.in, c.nreq) // keepalive.go
 	if svc.handler != nil {
 		c.app.Stop() // the request is complete: no client_header_timeout
 		c.appWhat = appNone
-		svc.handler.Request(&Exchange{s: svc.s, c: c, key: c.key})
+		c.ex = &Exchange{s: svc.s, c: c, key: c.key}
+		svc.handler.Request(c.ex)
 		return
 	}
 	d := svc.cfg.ResponseTime
@@ -181,26 +189,41 @@ func (svc *Service) respond(c *conn) {
 	svc.reply(c, status, svc.s.node, svc.cfg.ResponseSize)
 }
 
-// reply queues an HTTP/1.0 response, traces it as served and closes:
-// the last segment carries the FIN.
+// reply queues a response, traces it as served and closes: the last
+// segment carries the FIN; or, for a keep-alive request, the stream goes
+// on after it and the connection waits for the next request
+// (keepalive.go).
 func (svc *Service) reply(c *conn, status int, server string, size int) {
+	c.sndBase = c.dataEnd() // the previous response is acked: the client sent this request after it
 	h := append(c.head[:0], "HTTP/1.0 "...)
+	if httpVersion11(c.in) {
+		h = append(h[:0], "HTTP/1.1 "...)
+	}
 	h = strconv.AppendInt(h, int64(status), 10)
 	h = append(h, ' ')
 	h = append(h, statusText(status)...)
-	h = append(h, "\r\nServer: vrrpsim"...)
+	h = append(h, "\r\nServer: "...)
+	h = append(h, svc.serverHeader()...)
 	if server != "" {
 		h = append(h, "\r\nX-Real-Server: "...)
 		h = append(h, server...)
 	}
 	h = append(h, "\r\nContent-Length: "...)
 	h = strconv.AppendInt(h, int64(size), 10)
-	h = append(h, "\r\nConnection: close\r\n\r\n"...)
+	if c.keep {
+		h = append(h, "\r\nConnection: keep-alive\r\n\r\n"...)
+	} else {
+		h = append(h, "\r\nConnection: close\r\n\r\n"...)
+	}
 	c.head, c.bodyLen = h, size
 	c.replied = true
 	svc.Served++
 	// nginx logs a request when its last octet is handed to the kernel
 	// (ngx_http_log_handler at finalization), not when it is acked.
 	svc.s.trace(sim.Record{Kind: sim.KindServe, Comp: svc.comp, Event: "served", Addr: c.key.remote.Addr(), Value: int64(c.key.remote.Port())})
+	if c.keep {
+		svc.keepalive(c)
+		return
+	}
 	c.close()
 }

@@ -816,7 +816,7 @@ func FuzzResponse(f *testing.F) {
 		}
 		cl := &Client{}
 		srv := cl.realServer(in)
-		ok, reason := responseComplete(in, len(in)+extra)
+		ok, reason := responseComplete(in, len(in)+extra, false)
 		if ok != (reason == "") {
 			t.Fatalf("ok %v with reason %q", ok, reason)
 		}
@@ -850,7 +850,7 @@ func TestResponseComplete(t *testing.T) {
 		{"SSH-2.0\r\n\r\n", 0, false, "empty_reply"},
 	} {
 		total := len(tc.in) + tc.total
-		if ok, reason := responseComplete([]byte(tc.in), total); ok != tc.ok || reason != tc.reason {
+		if ok, reason := responseComplete([]byte(tc.in), total, false); ok != tc.ok || reason != tc.reason {
 			t.Errorf("%q: got %v %q, want %v %q", tc.in, ok, reason, tc.ok, tc.reason)
 		}
 	}

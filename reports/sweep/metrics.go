@@ -106,7 +106,7 @@ func Metrics(r *reports.Report, events uint64) []Metric {
 		}
 		for _, cs := range r.LB.Clients {
 			key := "[" + cs.Flow + "]"
-			add("conn_failed"+key, strconv.Itoa(cs.Connections-cs.OK))
+			add("conn_failed"+key, strconv.Itoa(cs.Failed()))
 			add("conn_p50_s"+key, secs(cs.P50))
 			add("conn_p99_s"+key, secs(cs.P99))
 		}
