@@ -17,6 +17,11 @@ func seedConfigs(f *testing.F) {
 		}
 	}
 	f.Add("$A=${A}${A}\nx $A\n~SEQ(a,1,99) ~LST({x,y},{1,2}) $X=$a\ninclude main.conf\n", "")
+	// Checkers, a group with a range, the sync daemon, FULLNAT's local addresses.
+	f.Add("global_defs { lvs_sync_daemon eth1 VI_1 id 5 group 224.0.0.81 }\nvirtual_server_group G { 10.0.0.1-3 80\n fwmark 9 }\n"+
+		"local_address_group L { 10.0.0.201-202 }\nvirtual_server group G { lb_kind FNAT laddr_group_name L quorum 1 sorry_server 10.0.0.9 80\n"+
+		" real_server 10.0.0.11 80 { alpha TCP_CHECK { connect_timeout 1.5 retry 0 } HTTP_GET { url { path / status_code 200-299 301 } }\n"+
+		"  MISC_CHECK { misc_path \"/bin/chk 'a b'\" misc_dynamic } } }\n", "")
 }
 
 // FuzzReader: any text (which may include itself) is read within the
