@@ -266,7 +266,8 @@ func (p *parser) secondsArg(s *Stmt, n int, min, max time.Duration) (time.Durati
 	}
 	d, ok := parseSeconds(w.Text)
 	if !ok || d < min || d > max {
-		p.add(w.Pos, SevError, "%s %q is not valid; valid: seconds from %g to %g", s.Key.Text, w.Text, min.Seconds(), max.Seconds())
+		p.add(w.Pos, SevError, "%s %q is not valid; valid: seconds from %s to %s", s.Key.Text, w.Text,
+			strconv.FormatFloat(min.Seconds(), 'f', -1, 64), strconv.FormatFloat(max.Seconds(), 'f', -1, 64))
 		return 0, false
 	}
 	return d, true
