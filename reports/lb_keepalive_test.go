@@ -71,3 +71,31 @@ func TestClientRequestsAndHTTPErrors(t *testing.T) {
 		t.Errorf("%d \"requests\" keys in the JSON, want 1 (the keep-alive flow only)", n)
 	}
 }
+
+// TestProxy499: a request whose client left first is nginx's 499
+// (ngx_http_upstream_check_broken_connection): it names the upstream it
+// had tried, but that server answered nothing, so it counts among
+// nginx's own statuses with its reason, not as the server's answer.
+func TestProxy499(t *testing.T) {
+	c := NewCollector()
+	rec := func(r sim.Record) {
+		r.Kind, r.Node, r.Comp = sim.KindProxy, "px1", "nginx"
+		c.Trace(&r)
+	}
+	rec(sim.Record{Event: "server", To: "A", From: "backend", Value: 1})
+	rec(sim.Record{Event: "try", To: "A"})
+	rec(sim.Record{Event: "response", To: "A", Value: 200})
+	rec(sim.Record{Event: "try", To: "A"})
+	rec(sim.Record{Event: "response", To: "A", Value: 499, Reason: "client_closed"})
+	rep := c.Report(Meta{Scenario: "t", Duration: 10 * sim.Second})
+	if rep.LB == nil || len(rep.LB.Proxies) != 1 {
+		t.Fatalf("LB report %+v", rep.LB)
+	}
+	p := rep.LB.Proxies[0]
+	if len(p.Errors) != 1 || p.Errors[0].Status != 499 || p.Errors[0].Count != 1 || len(p.ErrorReasons) != 1 || p.ErrorReasons[0].Name != "client_closed" {
+		t.Errorf("errors %+v reasons %+v, want one 499 client_closed", p.Errors, p.ErrorReasons)
+	}
+	if len(p.Servers) != 1 || p.Servers[0].Picks != 2 || p.Servers[0].Answered != 1 {
+		t.Errorf("servers %+v, want A picked twice, answered once", p.Servers)
+	}
+}

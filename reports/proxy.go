@@ -88,7 +88,7 @@ func (l *lbLog) onProxy(r *sim.Record) {
 	case "response":
 		st := int(r.Value)
 		p.status[st]++
-		if r.To == "" {
+		if r.To == "" || st == 499 { // 499: the client left; the upstream tried gave nothing
 			p.own[st]++
 			if r.Reason != "" {
 				p.reasons[r.Reason]++
@@ -118,9 +118,11 @@ type ProxyStats struct {
 	// Responses by status, nginx's own error pages included.
 	Responses []StatusCount `json:"responses"`
 	// Errors are the responses nginx made itself (502, 504...): no
-	// upstream answered. ErrorReasons: "no_live_upstreams" (every server
-	// out), "tries" (each try failed), "next_upstream_timeout",
-	// "not_in_proxy_next_upstream" (the failure is not to be retried).
+	// upstream answered; and 499, a client that closed before the
+	// answer (nothing sent). ErrorReasons: "no_live_upstreams" (every
+	// server out), "tries" (each try failed), "next_upstream_timeout",
+	// "not_in_proxy_next_upstream" (the failure is not to be retried),
+	// "client_closed" (499).
 	Errors       []StatusCount `json:"errors"`
 	ErrorReasons []NameCount   `json:"error_reasons"`
 	// Retried requests were answered after one or more failed tries; the

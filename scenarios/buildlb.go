@@ -63,7 +63,8 @@ func (w *World) buildLB(n *node.Node, sn *Node) error {
 			continue
 		}
 		cfg := tcp.ClientConfig{Name: f.Name, To: netip.AddrPortFrom(f.To, uint16(f.ToPort)), Rate: f.Rate,
-			Sources: f.SourceAddrs(sn), ConnectTimeout: f.ConnectTimeout, ResponseTimeout: f.ResponseTimeout, Start: f.Start.Sub(0), Stop: f.Stop.Sub(0), Path: f.Path}
+			Sources: f.SourceAddrs(sn), ConnectTimeout: f.ConnectTimeout, ResponseTimeout: f.ResponseTimeout, Start: f.Start.Sub(0), Stop: f.Stop.Sub(0), Path: f.Path,
+			Requests: f.RequestsPerConnection, RequestGap: f.RequestGap}
 		if f.Arrival == ArrivalPoisson {
 			cfg.Arrival = tcp.ArrivalPoisson
 		}

@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/vrrpsim/vrrpsim/model/tcp"
 )
 
 // VirtualServer is a keepalived virtual_server block.
@@ -300,11 +302,11 @@ const (
 	ArrivalPoisson = "poisson"
 )
 
-var httpKeys = []string{"name", "to", "rate", "arrival", "sources", "connect_timeout", "response_timeout", "path", "start", "stop"}
+var httpKeys = []string{"name", "to", "rate", "arrival", "sources", "connect_timeout", "response_timeout", "path", "requests_per_connection", "request_gap", "start", "stop"}
 
 // httpFlow decodes the fields of an http traffic source into f.
 func (d *decoder) httpFlow(o *object, f *Flow, what string) {
-	f.Arrival, f.Sources, f.ConnectTimeout, f.Path = ArrivalFixed, 1, DefaultConnectTimeout, "/"
+	f.Arrival, f.Sources, f.ConnectTimeout, f.Path, f.RequestsPerConnection = ArrivalFixed, 1, DefaultConnectTimeout, "/", 1
 	if v, ok := o.number("rate", 0, 1e6); ok {
 		if v <= 0 {
 			o.bad("rate", "must be positive; valid: new connections per second, e.g. 100")
@@ -334,6 +336,17 @@ func (d *decoder) httpFlow(o *object, f *Flow, what string) {
 			o.bad("response_timeout", "must be positive; valid: a duration like 10s (curl --max-time), or leave it out to wait as long as TCP does")
 		}
 		f.ResponseTimeout = v
+	}
+	// HTTP/1.1 keep-alive: nginx's keepalive_requests (1000) closes a
+	// longer connection early, so more is still valid, just cut short.
+	if v, ok := o.intIn("requests_per_connection", 1, tcp.MaxRequests); ok {
+		f.RequestsPerConnection = int(v)
+	}
+	if v, ok := o.duration("request_gap"); ok {
+		if f.RequestsPerConnection < 2 {
+			o.bad("request_gap", "the pause between a response and the next request on a keep-alive connection; valid: a duration like 1s, with requests_per_connection 2 or more")
+		}
+		f.RequestGap = v
 	}
 	if v, ok := o.str("path"); ok {
 		if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, " \r\n\t") || len(v) > 1024 {

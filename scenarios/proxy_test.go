@@ -220,3 +220,34 @@ func TestNginxIPHashOneServerPerSlash24(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadKeepAliveFlow: requests_per_connection and request_gap read
+// into the flow; bad values name the key, its place and the valid ones.
+func TestLoadKeepAliveFlow(t *testing.T) {
+	base := lbYAML + `  c2:
+    kind: host
+    interfaces:
+      eth0: {segment: lan, address: 10.0.0.50/24}
+    traffic:
+      - http: {to: 10.0.0.100:80, rate: 5, requests_per_connection: 10, request_gap: 500ms}
+`
+	sc, err := Load("t.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := sc.Nodes[len(sc.Nodes)-1].Traffic[0]; f.RequestsPerConnection != 10 || f.RequestGap != 500*time.Millisecond {
+		t.Errorf("flow %+v, want 10 requests per connection 500ms apart", f)
+	}
+	for _, tc := range []struct{ old, new, want string }{
+		{"requests_per_connection: 10", "requests_per_connection: 0", `requests_per_connection in`},
+		{"requests_per_connection: 10", "requests_per_connection: 0", `valid: 1..1048576`},
+		{"requests_per_connection: 10, ", "", `request_gap in`},
+		{"request_gap: 500ms", "request_gap: -1s", `negative duration`},
+		{"request_gap: 500ms", "request_gaps: 1s", `unknown key "request_gaps"`},
+	} {
+		_, err := Load("t.yaml", []byte(strings.Replace(base, tc.old, tc.new, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "t.yaml:") {
+			t.Errorf("%s -> %s: got %v, want %q with its place", tc.old, tc.new, err, tc.want)
+		}
+	}
+}

@@ -305,6 +305,13 @@ type Flow struct {
 	// this long after its first SYN (curl --max-time); 0: never.
 	ResponseTimeout time.Duration
 	Path            string
+	// RequestsPerConnection is HTTP/1.1 keep-alive: requests one
+	// connection carries, the last with Connection: close; 1 (the
+	// default): one HTTP/1.0 request per connection.
+	RequestsPerConnection int
+	// RequestGap is the pause between a keep-alive response and the next
+	// request on the connection; 0: at once.
+	RequestGap time.Duration
 }
 
 // Event is one timeline entry: an action at a virtual time.

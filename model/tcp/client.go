@@ -53,6 +53,9 @@ type ClientConfig struct {
 	// stops early if the server closes first. ResponseTimeout then counts
 	// from each request.
 	Requests int
+	// RequestGap is the pause between a keep-alive response and the
+	// next request (a user reading the page); 0: at once.
+	RequestGap time.Duration
 }
 
 // MaxRequests bounds Requests.
@@ -67,7 +70,7 @@ func (c ClientConfig) Validate() error {
 		return fmt.Errorf("tcp client %s: rate %v; valid: 0 < rate <= 1e6 connections per second", c.Name, c.Rate)
 	case c.Arrival > ArrivalPoisson:
 		return fmt.Errorf("tcp client %s: unknown arrival %d", c.Name, c.Arrival)
-	case c.ConnectTimeout < 0 || c.ResponseTimeout < 0:
+	case c.ConnectTimeout < 0 || c.ResponseTimeout < 0 || c.RequestGap < 0:
 		return fmt.Errorf("tcp client %s: negative timeout", c.Name)
 	case c.Requests < 0 || c.Requests > MaxRequests:
 		return fmt.Errorf("tcp client %s: %d requests per connection; valid: 1..%d", c.Name, c.Requests, MaxRequests)
@@ -292,6 +295,10 @@ func (cl *Client) received(c *conn, fin bool) {
 	cl.finish(c, o, why)
 	if c.nreq >= cl.cfg.Requests || bytes.Contains(c.in[:bytes.Index(c.in, endOfHeader)+2], connClose) {
 		return // the server closes: its FIN ends the connection
+	}
+	if cl.cfg.RequestGap > 0 {
+		c.armApp(appNextRequest, cl.cfg.RequestGap)
+		return
 	}
 	cl.next(c)
 }

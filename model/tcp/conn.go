@@ -65,6 +65,7 @@ const (
 	appTimeWait           // TCP_TIMEWAIT_LEN
 	appProbeTLS           // probe: SSL_GET's handshake round trips
 	appProbeRead          // probe: connect_timeout for the response
+	appNextRequest        // client: keep-alive, the pause before the next request
 )
 
 // maxIn bounds the octets kept of what a connection receives: enough for
@@ -510,6 +511,8 @@ func (c *conn) onAppTimer() {
 		}
 	case appResponse:
 		c.cl.timedOut(c)
+	case appNextRequest:
+		c.cl.next(c)
 	case appRequest:
 		c.close() // the server gives up waiting for the request
 	case appRespond:

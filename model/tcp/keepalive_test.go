@@ -195,3 +195,32 @@ func (h *waiter) Closed(ex *Exchange) {
 	}
 	ex.Close()
 }
+
+// TestKeepAliveRequestGap: with a request gap the next request leaves
+// that long after the previous response, and its latency counts from
+// the request, not from the connection's SYN.
+func TestKeepAliveRequestGap(t *testing.T) {
+	w := newWorld(t)
+	ss := w.stack("rs1", sAddr)
+	if _, err := ss.AddService(web); err != nil {
+		t.Fatal(err)
+	}
+	cs := w.stack("c1", cAddr)
+	if _, err := cs.AddClient(ClientConfig{Name: "ka", To: netip.AddrPortFrom(sAddr, 80), Rate: 1, Stop: time.Millisecond, Requests: 3, RequestGap: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	cs.Start()
+	w.k.Run(w.k.Now() + 200e9)
+	recs := w.conns()
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	for i := 1; i < 3; i++ {
+		gap := time.Duration(recs[i].At - recs[i-1].At)
+		lat := time.Duration(recs[i].Value)
+		// one request's round trip and the 5 ms response time after the gap
+		if gap != time.Second+lat || lat < web.ResponseTime || lat > web.ResponseTime+20*time.Millisecond {
+			t.Errorf("request %d: %v after the previous, latency %v; want 1s + its latency, latency 5 ms plus round trips", i, gap, lat)
+		}
+	}
+}
