@@ -56,16 +56,16 @@ type conn struct {
 type appTimer uint8
 
 const (
-	appNone      appTimer = iota
-	appConnect            // client: connect timeout
-	appResponse           // client: response timeout
-	appRequest            // server: waiting for the request (client_header_timeout)
-	appRespond            // server: the service's response time
-	appFinWait2           // tcp_fin_timeout
-	appTimeWait           // TCP_TIMEWAIT_LEN
-	appProbeTLS           // probe: SSL_GET's handshake round trips
-	appProbeRead          // probe: connect_timeout for the response
-	appNextRequest        // client: keep-alive, the pause before the next request
+	appNone        appTimer = iota
+	appConnect              // client: connect timeout
+	appResponse             // client: response timeout
+	appRequest              // server: waiting for the request (client_header_timeout)
+	appRespond              // server: the service's response time
+	appFinWait2             // tcp_fin_timeout
+	appTimeWait             // TCP_TIMEWAIT_LEN
+	appProbeTLS             // probe: SSL_GET's handshake round trips
+	appProbeRead            // probe: connect_timeout for the response
+	appNextRequest          // client: keep-alive, the pause before the next request
 )
 
 // maxIn bounds the octets kept of what a connection receives: enough for
