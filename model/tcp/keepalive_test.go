@@ -224,3 +224,47 @@ func TestKeepAliveRequestGap(t *testing.T) {
 		}
 	}
 }
+
+// FuzzKeepAliveRequest: reading a request for keep-alive never panics;
+// Connection: close (any case) always closes, and the
+// keepalive_requests-th request never keeps the connection.
+func FuzzKeepAliveRequest(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0)
+	f.Add([]byte("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), 998)
+	f.Add([]byte("GET / HTTP/1.\r\n"), 0)
+	f.Fuzz(func(t *testing.T, req []byte, served int) {
+		if len(req) > maxIn {
+			return
+		}
+		keep := keepAlive(req, served)
+		hdr, _, _ := strings.Cut(string(req), "\r\n\r\n")
+		if keep && strings.Contains(strings.ToLower(hdr), "\nconnection: close") {
+			t.Fatalf("kept alive despite Connection: close: %q", req)
+		}
+		if keep && served+1 >= KeepaliveRequests {
+			t.Fatalf("kept alive after %d requests", served+1)
+		}
+	})
+}
+
+// FuzzKeepAliveResponse: a keep-alive client's reading of a response
+// never panics; it is whole only with a Content-Length, and its outcome
+// is an HTTP error exactly when its status is 400 or more.
+func FuzzKeepAliveResponse(f *testing.F) {
+	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nabc"), 0)
+	f.Add([]byte("HTTP/1.1 502 Bad Gateway\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n"), 0)
+	f.Add([]byte("HTTP/1.1 200 OK\r\n\r\n"), 7)
+	f.Fuzz(func(t *testing.T, in []byte, extra int) {
+		if len(in) > maxIn || extra < 0 || extra > 1<<20 {
+			return
+		}
+		ok, _ := responseComplete(in, len(in)+extra, true)
+		if ok && !strings.Contains(string(in), "\r\nContent-Length: ") {
+			t.Fatalf("a response without Content-Length taken as whole: %q", in)
+		}
+		o, why := statusOutcome(in)
+		if (o == OutcomeHTTPError) != (statusCode(in) >= 400) || (o == OutcomeHTTPError) != (why != "") {
+			t.Fatalf("status %d read as %v %q", statusCode(in), o, why)
+		}
+	})
+}
