@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/model/wire"
+	"github.com/vrrpsim/vrrpsim/sim"
 )
 
 // TestKeepAliveDecision: whether a response leaves the connection open,
@@ -267,4 +268,23 @@ func FuzzKeepAliveResponse(f *testing.F) {
 			t.Fatalf("status %d read as %v %q", statusCode(in), o, why)
 		}
 	})
+}
+
+// BenchmarkKeepAliveRequest: one keep-alive request per iteration (a
+// connection of 10 requests every 10 ms, back to back), steady state;
+// against BenchmarkConnection, what a request costs without its
+// handshake and teardown.
+func BenchmarkKeepAliveRequest(b *testing.B) {
+	w, cs, _, cl := lab(b, web, ClientConfig{Rate: 100, Requests: 10})
+	w.keep = false
+	w.k.Run(sim.Time(TimeWaitLen + 2*time.Second))
+	live := cs.Live()
+	b.ReportAllocs()
+	for b.Loop() {
+		// 100 connections/s x 10 requests: one request per simulated ms
+		w.k.Run(w.k.Now() + sim.Time(time.Millisecond))
+	}
+	if cl.Outcomes[OutcomeOK] == 0 || cs.Live() > live+10 {
+		b.Fatalf("%d ok, %d live (%d before)", cl.Outcomes[OutcomeOK], cs.Live(), live)
+	}
 }
