@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vrrpsim/vrrpsim/scenarios"
@@ -90,4 +92,52 @@ func firstDiff(a, b []byte) string {
 func maskScenarioFile(js []byte, file string) []byte {
 	re := regexp.MustCompile(`"file": "` + regexp.QuoteMeta(file) + `"(,\n\s*"line": )?\d*`)
 	return re.ReplaceAll(js, []byte(`"file": "SCENARIO"${1}`))
+}
+
+// TestImportedLBBuiltinsRun: `vrrpsim import` of each shipped director's
+// keepalived.conf, with its inline built-in as --topology, writes a
+// scenario that runs, with as many health-checked servers in its report
+// as the inline built-in's.
+func TestImportedLBBuiltinsRun(t *testing.T) {
+	dir := "../../scenarios/builtin/keepalived"
+	for _, name := range scenarios.BuiltinKeepalivedNames() {
+		confs, _ := filepath.Glob(filepath.Join(dir, name, "*.conf"))
+		inline, err := scenarios.Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		directors := 0
+		for _, n := range inline.Nodes {
+			if len(n.VirtualServers) > 0 {
+				directors++
+			}
+		}
+		if directors == 0 {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			args := []string{"import"}
+			for _, c := range confs {
+				args = append(args, strings.TrimSuffix(filepath.Base(c), ".conf")+"="+c)
+			}
+			dst := filepath.Join(t.TempDir(), name+".yaml")
+			args = append(args, "--topology", filepath.Join("../../scenarios/builtin", name+".yaml"), "-o", dst)
+			var out, errb bytes.Buffer
+			if code := run(args, &out, &errb); code != exitOK {
+				t.Fatalf("import exit %d: %s", code, errb.String())
+			}
+			out.Reset()
+			errb.Reset()
+			if code := run([]string{"run", dst}, &out, &errb); code != exitOK {
+				t.Fatalf("run exit %d: %s", code, errb.String())
+			}
+			var in, inErr bytes.Buffer
+			if code := run([]string{"run", name}, &in, &inErr); code != exitOK && code != exitFailed {
+				t.Fatalf("run %s exit %d: %s", name, code, inErr.String())
+			}
+			if got, want := strings.Count(out.String(), " probes ok, "), strings.Count(in.String(), " probes ok, "); got != want {
+				t.Errorf("the imported run's report has %d health-checked servers, the inline built-in's %d:\n%s", got, want, out.String())
+			}
+		})
+	}
 }
