@@ -532,11 +532,17 @@ func (p *parser) checker(vs *VirtualServer, rs *scenarios.RealServer, b *Stmt) {
 	kind := map[string]check.Kind{"TCP_CHECK": check.KindTCP, "HTTP_GET": check.KindHTTP, "SSL_GET": check.KindSSL, "MISC_CHECK": check.KindMisc}[b.Key.Text]
 	c := scenarios.Checker{Pos: b.Key.Pos, Cfg: check.CheckerConfig{Kind: kind, MiscOK: true}}
 	http := kind == check.KindHTTP || kind == check.KindSSL
+	// install_checker_common_keywords(connection_keywords): MISC_CHECK has
+	// no connect_ip, connect_port, bindto, connect_timeout.
+	conn := kind != check.KindMisc
 	misc := MiscScript{Pos: b.Key.Pos, Real: rs.Name}
 	for _, s := range b.Block {
 		k := s.Key.Text
+		if (conn || k != "connect_timeout") && p.timing(s, &c.Cfg.Timing, timingChecker) {
+			continue
+		}
 		switch {
-		case kind != check.KindMisc && (k == "connect_ip" || k == "bindto"):
+		case conn && (k == "connect_ip" || k == "bindto"):
 			if w, ok := p.arg(s, 0); ok {
 				a, err := netip.ParseAddr(w.Text)
 				if err != nil || !a.Is4() {
@@ -549,13 +555,10 @@ func (p *parser) checker(vs *VirtualServer, rs *scenarios.RealServer, b *Stmt) {
 					c.Cfg.BindTo = a
 				}
 			}
-		case kind != check.KindMisc && k == "connect_port":
+		case conn && k == "connect_port":
 			if v, ok := p.intArg(s, 0, 1, 65535); ok {
 				c.Cfg.ConnectPort = uint16(v)
 			}
-		case kind != check.KindMisc && k == "connect_timeout":
-			p.timing(s, &c.Cfg.Timing, timingChecker)
-		case k != "connect_timeout" && p.timing(s, &c.Cfg.Timing, timingChecker):
 		case http && k == "nb_get_retry":
 			// http_get_retry_handler: the old name of retry.
 			if v, ok := p.intArg(s, 0, 0, math.MaxInt32); ok {
@@ -571,7 +574,7 @@ func (p *parser) checker(vs *VirtualServer, rs *scenarios.RealServer, b *Stmt) {
 			}
 		case http && k == "url":
 			c.Cfg.URLs = append(c.Cfg.URLs, p.url(s))
-		case kind == check.KindMisc && k == "misc_path":
+		case !conn && k == "misc_path":
 			// misc_path_handler splits the line as notify_script_init does.
 			argv, _, ok := scriptArgv(s.Line.Text)
 			if !ok {
@@ -579,14 +582,14 @@ func (p *parser) checker(vs *VirtualServer, rs *scenarios.RealServer, b *Stmt) {
 				continue
 			}
 			misc.Argv = argv
-		case kind == check.KindMisc && k == "misc_timeout":
+		case !conn && k == "misc_timeout":
 			// misc_timeout_handler: whole seconds.
 			if v, ok := p.intArg(s, 0, 0, math.MaxInt32); ok {
 				misc.Timeout = time.Duration(v) * time.Second
 			}
-		case kind == check.KindMisc && k == "misc_dynamic":
+		case !conn && k == "misc_dynamic":
 			misc.Dynamic, c.Cfg.MiscDynamic = true, true
-		case kind == check.KindMisc && k == "user":
+		case !conn && k == "user":
 			if _, ok := p.arg(s, 0); ok {
 				misc.User = strings.Join(words(s.Args), " ")
 			}
