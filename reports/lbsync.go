@@ -114,9 +114,11 @@ func (t *takeoverLog) onState(directors map[string]bool, r *sim.Record) {
 }
 
 // onConn counts a finished client connection for every takeover it
-// spanned: started before the old master let go, ended after.
+// spanned: started before the old master let go, ended after. A whole
+// answer with an HTTP error status survived (the connection did). With
+// keep-alive flows each record is a request, counted from its own start.
 func (t *takeoverLog) onConn(r *sim.Record) {
-	start, ok := r.At-sim.Time(r.Value), r.Event == "ok"
+	start, ok := r.At-sim.Time(r.Value), r.Event == "ok" || r.Event == "http_error"
 	for _, tk := range t.list {
 		tk.count(start, r.At, ok)
 	}

@@ -37,7 +37,7 @@ func TestTakeovers(t *testing.T) {
 	state(13*s, "lb2", "VI_1", "BACKUP", "MASTER")
 	state(13*s, "lb2", "VI_2", "BACKUP", "MASTER")
 	rec(sim.Record{At: 13 * s, Kind: sim.KindIPVS, Node: "lb2", Comp: syncComp, Event: "stop", To: "backup"})
-	conn(8*s, 14*s, "ok")                          // open at 10 s, survived
+	conn(8*s, 14*s, "http_error")                  // open at 10 s, survived (a whole answer, a 503)
 	conn(9*s, 15*s, "timeout")                     // open at 10 s, broken
 	conn(11*s, 15*s, "ok")                         // started while no master: not open at 10 s
 	state(20*s, "lb1", "VI_1", "BACKUP", "MASTER") // failback
