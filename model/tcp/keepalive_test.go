@@ -288,3 +288,36 @@ func BenchmarkKeepAliveRequest(b *testing.B) {
 		b.Fatalf("%d ok, %d live (%d before)", cl.Outcomes[OutcomeOK], cs.Live(), live)
 	}
 }
+
+// TestKeepAliveClientLeft: a keep-alive client that gave up (response
+// timeout, FIN) before a slow server answered gets the answer with
+// Connection: close and the server's FIN at once, not a connection kept
+// for keepalive_timeout.
+func TestKeepAliveClientLeft(t *testing.T) {
+	w := newWorld(t)
+	ss := w.stack("rs1", sAddr)
+	if _, err := ss.AddService(web); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.SetFault(80, Fault{Kind: FaultSlow, ResponseTime: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	cs := w.stack("c1", cAddr)
+	if _, err := cs.AddClient(ClientConfig{Name: "ka", To: netip.AddrPortFrom(sAddr, 80), Rate: 1, Stop: time.Millisecond, Requests: 3, ResponseTimeout: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	cs.Start()
+	w.k.Run(w.k.Now() + sim.Time(5*time.Second))
+	var resp *seg
+	for i := range w.segs {
+		if s := &w.segs[i]; s.src == sAddr && strings.HasPrefix(s.data, "HTTP/1.1 ") {
+			resp = s
+		}
+	}
+	if resp == nil || !strings.Contains(resp.data, "Connection: close") || resp.h.Flags&wire.TCPFin == 0 {
+		t.Fatalf("response %+v; want Connection: close and the FIN with it", resp)
+	}
+	if ss.Live() != 0 {
+		t.Errorf("%d connections left on the server 3 s after it answered", ss.Live())
+	}
+}

@@ -194,7 +194,10 @@ func (svc *Service) respond(c *conn) {
 // on after it and the connection waits for the next request
 // (keepalive.go).
 func (svc *Service) reply(c *conn, status int, server string, size int) {
-	c.sndBase = c.dataEnd() // the previous response is acked: the client sent this request after it
+	// The previous response is acked: the client sent this request after
+	// it. A client that has closed (CLOSE_WAIT) gets Connection: close.
+	c.sndBase = c.dataEnd()
+	c.keep = c.keep && c.state == StateEstablished
 	h := append(c.head[:0], "HTTP/1.0 "...)
 	if httpVersion11(c.in) {
 		h = append(h[:0], "HTTP/1.1 "...)
