@@ -66,6 +66,7 @@ const (
 	appProbeTLS             // probe: SSL_GET's handshake round trips
 	appProbeRead            // probe: connect_timeout for the response
 	appNextRequest          // client: keep-alive, the pause before the next request
+	appProbeIdle            // probe: an idle keep-alive upstream connection's timeout
 )
 
 // maxIn bounds the octets kept of what a connection receives: enough for
@@ -500,7 +501,7 @@ func (c *conn) onRetransmit() {
 func (c *conn) onAppTimer() {
 	w := c.appWhat
 	c.appWhat = appNone
-	if c.pr != nil && (w == appConnect || w == appProbeTLS || w == appProbeRead) {
+	if c.pr != nil && (w == appConnect || w == appProbeTLS || w == appProbeRead || w == appProbeIdle) {
 		c.pr.onTimer(c, w)
 		return
 	}

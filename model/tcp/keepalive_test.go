@@ -321,3 +321,73 @@ func TestKeepAliveClientLeft(t *testing.T) {
 		t.Errorf("%d connections left on the server 3 s after it answered", ss.Live())
 	}
 }
+
+// TestUpstreamKeepAlive: an upstream connection with KeepAlive ends its
+// response at Content-Length and stays idle; Reuse sends the next
+// request on it (one handshake for both: ngx_http_upstream_get_keepalive_peer);
+// the idle connection is closed by nginx after keepalive_timeout
+// (ngx_http_upstream_keepalive_close_handler), or at once when the
+// server answers HTTP/1.0 or Connection: close.
+func TestUpstreamKeepAlive(t *testing.T) {
+	req11 := []byte("GET / HTTP/1.1\r\nHost: backend\r\n\r\n")
+	req10 := []byte("GET / HTTP/1.0\r\nHost: backend\r\n\r\n")
+	for _, tc := range []struct {
+		name     string
+		req      []byte
+		reusable bool
+	}{
+		{"HTTP/1.1: kept", req11, true},
+		{"HTTP/1.0: closed", req10, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			ss := w.stack("rs1", sAddr)
+			if _, err := ss.AddService(web); err != nil {
+				t.Fatal(err)
+			}
+			ps := w.stack("px1", cAddr)
+			var got []ProbeResult
+			done := func(r ProbeResult) { got = append(got, r) }
+			pr, err := ps.StartProbe(ProbeConfig{Name: "nginx", To: netip.AddrPortFrom(sAddr, 80), Timeout: time.Second, HTTP: true, Request: tc.req,
+				KeepAlive: true, IdleTimeout: 60 * time.Second}, done)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.k.Run(w.k.Now() + sim.Time(time.Second))
+			if len(got) != 1 || got[0].Outcome != ProbeOK || got[0].Status != 200 || got[0].Body != web.ResponseSize || got[0].Reusable != tc.reusable || pr.Idle() != tc.reusable {
+				t.Fatalf("first: %+v, idle %v; want 200 with %d octets, reusable %v", got, pr.Idle(), web.ResponseSize, tc.reusable)
+			}
+			if pr.Reuse(tc.req, done) != tc.reusable {
+				t.Fatalf("Reuse = %v, want %v", !tc.reusable, tc.reusable)
+			}
+			if !tc.reusable {
+				return
+			}
+			w.k.Run(w.k.Now() + sim.Time(time.Second))
+			syns := 0
+			for _, s := range w.segs {
+				if s.h.Flags == wire.TCPSyn {
+					syns++
+				}
+			}
+			if len(got) != 2 || got[1].Status != 200 || got[1].Body != web.ResponseSize || syns != 1 {
+				t.Fatalf("second: %+v with %d SYNs; want 200 on the same connection (1 SYN)", got, syns)
+			}
+			idleFrom := w.k.Now()
+			w.k.Run(w.k.Now() + sim.Time(100*time.Second))
+			var fin *seg
+			for i := range w.segs {
+				if s := &w.segs[i]; s.src == cAddr && s.h.Flags&wire.TCPFin != 0 {
+					fin = s
+					break
+				}
+			}
+			if fin == nil || time.Duration(fin.at-idleFrom) > 60*time.Second || time.Duration(fin.at-idleFrom) < 58*time.Second {
+				t.Errorf("nginx's FIN %+v; want it keepalive_timeout (60 s) after the last response", fin)
+			}
+			if pr.Idle() || ps.Live() != 0 && ss.Live() != 0 {
+				t.Errorf("idle %v, live %d/%d after the timeout", pr.Idle(), ps.Live(), ss.Live())
+			}
+		})
+	}
+}

@@ -40,6 +40,12 @@ type ProbeConfig struct {
 	// after the connection is up. TLS 1.2 takes 2.
 	TLSRoundTrips int
 	Digest        bool // keep the MD5 of the body (url digest)
+	// KeepAlive: an upstream connection nginx may cache (the upstream
+	// keepalive directive, keepalive.go): the response ends at its
+	// Content-Length, and one that keeps the connection leaves it idle
+	// for Reuse, closed after IdleTimeout.
+	KeepAlive   bool
+	IdleTimeout time.Duration
 }
 
 // ProbeOutcome is how a probe ended.
@@ -70,6 +76,9 @@ type ProbeResult struct {
 	Connected bool
 	// Server is the response's X-Real-Server header, "" if none.
 	Server string
+	// Reusable: with KeepAlive, the response left the connection open
+	// and idle (Probe.Idle, Reuse).
+	Reusable bool
 }
 
 // Probe is one running probe.
@@ -84,6 +93,7 @@ type Probe struct {
 	inHdr bool
 	md5   hash.Hash
 	ended bool
+	want  int // KeepAlive: the body's Content-Length, -1 if none
 }
 
 // Validate checks the configuration.
@@ -95,6 +105,8 @@ func (c ProbeConfig) Validate() error {
 		return fmt.Errorf("tcp probe %s: source %v is not IPv4", c.Name, c.From)
 	case c.Timeout <= 0 || c.ReadTimeout < 0:
 		return fmt.Errorf("tcp probe %s: timeout %v; valid: more than 0", c.Name, c.Timeout)
+	case c.KeepAlive && c.IdleTimeout <= 0:
+		return fmt.Errorf("tcp probe %s: keep-alive without an idle timeout", c.Name)
 	case c.TLSRoundTrips < 0 || c.TLSRoundTrips > 10:
 		return fmt.Errorf("tcp probe %s: %d TLS round trips; valid: 0..10", c.Name, c.TLSRoundTrips)
 	}
@@ -114,7 +126,7 @@ func (s *Stack) StartProbe(cfg ProbeConfig, done func(ProbeResult)) (*Probe, err
 	if cfg.Host == "" {
 		cfg.Host = cfg.To.Addr().String()
 	}
-	p := &Probe{s: s, cfg: cfg, done: done, start: s.env.Now(), inHdr: true}
+	p := &Probe{s: s, cfg: cfg, done: done, start: s.env.Now(), inHdr: true, want: -1}
 	src := cfg.From
 	if !src.IsValid() {
 		a, ok := s.env.SourceFor(cfg.To.Addr())
@@ -213,6 +225,9 @@ func (p *Probe) request(c *conn) {
 // close), and keepalived closes its side.
 func (p *Probe) received(c *conn, data []byte, fin bool) {
 	if p.ended {
+		if p.res.Reusable && (fin || len(data) > 0) {
+			p.idleClosed(c) // keepalive.go
+		}
 		return
 	}
 	c.armApp(appProbeRead, p.readTimeout())
@@ -228,12 +243,19 @@ func (p *Probe) received(c *conn, data []byte, fin bool) {
 			p.inHdr = false
 			p.res.Status = statusCode(p.hdr[:end])
 			p.res.Server = string(headerValue(p.hdr[:end+2], xRealServer))
+			if p.cfg.KeepAlive {
+				p.want = contentLengthOf(p.hdr[:end+2]) // keepalive.go
+			}
 			data = p.hdr[end+4:]
 		}
 	}
 	p.res.Body += len(data)
 	if p.md5 != nil {
 		p.md5.Write(data)
+	}
+	if !fin && p.cfg.KeepAlive && !p.inHdr && p.want >= 0 && p.res.Body >= p.want {
+		p.whole(c) // keepalive.go
+		return
 	}
 	if !fin {
 		return
@@ -280,6 +302,8 @@ func (p *Probe) onTimer(c *conn, w appTimer) {
 	case appProbeRead:
 		p.end(ProbeTimeout)
 		c.close() // thread_close_fd: FIN after what was queued
+	case appProbeIdle:
+		p.idleClosed(c)
 	}
 }
 
