@@ -42,20 +42,31 @@ func (e proxyEnv) Trace(r sim.Record) { e.n.trace(r) }
 
 // Dial opens the upstream connection as a probe does: connect within
 // the connect timeout, send the request, read the response to the FIN
-// with the read timeout between reads.
+// (or, keep-alive, to its Content-Length) with the read timeout between
+// reads. A Reuse connection that is still idle carries the request
+// instead.
 func (e proxyEnv) Dial(d proxy.Dial, done func(proxy.Result)) func() {
-	pr, err := e.n.tcpStack().StartProbe(tcp.ProbeConfig{Name: "nginx", To: d.To, Timeout: d.ConnectTimeout, ReadTimeout: d.ReadTimeout, HTTP: true, Request: d.Request},
-		func(r tcp.ProbeResult) {
-			res := proxy.Result{Connected: r.Connected, Status: r.Status, Server: r.Server, Body: r.Body}
-			switch r.Outcome {
-			case tcp.ProbeOK:
-			case tcp.ProbeTimeout:
-				res.Outcome = proxy.OutcomeTimeout
-			default:
-				res.Outcome = proxy.OutcomeError
-			}
-			done(res)
-		})
+	var pr *tcp.Probe
+	conv := func(r tcp.ProbeResult) {
+		res := proxy.Result{Connected: r.Connected, Status: r.Status, Server: r.Server, Body: r.Body}
+		if r.Reusable {
+			res.Conn = pr
+		}
+		switch r.Outcome {
+		case tcp.ProbeOK:
+		case tcp.ProbeTimeout:
+			res.Outcome = proxy.OutcomeTimeout
+		default:
+			res.Outcome = proxy.OutcomeError
+		}
+		done(res)
+	}
+	if old, ok := d.Reuse.(*tcp.Probe); ok && old.Reuse(d.Request, conv) {
+		pr = old
+		return pr.Cancel
+	}
+	pr, err := e.n.tcpStack().StartProbe(tcp.ProbeConfig{Name: "nginx", To: d.To, Timeout: d.ConnectTimeout, ReadTimeout: d.ReadTimeout, HTTP: true, Request: d.Request,
+		KeepAlive: d.KeepAlive, IdleTimeout: d.IdleTimeout}, conv)
 	if err != nil {
 		// the config was validated: only a bad timeout gets here
 		e.n.k.After(0, func() { done(proxy.Result{Outcome: proxy.OutcomeError}) })

@@ -18,6 +18,11 @@ const (
 	DefaultReadTimeout    = 60 * time.Second // proxy_read_timeout
 	DefaultUpstreamName   = "backend"        // the upstream block's name: $proxy_host
 	MaxWorkers            = 64
+
+	// The upstream keepalive directive's companions
+	// (ngx_http_upstream_keepalive_module.c, 1.19.10+ defaults).
+	DefaultKeepaliveTimeout  = 60 * time.Second // keepalive_timeout in the upstream
+	DefaultKeepaliveRequests = 1000             // keepalive_requests in the upstream
 )
 
 // NextUpstream is the proxy_next_upstream bitmask
@@ -112,6 +117,14 @@ type Config struct {
 	// all workers.
 	Zone    bool
 	Servers []upstream.Server
+	// Keepalive is the upstream's `keepalive N`: each worker keeps up to
+	// N idle upstream connections (least recently used closed first),
+	// and requests go as HTTP/1.1 without Connection: close
+	// (proxy_http_version 1.1; proxy_set_header Connection "", as the
+	// directive needs). 0: a new HTTP/1.0 connection per try.
+	Keepalive         int
+	KeepaliveTimeout  time.Duration // 0: DefaultKeepaliveTimeout
+	KeepaliveRequests int           // 0: DefaultKeepaliveRequests
 
 	ConnectTimeout      time.Duration // 0: DefaultConnectTimeout
 	ReadTimeout         time.Duration // 0: DefaultReadTimeout
@@ -137,6 +150,12 @@ func (c Config) withDefaults() Config {
 	if c.NextUpstream == 0 {
 		c.NextUpstream = DefaultNextUpstream
 	}
+	if c.KeepaliveTimeout == 0 {
+		c.KeepaliveTimeout = DefaultKeepaliveTimeout
+	}
+	if c.KeepaliveRequests == 0 {
+		c.KeepaliveRequests = DefaultKeepaliveRequests
+	}
 	return c
 }
 
@@ -150,6 +169,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("nginx: worker_processes %d; valid: 1..%d", c.Workers, MaxWorkers)
 	case c.ConnectTimeout < 0 || c.ReadTimeout < 0 || c.NextUpstreamTimeout < 0:
 		return errors.New("nginx: negative timeout")
+	case c.Keepalive < 0 || c.KeepaliveTimeout < 0 || c.KeepaliveRequests < 0:
+		return fmt.Errorf("nginx: keepalive %d, keepalive_timeout %v, keepalive_requests %d; valid: 0 or more", c.Keepalive, c.KeepaliveTimeout, c.KeepaliveRequests)
 	case c.NextUpstreamTries < 0:
 		return fmt.Errorf("nginx: proxy_next_upstream_tries %d; valid: 0 (unlimited) or more", c.NextUpstreamTries)
 	case (c.Method == upstream.Hash || c.Method == upstream.HashConsistent) && c.HashKey == "":

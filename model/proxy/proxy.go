@@ -42,6 +42,20 @@ type Dial struct {
 	ConnectTimeout time.Duration
 	ReadTimeout    time.Duration
 	Request        []byte
+	// KeepAlive: the response ends at its Content-Length and the
+	// connection may stay open (Result.Conn), closed after IdleTimeout
+	// idle. Reuse, when set, is an idle connection to send on instead of
+	// connecting.
+	KeepAlive   bool
+	IdleTimeout time.Duration
+	Reuse       UpstreamConn
+}
+
+// UpstreamConn is an idle upstream connection kept open, for the
+// keepalive cache.
+type UpstreamConn interface {
+	Idle() bool // still open and waiting for a request
+	Close()
 }
 
 // Result is what an upstream connection gave.
@@ -51,6 +65,9 @@ type Result struct {
 	Status    int    // the response's status, 0 without a status line
 	Server    string // its X-Real-Server header
 	Body      int    // body octets
+	// Conn, with Dial.KeepAlive, is the connection left open and idle
+	// by the response; nil if it closed.
+	Conn UpstreamConn
 }
 
 // Env is what a Proxy needs of its host.
@@ -91,6 +108,7 @@ type Proxy struct {
 	addr  map[string]netip.AddrPort // server line -> where it connects
 	ups   []*upstream.Upstream      // per worker; one with Zone
 	reqs  []*request                // in flight, in arrival order
+	idle  [][]idleConn              // per worker: the keepalive cache, least recently used first
 	spare []*request
 	up    bool
 	cnt   Counters
@@ -112,7 +130,9 @@ type request struct {
 	lost    time.Duration // spent in failed tries
 	nonIdem bool          // POST, LOCK, PATCH
 	fwd     []byte
-	gen     uint64 // bumped when the request is reused: late callbacks are ignored
+	conn    UpstreamConn // the try's connection, once it answered and stayed open
+	uses    int          // requests the try's connection carried before this one
+	gen     uint64       // bumped when the request is reused: late callbacks are ignored
 }
 
 // New builds a stopped proxy; rnd assigns connections to workers and
@@ -125,6 +145,7 @@ func New(cfg Config, env Env, rnd *rand.Rand) (*Proxy, error) {
 	for _, s := range cfg.Servers {
 		p.addr[s.Addr], _ = serverAddr(s.Addr)
 	}
+	p.dropIdle(false)
 	if err := p.reset(); err != nil {
 		return nil, err
 	}
@@ -197,6 +218,7 @@ func (p *Proxy) Reset() {
 }
 
 func (p *Proxy) abort(rst bool) {
+	p.dropIdle(rst)
 	for _, q := range p.reqs {
 		if q.cancel != nil {
 			q.cancel()
@@ -241,12 +263,20 @@ func (p *Proxy) Handle(ex Exchange) {
 	}
 	// ngx_http_proxy_create_request: HTTP/1.0, Host $proxy_host,
 	// Connection close, the client's other headers (ours send none).
+	// With keepalive: HTTP/1.1 and no Connection header (proxy_http_version
+	// 1.1; proxy_set_header Connection "").
 	q.fwd = append(q.fwd[:0], method...)
 	q.fwd = append(q.fwd, ' ')
 	q.fwd = append(q.fwd, uri...)
-	q.fwd = append(q.fwd, " HTTP/1.0\r\nHost: "...)
-	q.fwd = append(q.fwd, p.cfg.Name...)
-	q.fwd = append(q.fwd, "\r\nConnection: close\r\n\r\n"...)
+	if p.cfg.Keepalive > 0 {
+		q.fwd = append(q.fwd, " HTTP/1.1\r\nHost: "...)
+		q.fwd = append(q.fwd, p.cfg.Name...)
+		q.fwd = append(q.fwd, "\r\n\r\n"...)
+	} else {
+		q.fwd = append(q.fwd, " HTTP/1.0\r\nHost: "...)
+		q.fwd = append(q.fwd, p.cfg.Name...)
+		q.fwd = append(q.fwd, "\r\nConnection: close\r\n\r\n"...)
+	}
 	p.reqs = append(p.reqs, q)
 	p.connect(q)
 }
@@ -298,9 +328,17 @@ func (p *Proxy) connect(q *request) {
 		p.cnt.Retries++
 	}
 	p.cnt.Tries++
-	p.trace(q, sim.Record{Event: "try", To: peer.Server, Reason: why, Value: int64(q.worker)})
-	q.cancel = p.env.Dial(Dial{To: p.addr[peer.Server], ConnectTimeout: p.cfg.ConnectTimeout, ReadTimeout: p.cfg.ReadTimeout, Request: q.fwd},
-		func(res Result) { p.done(q, gen, res) })
+	d := Dial{To: p.addr[peer.Server], ConnectTimeout: p.cfg.ConnectTimeout, ReadTimeout: p.cfg.ReadTimeout, Request: q.fwd}
+	var from string
+	q.uses = 0
+	if p.cfg.Keepalive > 0 {
+		d.KeepAlive, d.IdleTimeout = true, p.cfg.KeepaliveTimeout
+		if ic, ok := p.takeIdle(q.worker, peer.Server); ok {
+			d.Reuse, q.uses, from = ic.conn, ic.uses, "keepalive"
+		}
+	}
+	p.trace(q, sim.Record{Event: "try", To: peer.Server, Reason: why, From: from, Value: int64(q.worker)})
+	q.cancel = p.env.Dial(d, func(res Result) { p.done(q, gen, res) })
 }
 
 // done: the upstream connection ended.
@@ -309,6 +347,7 @@ func (p *Proxy) done(q *request, gen uint64, res Result) {
 		return // abandoned
 	}
 	q.cancel = nil
+	q.conn = res.Conn
 	switch {
 	case res.Outcome == OutcomeTimeout:
 		p.next(q, NextTimeout, "timeout", res.Connected)
@@ -360,6 +399,7 @@ func (p *Proxy) response(q *request, res Result) {
 		}
 	}
 	p.free(q, false)
+	p.keepConn(q) // keepalive.go
 	p.finalize(q, res.Status, res.Server, "", res.Body)
 }
 
@@ -370,6 +410,7 @@ func (p *Proxy) next(q *request, ft NextUpstream, why string, sent bool) {
 	now := p.env.Now()
 	p.trace(q, sim.Record{Event: "next", To: q.peer.Server, Reason: why, Value: int64(now - q.try)})
 	q.lost += time.Duration(now - q.try)
+	q.closeConn()
 	p.free(q, ft != Next403 && ft != Next404)
 	status := 502
 	switch ft {
@@ -480,6 +521,7 @@ func (p *Proxy) get() *request {
 }
 
 func (p *Proxy) release(q *request) {
+	q.closeConn()
 	*q = request{r: q.r, fwd: q.fwd[:0], gen: q.gen + 1}
 	p.spare = append(p.spare, q)
 }

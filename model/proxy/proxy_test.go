@@ -28,6 +28,21 @@ type env struct {
 	servers map[netip.AddrPort]behaviour
 	recs    []sim.Record
 	dials   []Dial
+	closed  int // keep-alive connections closed
+}
+
+// conn is a fake keep-alive upstream connection.
+type conn struct {
+	e    *env
+	idle bool
+}
+
+func (c *conn) Idle() bool { return c.idle }
+func (c *conn) Close() {
+	if c.idle {
+		c.idle = false
+		c.e.closed++
+	}
 }
 
 func (e *env) Now() sim.Time { return e.k.Now() }
@@ -59,7 +74,20 @@ func (e *env) Dial(d Dial, done func(Result)) func() {
 		if st == 0 {
 			st = 200
 		}
-		after(2*ms+b.respond, Result{Status: st, Server: "srv-" + d.To.Addr().String(), Body: 100})
+		r := Result{Status: st, Server: "srv-" + d.To.Addr().String(), Body: 100}
+		took := 2 * ms // a handshake, then the request
+		if c, ok := d.Reuse.(*conn); ok {
+			c.idle, took = false, ms // busy; no handshake
+		}
+		if d.KeepAlive {
+			c := &conn{e: e}
+			if rc, ok := d.Reuse.(*conn); ok {
+				c = rc
+			}
+			r.Conn = c
+			e.k.After(took+b.respond, func() { c.idle = true })
+		}
+		after(took+b.respond, r)
 	}
 	return func() { cancelled = true }
 }
