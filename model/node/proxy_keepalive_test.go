@@ -31,12 +31,17 @@ func TestProxyKeepAlive(t *testing.T) {
 		served    string        // per client request: the server, or the failure
 		responses string        // nginx's statuses, in order
 		accepted  uint64        // client connections nginx accepted
+		keepalive int           // the upstream's keepalive N
+		rsConns   uint64        // connections each real server accepted
 	}{
-		{"round robin per request", 0, "rs1 rs2 rs1 rs2 rs1 rs2", "200 200 200 200 200 200", 2},
+		{"round robin per request", 0, "rs1 rs2 rs1 rs2 rs1 rs2", "200 200 200 200 200 200", 2, 0, 3},
+		// the same picks over one cached connection per server
+		// (ngx_http_upstream_get_keepalive_peer)
+		{"upstream keepalive 2", 0, "rs1 rs2 rs1 rs2 rs1 rs2", "200 200 200 200 200 200", 2, 2, 1},
 		// rs1 takes 5 s: the first request's client gives up after 1 s and
 		// closes its connection; the second connection starts on rs2 (rr
 		// moved on) and meets rs1 again on its second request
-		{"client leaves a slow upstream: 499", 5 * time.Second, "response_timeout rs2 response_timeout", "499 200 499", 2},
+		{"client leaves a slow upstream: 499", 5 * time.Second, "response_timeout rs2 response_timeout", "499 200 499", 2, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			k := sim.New(1)
@@ -67,7 +72,7 @@ func TestProxyKeepAlive(t *testing.T) {
 			}
 			s1, _ := proxy.ParseServer("10.0.0.11:80")
 			s2, _ := proxy.ParseServer("10.0.0.12:80")
-			if _, err := px.AddProxy(proxy.Config{Listen: netip.MustParseAddrPort("10.0.0.5:80"), Servers: []upstream.Server{s1, s2}}); err != nil {
+			if _, err := px.AddProxy(proxy.Config{Listen: netip.MustParseAddrPort("10.0.0.5:80"), Servers: []upstream.Server{s1, s2}, Keepalive: tc.keepalive}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := c1.AddClient(tcp.ClientConfig{Name: "c1/http", To: netip.MustParseAddrPort("10.0.0.5:80"), Rate: 0.5, Stop: 3 * time.Second,
@@ -90,6 +95,13 @@ func TestProxyKeepAlive(t *testing.T) {
 			}
 			if svc := px.TCP().Service(80); svc == nil || svc.Accepted != tc.accepted {
 				t.Errorf("nginx accepted %v connections, want %d", svc, tc.accepted)
+			}
+			if tc.rsConns > 0 {
+				for _, rs := range []*node.Node{rs1, rs2} {
+					if svc := rs.TCP().Service(80); svc.Accepted != tc.rsConns || svc.Served != 3 {
+						t.Errorf("%s accepted %d connections for %d requests, want %d for 3", rs.Name(), svc.Accepted, svc.Served, tc.rsConns)
+					}
+				}
 			}
 		})
 	}
