@@ -29,6 +29,10 @@ type Proxy struct {
 	NextUpstream        []string
 	NextUpstreamTries   int
 	NextUpstreamTimeout time.Duration
+	// The upstream's keepalive N, keepalive_timeout, keepalive_requests.
+	Keepalive         int
+	KeepaliveTimeout  time.Duration
+	KeepaliveRequests int
 
 	cfg proxy.Config // parsed
 }
@@ -42,7 +46,7 @@ const (
 var proxyKeys = []string{"listen", "worker_processes", "upstream", "proxy_connect_timeout", "proxy_read_timeout",
 	"proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout"}
 
-var upstreamKeys = []string{"name", "method", "zone", "servers"}
+var upstreamKeys = []string{"name", "method", "zone", "servers", "keepalive", "keepalive_timeout", "keepalive_requests"}
 
 // proxyNode decodes a node's proxy: block.
 func (d *decoder) proxyNode(o *object, nd *Node) {
@@ -107,6 +111,23 @@ func (d *decoder) proxyNode(o *object, nd *Node) {
 	if v, ok := uo.boolean("zone"); ok {
 		p.Zone = v
 	}
+	if v, ok := uo.intIn("keepalive", 1, 1<<16); ok {
+		p.Keepalive = int(v)
+	}
+	if v, ok := uo.duration("keepalive_timeout"); ok {
+		if v <= 0 {
+			uo.bad("keepalive_timeout", "must be positive; valid: a duration like 60s (nginx's default)")
+		}
+		p.KeepaliveTimeout = v
+	}
+	if v, ok := uo.intIn("keepalive_requests", 1, 1<<30); ok {
+		p.KeepaliveRequests = int(v)
+	}
+	for _, k := range []string{"keepalive_timeout", "keepalive_requests"} {
+		if uo.has(k) && !uo.has("keepalive") {
+			uo.bad(k, "the upstream keeps no connections without keepalive N; valid: keepalive: 16 with it")
+		}
+	}
 	for _, n := range d.names(uo.node("servers"), "servers of the upstream of "+nd.Name) {
 		p.Servers = append(p.Servers, n.Name)
 		if _, err := proxy.ParseServer(n.Name); err != nil {
@@ -144,7 +165,8 @@ func (p *Proxy) config() (proxy.Config, error) {
 	}
 	cfg := proxy.Config{Listen: p.Listen, Workers: p.Workers, Name: p.Upstream, Method: m, HashKey: key, Zone: p.Zone,
 		ConnectTimeout: p.ConnectTimeout, ReadTimeout: p.ReadTimeout, NextUpstream: next,
-		NextUpstreamTries: p.NextUpstreamTries, NextUpstreamTimeout: p.NextUpstreamTimeout}
+		NextUpstreamTries: p.NextUpstreamTries, NextUpstreamTimeout: p.NextUpstreamTimeout,
+		Keepalive: p.Keepalive, KeepaliveTimeout: p.KeepaliveTimeout, KeepaliveRequests: p.KeepaliveRequests}
 	for _, l := range p.Servers {
 		s, err := proxy.ParseServer(l)
 		if err != nil {

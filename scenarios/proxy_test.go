@@ -251,3 +251,53 @@ func TestLoadKeepAliveFlow(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadUpstreamKeepalive: the upstream's keepalive, keepalive_timeout
+// and keepalive_requests reach nginx's configuration (nginx's defaults
+// when left out); the two companions without keepalive N, or a zero, are
+// errors at their place.
+func TestLoadUpstreamKeepalive(t *testing.T) {
+	const old = "upstream: {method: least_conn, zone: true,"
+	for _, tc := range []struct {
+		add       string
+		keepalive int
+		timeout   time.Duration
+		requests  int
+		want      string // an error
+	}{
+		{"", 0, proxy.DefaultKeepaliveTimeout, proxy.DefaultKeepaliveRequests, ""},
+		{" keepalive: 16,", 16, proxy.DefaultKeepaliveTimeout, proxy.DefaultKeepaliveRequests, ""},
+		{" keepalive: 2, keepalive_timeout: 5s, keepalive_requests: 10,", 2, 5 * time.Second, 10, ""},
+		{" keepalive_requests: 10,", 0, 0, 0, `keepalive_requests in upstream of px1: the upstream keeps no connections without keepalive N`},
+		{" keepalive: 0,", 0, 0, 0, `t.yaml:14:61: keepalive in upstream of px1: 0 out of range; valid: 1..65536`},
+		{" keepalive: 2, keepalive_timeout: 0s,", 0, 0, 0, `keepalive_timeout in upstream of px1: must be positive`},
+	} {
+		sc, err := Load("t.yaml", []byte(strings.Replace(proxyYAML, old, old+tc.add, 1)))
+		if tc.want != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: got %v, want %q", tc.add, err, tc.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.add, err)
+		}
+		var p *Proxy
+		for _, n := range sc.Nodes {
+			if n.Proxy != nil {
+				p = n.Proxy
+			}
+		}
+		cfg := p.cfg
+		if p == nil || cfg.Keepalive != tc.keepalive {
+			t.Fatalf("%q: keepalive %d, want %d", tc.add, cfg.Keepalive, tc.keepalive)
+		}
+		got, err := proxy.New(cfg, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := got.Config(); c.KeepaliveTimeout != tc.timeout || c.KeepaliveRequests != tc.requests {
+			t.Errorf("%q: keepalive_timeout %v, keepalive_requests %d; want %v, %d", tc.add, c.KeepaliveTimeout, c.KeepaliveRequests, tc.timeout, tc.requests)
+		}
+	}
+}
