@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: all build docker test vet fmt-check race fuzz bench bench-lb bench-lan run golden clean
+.PHONY: all build docker test vet fmt-check race builtins fuzz bench bench-lb bench-lan run golden clean
 
 all: build
 
@@ -20,7 +20,7 @@ run:
 
 # The whole test suite: formatting, vet, unit/golden/integration tests under
 # the race detector, then every fuzz target for a short while.
-test: fmt-check vet race fuzz
+test: fmt-check vet race builtins fuzz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -31,6 +31,13 @@ vet:
 
 race:
 	$(GO) test -race -count=1 ./...
+
+# cmd/vrrpsim again without -race: its loops over every built-in (goldens,
+# keepalived.conf twins, tshark on every pcap and pcapng) run whole here.
+# Under -race they take a sample (cmd/vrrpsim/race_on_test.go): the
+# simulation is single-threaded, and the whole set takes many minutes there.
+builtins:
+	$(GO) test -count=1 ./cmd/vrrpsim
 
 # Runs each fuzz target (func FuzzXxx) for FUZZTIME.
 fuzz:

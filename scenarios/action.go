@@ -76,11 +76,11 @@ type Action struct {
 	VirtualServer string        // set_weight, *_real_server: "ADDR PORT" as written
 	RealServer    string        // node name or "ADDR PORT"
 	Weight        int           // set_weight, add_real_server
+	Status        int           // fail_service how: status: the HTTP status
+	Exit          int           // misc_check: the script's exit status
 	// reload, freeze (reload.go, freeze.go).
 	Duration time.Duration
 	Reload   *Reload // reload: the new configuration; nil = the same
-	Status   int     // fail_service how: status: the HTTP status
-	Exit     int     // misc_check: the script's exit status
 }
 
 // String is the canonical text of an action. Reports print it and an

@@ -161,6 +161,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 // and has tshark dissect it: no malformed packet, no bad checksum, every
 // frame decoded as the protocol intended.
 func TestBuiltinPcapsDecodeInTshark(t *testing.T) {
+	skipUnderRace(t)
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -241,5 +242,16 @@ func TestRunPrintsScenarioWarnings(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "run", path, "-q"); stderr != "vrrpsim: 1 expectation(s) failed\n" || code != exitFailed {
 		t.Errorf("-q: exit %d, stderr %q; want only the failure line", code, stderr)
+	}
+}
+
+// skipUnderRace skips a test that runs every built-in only to hand its
+// capture to tshark: under -race it costs minutes and checks no concurrency
+// (the simulation is single-threaded). make test runs these tests in its
+// builtins step, without -race.
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceDetector {
+		t.Skip("tshark decode test: run without -race (make builtins)")
 	}
 }

@@ -49,6 +49,7 @@ func tsharkFields(t *testing.T, tshark, file string, fields ...string) [][]strin
 // a node interface of the scenario, described with its segment; and the
 // state changes and actions of the run show up as packet comments.
 func TestBuiltinPcapngsInTshark(t *testing.T) {
+	skipUnderRace(t)
 	tshark := tsharkOrSkip(t)
 	dir := t.TempDir()
 	for _, name := range scenarios.BuiltinNames() {
