@@ -238,6 +238,7 @@ func checkOne(job checkJob, opts simOptions) (res checkResult) {
 	if opts.seedSet {
 		res.seed = opts.seed
 	}
+	opts.aggregate = true // expectations only: no per-packet account (memory flat in simulated time)
 	sr, err := simulate(sc, opts)
 	if err != nil {
 		res.errs = errorLines(job.path, err)

@@ -199,7 +199,7 @@ func gradeLab(sl *scenarios.StudentLab, file string, answer []byte) *labGrade {
 			for _, c := range t.Config {
 				tg.Reasons = append(tg.Reasons, c.Check(sc)...)
 			}
-			res, err := simulate(sc, simOptions{until: sl.Duration})
+			res, err := simulate(sc, simOptions{until: sl.Duration, aggregate: true})
 			if err != nil {
 				tg.Reasons = append(tg.Reasons, "the answer does not run: "+err.Error())
 			} else {
