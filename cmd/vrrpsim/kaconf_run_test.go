@@ -23,16 +23,18 @@ func TestKeepalivedBuiltinsRunLikeInline(t *testing.T) {
 	if len(names) < 30 {
 		t.Fatalf("%d keepalived.conf built-ins, want every VRRP built-in and every one with a director (at least 30)", len(names))
 	}
-	// Every built-in with a director (a virtual_server) is shipped: its
-	// checkers, groups and sync daemon are read from keepalived.conf.
+	// Every built-in with a vrrp: block or a director (a virtual_server)
+	// is shipped (issue 12: "each built-in VRRP scenario also shipped as
+	// keepalived.conf files"): its instances, checkers, groups and sync
+	// daemon are read from keepalived.conf.
 	for _, name := range scenarios.BuiltinNames() {
 		sc, err := scenarios.Builtin(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, n := range sc.Nodes {
-			if len(n.VirtualServers) > 0 && !slices.Contains(names, name) {
-				t.Errorf("built-in %s has director %s but no keepalived.conf version in builtin/keepalived", name, n.Name)
+			if (len(n.VRRP) > 0 || len(n.VirtualServers) > 0) && !slices.Contains(names, name) {
+				t.Errorf("built-in %s has VRRP instances or a director on %s but no keepalived.conf version in builtin/keepalived", name, n.Name)
 				break
 			}
 		}
