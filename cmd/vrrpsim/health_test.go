@@ -47,7 +47,7 @@ func TestBuiltinsConfirmTheCalculator(t *testing.T) {
 			}
 		}
 	}
-	if checked < 4 {
+	if checked < 4 && !raceDetector { // under -race only a sample of the built-ins runs
 		t.Errorf("only %d removals checked; the health built-ins (real-server-refuses, real-server-blackhole, http-check-flap, sorry-server) have at least 5", checked)
 	}
 }
