@@ -275,18 +275,8 @@ func FuzzKeepAliveResponse(f *testing.F) {
 // against BenchmarkConnection, what a request costs without its
 // handshake and teardown.
 func BenchmarkKeepAliveRequest(b *testing.B) {
-	w, cs, _, cl := lab(b, web, ClientConfig{Rate: 100, Requests: 10})
-	w.keep = false
-	w.k.Run(sim.Time(TimeWaitLen + 2*time.Second))
-	live := cs.Live()
-	b.ReportAllocs()
-	for b.Loop() {
-		// 100 connections/s x 10 requests: one request per simulated ms
-		w.k.Run(w.k.Now() + sim.Time(time.Millisecond))
-	}
-	if cl.Outcomes[OutcomeOK] == 0 || cs.Live() > live+10 {
-		b.Fatalf("%d ok, %d live (%d before)", cl.Outcomes[OutcomeOK], cs.Live(), live)
-	}
+	// 100 connections/s x 10 requests: one request per simulated ms.
+	benchSteady(b, ClientConfig{Rate: 100, Requests: 10})
 }
 
 // TestKeepAliveClientLeft: a keep-alive client that gave up (response

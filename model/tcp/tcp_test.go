@@ -723,10 +723,15 @@ func TestValidate(t *testing.T) {
 // stacks) per iteration, steady state with pooled connections. The fake
 // network's copy and delivery closure per segment are counted too.
 func BenchmarkConnection(b *testing.B) {
-	w, cs, _, cl := lab(b, web, ClientConfig{Rate: 1000})
+	benchSteady(b, ClientConfig{Rate: 1000})
+}
+
+// benchSteady runs a client against the web service one simulated ms per
+// iteration, after a warm-up past TIME_WAIT, so that entries expire as fast
+// as new ones come and the free list feeds every new connection.
+func benchSteady(b *testing.B, cfg ClientConfig) {
+	w, cs, _, cl := lab(b, web, cfg)
 	w.keep = false
-	// Warm up past TIME_WAIT, so that entries expire as fast as new ones
-	// come and the free list feeds every new connection.
 	w.k.Run(sim.Time(TimeWaitLen + 2*time.Second))
 	live := cs.Live()
 	b.ReportAllocs()
