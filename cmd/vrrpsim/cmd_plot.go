@@ -19,7 +19,11 @@ writes its plots into DIR: state.svg (VRRP state per router and instance,
 actions, split brain), arp.svg (which router each host's ARP entry and each
 switch's FDB entry points at), traffic.svg (packets delivered and lost per
 time bin, outages), and the plotted series as state.csv, arp.csv and
-traffic.csv. --format png or pdf writes .png or .pdf images instead.
+traffic.csv. A scenario with a director or nginx also gets load.svg
+(connections or requests per real server over time) and latency.svg (the
+clients' latency CDF); one with health checks gets health.svg (each real
+server in or out of the IPVS table, a tick per probe), each with its .csv.
+--format png or pdf writes .png or .pdf images instead.
 The exit status does not depend on the scenario's expectations.
 
 flags:
