@@ -32,38 +32,33 @@ import (
 	"net/netip"
 
 	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
 )
 
 const arpLen = 28 // Ethernet/IPv4 ARP
 
-// ARPFrame returns a complete Ethernet+ARP frame.
+// ARPFrame returns a complete Ethernet+ARP frame (42 octets, no padding).
+//
+// The octets are written here directly: hardware type 1 (Ethernet),
+// protocol 0x0800, lengths 6 and 4, then a's operation and addresses, as
+// gopacket's ARP serializer gives them (TestARPFrameMatchesGopacket,
+// FuzzARPEncode). The frame has its own buffer in the Encoder.
 func (e *Encoder) ARPFrame(dst, src MAC, a ARP) ([]byte, error) {
-	e.init()
 	if !a.SenderIP.Is4() || !a.TargetIP.Is4() {
 		return nil, fmt.Errorf("wire: arp encode: %w: sender %v / target %v must be IPv4", ErrUnsupported, a.SenderIP, a.TargetIP)
 	}
-	e.arp.AddrType = layers.LinkTypeEthernet
-	e.arp.Protocol = layers.EthernetTypeIPv4
-	e.arp.HwAddressSize = 6
-	e.arp.ProtAddressSize = 4
-	e.arp.Operation = a.Op
-	e.arpSHA = a.SenderMAC
-	e.arpSPA = a.SenderIP.As4()
-	e.arpTHA = a.TargetMAC
-	e.arpTPA = a.TargetIP.As4()
-	if err := e.sb.Clear(); err != nil {
-		return nil, err
-	}
-	if err := e.arp.SerializeTo(e.sb, fixAll); err != nil {
-		return nil, fmt.Errorf("wire: arp encode: %w", err)
-	}
-	hdr, err := e.sb.PrependBytes(ethHeaderLen)
-	if err != nil {
-		return nil, err
-	}
-	putEthernet(hdr, dst, src, EtherTypeARP)
-	return e.sb.Bytes(), nil
+	b := e.arpFrame[:]
+	putEthernet(b, dst, src, EtherTypeARP)
+	p := b[ethHeaderLen:]
+	binary.BigEndian.PutUint16(p[0:2], 1) // ARPHRD_ETHER
+	binary.BigEndian.PutUint16(p[2:4], EtherTypeIPv4)
+	p[4], p[5] = 6, 4
+	binary.BigEndian.PutUint16(p[6:8], a.Op)
+	spa, tpa := a.SenderIP.As4(), a.TargetIP.As4()
+	copy(p[8:14], a.SenderMAC[:])
+	copy(p[14:18], spa[:])
+	copy(p[18:24], a.TargetMAC[:])
+	copy(p[24:28], tpa[:])
+	return b, nil
 }
 
 // decodeARP decodes an Ethernet/IPv4 ARP packet. Trailing octets

@@ -14,19 +14,16 @@ type Encoder struct {
 	buf []byte // Ethernet and Forward output
 	pkt []byte // TCPPacket output (tcp.go)
 
-	sb     gopacket.SerializeBuffer // IP packets and ARP frames
-	ip4    layers.IPv4
-	arp    layers.ARP
-	icmp   layers.ICMPv4
-	udp    layers.UDP
-	inner  []byte // IPIPPacket's copy of the inner packet (ipip.go)
-	vrrp   VRRP   // scratch copy of the caller's VRRP, with pseudo = &ip4
-	src    [4]byte
-	dst    [4]byte
-	arpSHA [6]byte
-	arpSPA [4]byte
-	arpTHA [6]byte
-	arpTPA [4]byte
+	icmpPkt  []byte                      // ICMPPacket output (icmp.go)
+	arpFrame [ethHeaderLen + arpLen]byte // ARPFrame output (arp.go)
+
+	sb    gopacket.SerializeBuffer // VRRP and UDP packets
+	ip4   layers.IPv4
+	udp   layers.UDP
+	inner []byte // IPIPPacket's copy of the inner packet (ipip.go)
+	vrrp  VRRP   // scratch copy of the caller's VRRP, with pseudo = &ip4
+	src   [4]byte
+	dst   [4]byte
 }
 
 // NewEncoder returns an Encoder.
@@ -47,10 +44,6 @@ func (e *Encoder) init() {
 	e.ip4.SrcIP = e.src[:]
 	e.ip4.DstIP = e.dst[:]
 	_ = e.udp.SetNetworkLayerForChecksum(&e.ip4)
-	e.arp.SourceHwAddress = e.arpSHA[:]
-	e.arp.SourceProtAddress = e.arpSPA[:]
-	e.arp.DstHwAddress = e.arpTHA[:]
-	e.arp.DstProtAddress = e.arpTPA[:]
 }
 
 // EncodeOptions control encoding for fault injection. The zero value
@@ -162,7 +155,17 @@ func (d *Decoder) decodeIPv4(b []byte, f *Frame) error {
 		return d.decodeTCPOrIPIP(b[:n], f) // tcp.go: no gopacket layer after IPv4
 	}
 	// Trailing octets beyond the total length are Ethernet padding.
-	err = d.parser.DecodeLayers(b[:n], &d.decoded)
+	if decodeICMPFast(b[:n], f) {
+		return nil
+	}
+	return d.decodeIPv4Layers(b[:n], f)
+}
+
+// decodeIPv4Layers runs gopacket's layer parser over pkt (a checked IPv4
+// packet cut to its total length) and fills f.
+func (d *Decoder) decodeIPv4Layers(b []byte, f *Frame) error {
+	n := len(b)
+	err := d.parser.DecodeLayers(b, &d.decoded)
 	if len(d.decoded) == 0 {
 		// checkIPv4 accepted the header, so only malformed options remain.
 		return fmt.Errorf("wire: ipv4: %w: %v", ErrBadLength, err)
