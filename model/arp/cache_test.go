@@ -816,3 +816,37 @@ func TestCacheGCSkipsEntriesInTimer(t *testing.T) {
 	}
 	mustState(t, c, gw, StateReachable)
 }
+
+// TestCacheOutputAfterEntryRemoved: Output's memo of the last entry never
+// outlives the entry. After Flush (neigh_ifdown) and after garbage
+// collection (neigh_periodic_work) removed the entry Output used last,
+// the next Output to the same address starts a new resolution
+// (neigh_event_send on a new NUD_NONE entry) and the entry is in the table.
+func TestCacheOutputAfterEntryRemoved(t *testing.T) {
+	for _, name := range []string{"flush", "gc"} {
+		t.Run(name, func(t *testing.T) {
+			c, env := newCache(t, Config{})
+			target := ip(200)
+			if name == "gc" {
+				for i := 0; i < GCThresh1; i++ {
+					a := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+					c.HandleARP(requestFor(a, macA, us), false, true)
+				}
+			}
+			c.Output(target, []byte("p"))
+			if name == "flush" {
+				c.Flush()
+			} else {
+				env.run(2 * time.Minute) // FAILED, then collected
+			}
+			if _, ok := c.Lookup(target); ok {
+				t.Fatalf("%v still in the table after %s", target, name)
+			}
+			c.Output(target, []byte("q"))
+			if _, ok := c.Lookup(target); !ok {
+				t.Fatalf("Output after %s: %v not in the table", name, target)
+			}
+			mustState(t, c, target, StateIncomplete)
+		})
+	}
+}
