@@ -68,6 +68,10 @@ type fdb struct {
 	head, tail *fdbEntry
 	timer      *sim.Timer
 	free       []*fdbEntry
+	// gen changes whenever an entry leaves the table or the keys change
+	// (remove, rekey), so a Port's memo of its last entry (Port.learned)
+	// is trusted only while nothing was removed since.
+	gen uint64
 }
 
 func (f *fdb) init(s *Segment) {
@@ -97,7 +101,12 @@ func (f *fdb) learn(mac wire.MAC, p *Port) {
 	s := f.s
 	now := s.k.Now()
 	key := fdbKey{mac, p.island}
-	e := f.m[key.id()]
+	// A port's frames nearly always come from the MAC of its last one (a
+	// host's own, a master's virtual MAC): the memo saves the hash lookup.
+	e := p.learned
+	if e == nil || p.learnedGen != f.gen || e.key != key {
+		e = f.m[key.id()]
+	}
 	switch {
 	case e == nil:
 		e = f.newEntry()
@@ -116,6 +125,7 @@ func (f *fdb) learn(mac wire.MAC, p *Port) {
 		e.updated = now
 		f.moveBack(e)
 	}
+	p.learned, p.learnedGen = e, f.gen
 	if s.cfg.FDBAging > 0 && !f.timer.Armed() {
 		f.timer.ResetAt(f.head.updated.Add(s.cfg.FDBAging))
 	}
@@ -157,6 +167,7 @@ func (f *fdb) flushPort(p *Port) {
 // most recently refreshed entry wins. The port of a surviving entry does
 // not change; a dropped entry on another port gets a "merge" record.
 func (f *fdb) rekey() {
+	f.gen++
 	clear(f.m)
 	for e := f.head; e != nil; {
 		next := e.next
@@ -190,6 +201,7 @@ func (f *fdb) newEntry() *fdbEntry {
 
 // remove unlinks e from the list and the map.
 func (f *fdb) remove(e *fdbEntry) {
+	f.gen++
 	if f.m[e.key.id()] == e {
 		delete(f.m, e.key.id())
 	}

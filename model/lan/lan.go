@@ -200,6 +200,10 @@ type Port struct {
 	epoch  uint64
 	im     Impairment
 	island int // partition island; all 0 when the segment is not partitioned
+	// learned is the FDB entry the port's last frame refreshed, valid
+	// while learnedGen equals the table's gen (fdb.learn).
+	learned    *fdbEntry
+	learnedGen uint64
 }
 
 // Attach adds a port for interface iface of node, delivering to r. The port

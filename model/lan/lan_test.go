@@ -843,3 +843,46 @@ func FuzzParseClass(f *testing.F) {
 		}
 	})
 }
+
+// TestSegmentFDBMemoFollowsTable: a port's memo of the entry its last
+// frame refreshed never stands in for the table (br_fdb_update finds the
+// entry by MAC and VLAN every time). After the entry aged out, was
+// flushed with the link, moved to another port or was rekeyed by a
+// partition, the next frame from the port learns, moves or refreshes
+// exactly as a table lookup would, with the same counters and trace.
+func TestSegmentFDBMemoFollowsTable(t *testing.T) {
+	aging := 30 * time.Second
+	r := newRig(t, 1, Config{FDBAging: aging}, "a", "b", "c")
+	from := func(n string, m byte) {
+		r.send(n, eth(wire.Broadcast, mac(m), wire.EtherTypeARP, nil))
+		r.run(time.Millisecond)
+	}
+	from("a", 1)
+	from("a", 1) // refresh through the memo
+	r.run(aging) // aged out
+	from("b", 1) // the recycled entry is reused for the same MAC on b
+	from("a", 1) // a's memo points at that entry: a move, b -> a
+	from("a", 1) // refresh
+	r.ports["a"].SetLink(false)
+	r.ports["a"].SetLink(true)
+	from("a", 1) // flushed: learned again
+	if err := r.seg.Partition([][]string{{"a"}, {"b", "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	from("a", 1) // rekeyed: refresh in a's island
+	var got []string
+	for _, f := range r.records(sim.KindFDB) {
+		got = append(got, f.Reason+":"+f.From+">"+f.To)
+	}
+	want := []string{"learn:>a/eth0", "aged:a/eth0>", "learn:>b/eth0", "move:b/eth0>a/eth0", "flush:a/eth0>", "learn:>a/eth0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("FDB trace:\n got %v\nwant %v", got, want)
+	}
+	c := r.seg.Counters()
+	if c.Learned != 3 || c.Moved != 1 || c.Aged != 1 || c.Flushed != 1 {
+		t.Errorf("counters: learned %d moved %d aged %d flushed %d, want 3 1 1 1", c.Learned, c.Moved, c.Aged, c.Flushed)
+	}
+	if port, ok := r.seg.Lookup(mac(1)); !ok || port != "a/eth0" {
+		t.Errorf("Lookup(mac 1): %q %v, want a/eth0", port, ok)
+	}
+}
