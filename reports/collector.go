@@ -79,6 +79,12 @@ type Collector struct {
 	kept     []Frame
 	notesCnt int
 
+	// lastFlow memoises the flow of the latest KindFlow record: a ping's
+	// "sent" and its "received" usually follow each other, and comparing
+	// the same two name strings costs less than hashing them again.
+	lastFlowKey flowKey
+	lastFlow    *flowLog
+
 	lb *lbLog // load balancing (lb.go)
 
 	prio []PriorityChange // effective priority changes (priority.go)
@@ -532,7 +538,10 @@ func (c *Collector) onAction(r *sim.Record) {
 
 func (c *Collector) onFlow(r *sim.Record) {
 	k := flowKey{r.Node, r.Comp}
-	f := c.flows[k]
+	f := c.lastFlow
+	if f == nil || k != c.lastFlowKey {
+		f = c.flows[k]
+	}
 	if f == nil {
 		f = &flowLog{agg: flowAgg{outages: []Outage{}}, keep: !c.opts.Aggregate}
 		if f.keep {
@@ -540,6 +549,7 @@ func (c *Collector) onFlow(r *sim.Record) {
 		}
 		c.flows[k] = f
 	}
+	c.lastFlowKey, c.lastFlow = k, f
 	if f.keep {
 		f.onKept(r)
 		return
