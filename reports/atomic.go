@@ -47,17 +47,17 @@ const maxSymlinks = 40
 func CreateOutput(path string) (*Output, error) {
 	dest, st, err := resolveOutput(path)
 	if err != nil {
-		return nil, fmt.Errorf("reports: writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if st != nil && st.IsDir() {
-		return nil, fmt.Errorf("reports: writing %s: is a directory; want a file name", path)
+		return nil, fmt.Errorf("writing %s: is a directory; want a file name", path)
 	}
 	if st != nil && !st.Mode().IsRegular() {
 		// A device or FIFO: write it directly. O_TRUNC is ignored by
 		// devices and FIFOs; O_CREATE is not wanted (it exists).
 		f, err := os.OpenFile(dest, os.O_WRONLY, 0)
 		if err != nil {
-			return nil, fmt.Errorf("reports: writing %s: %w", path, pathCause(err))
+			return nil, fmt.Errorf("writing %s: %w", path, pathCause(err))
 		}
 		return &Output{path: path, f: f, dest: dest}, nil
 	}
@@ -72,7 +72,7 @@ func CreateOutput(path string) (*Output, error) {
 	removeStaleTemps(dir, base)
 	f, err := os.CreateTemp(dir, tmpPrefix(base)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
-		return nil, fmt.Errorf("reports: writing %s: %w", path, pathCause(err))
+		return nil, fmt.Errorf("writing %s: %w", path, pathCause(err))
 	}
 	return &Output{path: path, f: f, tmp: f.Name(), dest: dest, mode: mode}, nil
 }
@@ -112,7 +112,7 @@ func (o *Output) Commit() error {
 	}
 	if err != nil {
 		os.Remove(o.tmp)
-		return fmt.Errorf("reports: writing %s: %w", o.path, pathCause(err))
+		return fmt.Errorf("writing %s: %w", o.path, pathCause(err))
 	}
 	return nil
 }
@@ -139,7 +139,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 	}
 	if err := write(o); err != nil {
 		o.Abort()
-		return fmt.Errorf("reports: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return o.Commit()
 }

@@ -69,7 +69,7 @@ func TestWriteFileAtomicMissingDirectory(t *testing.T) {
 		t.Fatalf("got nil error writing into a missing directory, want one")
 	}
 	// The error names the file asked for, not the temporary file.
-	if want := "reports: writing " + path + ": no such file or directory"; err.Error() != want {
+	if want := "writing " + path + ": no such file or directory"; err.Error() != want {
 		t.Errorf("error: got %q, want %q", err, want)
 	}
 }
