@@ -333,3 +333,16 @@ func FuzzDecodeICMP(f *testing.F) {
 		compareICMPDecode(t, pkt)
 	})
 }
+
+// BenchmarkEncodeICMP: one 56-octet echo request, as a ping flow sends it.
+func BenchmarkEncodeICMP(b *testing.B) {
+	e := NewEncoder()
+	data := make([]byte, 56)
+	ip := IPv4Header{TTL: 64, Src: hostIP, Dst: farIP}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := e.ICMPPacket(ip, ICMPEcho{Type: ICMPEchoRequest, ID: 1, Seq: uint16(i)}, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
