@@ -79,20 +79,13 @@ func (n Notify) NotifyCalls(typ, name, state string, prio int) []NotifyCall {
 		if typ != NotifyInstance {
 			return nil
 		}
-		var out []NotifyCall
-		if len(n.RxLowerPri) > 0 {
-			out = append(out, NotifyCall{Kind: "notify_master_rx_lower_pri", State: state, Argv: append([]string(nil), n.RxLowerPri...)})
-		}
-		if n.FIFO != "" {
-			out = append(out, NotifyCall{Kind: "notify_fifo", State: state, Argv: []string{n.FIFO, typ + ` "` + name + `" ` + state + " " + strconv.Itoa(prio)}})
-		}
-		return out
+		own, kind = n.RxLowerPri, "notify_master_rx_lower_pri"
 	}
 	if len(own) > 0 {
 		out = append(out, NotifyCall{Kind: kind, State: state, Argv: append([]string(nil), own...)})
 	}
 	p := strconv.Itoa(prio)
-	if len(n.Generic) > 0 {
+	if len(n.Generic) > 0 && state != NotifyEventRxLowerPri {
 		argv := append(append([]string(nil), n.Generic...), typ, name, state, p)
 		out = append(out, NotifyCall{Kind: "notify", State: state, Argv: argv})
 	}

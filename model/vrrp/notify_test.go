@@ -47,6 +47,13 @@ func TestNotifyCallsFollowKeepalivedArgv(t *testing.T) {
 			"notify: /usr/bin/notify.sh GROUP G1 STOP 0",
 			`notify_fifo: /run/keepalived.fifo 'GROUP "G1" STOP 0'`,
 		}},
+		// send_event_notify: no notify_master_rx_lower_pri here, and the
+		// generic script is not run for the event; only the fifo line.
+		{vrrp.NotifyInstance, "VI_1", vrrp.NotifyEventRxLowerPri, 150, []string{
+			`notify_fifo: /run/keepalived.fifo 'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150'`,
+		}},
+		// The event is an instance's: a group fires nothing for it.
+		{vrrp.NotifyGroup, "G1", vrrp.NotifyEventRxLowerPri, 0, nil},
 	}
 	for _, tc := range tests {
 		var got []string
