@@ -24,15 +24,10 @@ var notifyKeys = []string{"notify_master", "notify_backup", "notify_fault", "not
 // at blanks, or a list: the argv as written (for arguments with blanks).
 func (d *decoder) notify(o *object) Notify {
 	var n Notify
-	for _, f := range []struct {
-		key string
-		dst *[]string
-	}{{"notify_master", &n.Master}, {"notify_backup", &n.Backup}, {"notify_fault", &n.Fault},
-		{"notify_stop", &n.Stop}, {"notify", &n.Generic}, {"notify_master_rx_lower_pri", &n.RxLowerPri}} {
-		if !o.has(f.key) {
-			continue
+	for _, k := range notifyKeys {
+		if k != "notify_fifo" && o.has(k) {
+			n.Set(k, d.argv(o, k))
 		}
-		*f.dst = d.argv(o, f.key)
 	}
 	if v, ok := o.str("notify_fifo"); ok {
 		n.FIFO = v
