@@ -248,12 +248,8 @@ func (d *Director) lookupService(proto uint8, dst netip.AddrPort) *Service {
 			break
 		}
 	}
-	if mark != 0 {
-		for _, s := range d.svcs {
-			if s.cfg.FWMark == mark {
-				return s
-			}
-		}
+	if s := d.markService(mark); s != nil {
+		return s
 	}
 	var zero *Service
 	for _, s := range d.svcs {
@@ -268,6 +264,20 @@ func (d *Director) lookupService(proto uint8, dst netip.AddrPort) *Service {
 		}
 	}
 	return zero
+}
+
+// markService is __ip_vs_svc_fwm_find: the service of firewall mark
+// mark, nil for mark 0 (no mark).
+func (d *Director) markService(mark uint32) *Service {
+	if mark == 0 {
+		return nil
+	}
+	for _, s := range d.svcs {
+		if s.cfg.FWMark == mark {
+			return s
+		}
+	}
+	return nil
 }
 
 // schedule is ip_vs_schedule: persistence first, else one pick and a new

@@ -653,15 +653,9 @@ func (d *Director) procSyncConn(sc *wire.IPVSSyncConn) {
 func (d *Director) syncNew(sc *wire.IPVSSyncConn, tk tmplKey, template, inactive bool, state State) *Conn {
 	var svc *Service
 	if sc.FWMark != 0 {
-		for _, s := range d.svcs {
-			if s.cfg.FWMark == sc.FWMark {
-				svc = s
-				break
-			}
-		}
+		svc = d.markService(sc.FWMark)
 	} else {
-		proto := sc.Protocol
-		svc = d.lookupService(proto, sc.Virtual)
+		svc = d.lookupService(sc.Protocol, sc.Virtual)
 	}
 	if svc == nil {
 		return nil
