@@ -360,24 +360,24 @@ func (p *Proxy) done(q *request, gen uint64, res Result) {
 	}
 }
 
-// statusNext maps an upstream status to its proxy_next_upstream flag
-// (ngx_http_upstream_next_errors).
+// nextErrors pairs the statuses proxy_next_upstream can name with their
+// flags (ngx_http_upstream_next_errors); next answers a failure with the
+// status of its flag.
+var nextErrors = [...]struct {
+	status int
+	ft     NextUpstream
+}{
+	{502, Next502}, {504, Next504}, {503, Next503}, {500, Next500},
+	{403, Next403}, {404, Next404}, {429, Next429},
+}
+
+// statusNext maps an upstream status to its proxy_next_upstream flag, 0
+// for a status that is never passed on.
 func statusNext(status int) NextUpstream {
-	switch status {
-	case 500:
-		return Next500
-	case 502:
-		return Next502
-	case 503:
-		return Next503
-	case 504:
-		return Next504
-	case 403:
-		return Next403
-	case 404:
-		return Next404
-	case 429:
-		return Next429
+	for _, e := range nextErrors {
+		if e.status == status {
+			return e.ft
+		}
 	}
 	return 0
 }
@@ -412,20 +412,16 @@ func (p *Proxy) next(q *request, ft NextUpstream, why string, sent bool) {
 	q.lost += time.Duration(now - q.try)
 	q.closeConn()
 	p.free(q, ft != Next403 && ft != Next404)
+	// ngx_http_upstream_next: a timeout is a 504, an http_XXX failure
+	// its own status, anything else a 502.
 	status := 502
-	switch ft {
-	case NextTimeout, Next504:
+	if ft == NextTimeout {
 		status = 504
-	case Next500:
-		status = 500
-	case Next503:
-		status = 503
-	case Next403:
-		status = 403
-	case Next404:
-		status = 404
-	case Next429:
-		status = 429
+	}
+	for _, e := range nextErrors {
+		if e.ft == ft {
+			status = e.status
+		}
 	}
 	if sent && q.nonIdem {
 		ft |= NextNonIdempotent

@@ -506,3 +506,28 @@ func TestRetriedOnlyWhenAnswered(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusNext: ngx_http_upstream_next_errors pairs each status with
+// the proxy_next_upstream word http_STATUS; other statuses are never
+// passed on.
+func TestStatusNext(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		word   string
+	}{
+		{500, "http_500"}, {502, "http_502"}, {503, "http_503"}, {504, "http_504"},
+		{403, "http_403"}, {404, "http_404"}, {429, "http_429"},
+		{200, ""}, {301, ""}, {501, ""}, {400, ""},
+	} {
+		var want NextUpstream
+		if tc.word != "" {
+			var err error
+			if want, err = ParseNextUpstream([]string{tc.word}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := statusNext(tc.status); got != want {
+			t.Errorf("statusNext(%d) = %v, want %v (%s)", tc.status, got, want, tc.word)
+		}
+	}
+}
