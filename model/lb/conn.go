@@ -629,14 +629,7 @@ func (d *Director) inICMP(pkt []byte) Verdict {
 	case KindDR, KindTUN:
 		return d.xmit(c, pkt[:total])
 	case KindNAT:
-		d.buf = append(d.buf[:0], pkt[:total]...)
-		if err := wire.DecTTL(d.buf); err != nil {
-			return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
-		}
-		if err := wire.NATICMP(d.buf, off, c.real, false); err != nil {
-			return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
-		}
-		return d.output(d.env.Output(d.buf), &d.stats.InPkts)
+		return d.natICMP(pkt[:total], off, c.real, false, &d.stats.InPkts)
 	}
 	return Pass
 }
@@ -651,12 +644,19 @@ func (d *Director) outICMP(pkt []byte) Verdict {
 		return Pass
 	}
 	total := int(pkt[2])<<8 | int(pkt[3])
-	d.buf = append(d.buf[:0], pkt[:total]...)
+	return d.natICMP(pkt[:total], off, c.vaddr, true, &d.stats.OutPkts)
+}
+
+// natICMP forwards a copy of the ICMP error pkt with its TTL decremented
+// and the address a (the real server in, the VIP out) written by
+// wire.NATICMP into the quote at off (ip_vs_nat_icmp), counted in n.
+func (d *Director) natICMP(pkt []byte, off int, a netip.AddrPort, out bool, n *uint64) Verdict {
+	d.buf = append(d.buf[:0], pkt...)
 	if err := wire.DecTTL(d.buf); err != nil {
 		return d.drop(&d.stats.TTLExceeded, "ipvs_ttl_exceeded")
 	}
-	if err := wire.NATICMP(d.buf, off, c.vaddr, true); err != nil {
+	if err := wire.NATICMP(d.buf, off, a, out); err != nil {
 		return d.drop(&d.stats.BadPacket, "ipvs_bad_packet")
 	}
-	return d.output(d.env.Output(d.buf), &d.stats.OutPkts)
+	return d.output(d.env.Output(d.buf), n)
 }
