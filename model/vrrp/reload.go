@@ -55,19 +55,9 @@ func (s *Speaker) Reload(cfg Config) error {
 	s.trackSrcOK = carryTracks(old.TrackScripts, s.trackSrcOK, cfg.TrackScripts)
 	s.cfg = cfg
 	s.base = cfg.Priority
-	s.faults = 0
+	s.faults = downUnweighted(cfg.TrackInterfaces, s.trackIfUp) + downUnweighted(cfg.TrackScripts, s.trackSrcOK)
 	if !s.ifaceUp {
 		s.faults++
-	}
-	for i, t := range cfg.TrackInterfaces {
-		if !t.weighted() && !s.trackIfUp[i] {
-			s.faults++
-		}
-	}
-	for i, t := range cfg.TrackScripts {
-		if !t.weighted() && !s.trackSrcOK[i] {
-			s.faults++
-		}
 	}
 	s.authData = [8]byte{}
 	copy(s.authData[:], cfg.AuthPass)
@@ -110,6 +100,18 @@ func carryTracks(old []Track, up []bool, next []Track) []bool {
 		}
 	}
 	return out
+}
+
+// downUnweighted counts the failed tracks without a weight: each holds
+// the instance in FAULT (vrrp_track.c).
+func downUnweighted(tracks []Track, up []bool) int {
+	n := 0
+	for i, t := range tracks {
+		if !t.weighted() && !up[i] {
+			n++
+		}
+	}
+	return n
 }
 
 // addedAddrs reports whether next holds an address old does not.

@@ -82,3 +82,28 @@ func TestSpeakerReload(t *testing.T) {
 		t.Error("reload with another instance name: no error")
 	}
 }
+
+// A reload keeps a failed unweighted track's result by name and counts it
+// again (vrrp_track.c: a failed track without weight holds FAULT): the
+// instance stays in FAULT and leaves it (try_up_instance) when the script
+// recovers after the reload.
+func TestSpeakerReloadKeepsFault(t *testing.T) {
+	at := func(s float64) sim.Time { return sim.Time(s * float64(time.Second)) }
+	l, r1, _ := pair(t, 200, 100, func(i int, c *vrrp.Config) {
+		if i == 1 {
+			c.TrackScripts = []vrrp.Track{{Name: "chk"}}
+		}
+	})
+	r1.sp.SetScriptOK("chk", false)
+	wantState(t, r1, vrrp.StateFault)
+	r1.sp.Suspend()
+	l.runUntil(at(11))
+	if err := r1.sp.Reload(r1.sp.Config()); err != nil {
+		t.Fatal(err)
+	}
+	l.runUntil(at(12))
+	wantState(t, r1, vrrp.StateFault)
+	r1.sp.SetScriptOK("chk", true)
+	l.runUntil(at(20))
+	wantState(t, r1, vrrp.StateMaster)
+}
