@@ -14,10 +14,7 @@ import (
 )
 
 // proxyHandler is the proxy as the listen port's tcp.Handler.
-type proxyHandler struct {
-	n *Node
-	p *proxy.Proxy
-}
+type proxyHandler struct{ p *proxy.Proxy }
 
 func (h *proxyHandler) Request(ex *tcp.Exchange) { h.p.Handle(ex) }
 
@@ -87,7 +84,7 @@ func (n *Node) AddProxy(cfg proxy.Config) (*proxy.Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", n.cfg.Name, err)
 	}
-	if _, err := n.tcpStack().AddHandler(cfg.Listen.Port(), &proxyHandler{n: n, p: p}); err != nil {
+	if _, err := n.tcpStack().AddHandler(cfg.Listen.Port(), &proxyHandler{p: p}); err != nil {
 		return nil, fmt.Errorf("node %s: nginx: %w", n.cfg.Name, err)
 	}
 	p.Start()
