@@ -161,8 +161,10 @@ type syncBuf struct {
 
 // syncMaster is the master daemon and its one sending thread.
 type syncMaster struct {
-	cfg    SyncConfig
-	send   func(msg []byte)
+	cfg  SyncConfig
+	send func(msg []byte)
+	// maxLen is the largest message: maxlen, or the kernel's, but never
+	// below one entry's message (ip_vs_sync_conn adds one to any buffer).
 	maxLen int
 	cur    *syncBuf
 	queue  []*syncBuf
@@ -227,7 +229,7 @@ func (d *Director) StartSyncMaster(cfg SyncConfig, send func(msg []byte)) error 
 	}
 	m := &syncMaster{cfg: cfg, send: send, maxLen: syncMasterMTU, thread: s.thread, kick: s.kick, work: s.work}
 	if cfg.MaxLen > 0 {
-		m.maxLen = cfg.MaxLen
+		m.maxLen = max(cfg.MaxLen, wire.IPVSSyncLen(1))
 	}
 	s.master = m
 	s.state |= SyncMaster
@@ -402,7 +404,7 @@ func (c *Conn) syncFlags() uint32 {
 func (d *Director) syncAdd(c *Conn) {
 	s := d.sync
 	m := s.master
-	if m.cur != nil && (m.cur.size+wire.IPVSSyncConnLen > max(m.maxLen, wire.IPVSSyncLen(1)) || len(m.cur.msg.Conns) == 255) {
+	if m.cur != nil && (m.cur.size+wire.IPVSSyncConnLen > m.maxLen || len(m.cur.msg.Conns) == 255) {
 		d.syncQueueTail()
 	}
 	if m.cur == nil { // ip_vs_sync_buff_create
@@ -515,7 +517,7 @@ func (m *syncMaster) newBuf(now sim.Time) *syncBuf {
 		m.free = m.free[:n-1]
 		sb.msg.Conns = sb.msg.Conns[:0]
 	} else {
-		per := (max(m.maxLen, wire.IPVSSyncLen(1)) - wire.IPVSSyncHeaderLen) / wire.IPVSSyncConnLen
+		per := (m.maxLen - wire.IPVSSyncHeaderLen) / wire.IPVSSyncConnLen
 		sb = &syncBuf{msg: wire.IPVSSync{Conns: make([]wire.IPVSSyncConn, 0, min(per, 255))}}
 	}
 	sb.msg.SyncID, sb.size, sb.first = m.cfg.SyncID, wire.IPVSSyncHeaderLen, now
