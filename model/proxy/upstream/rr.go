@@ -86,7 +86,7 @@ func (u *Upstream) getLeastConn(r *Request, sec int64) (*Peer, error) {
 		total, first := 0, best
 		for i := first; i < len(t.peers); i++ {
 			p, b := &t.peers[i], &t.peers[best]
-			if r.isTried(i) || p.Down || p.Conns*b.Weight != b.Conns*p.Weight || p.unavailable(sec) {
+			if r.isTried(i) || p.Conns*b.Weight != b.Conns*p.Weight || p.unavailable(sec) {
 				continue
 			}
 			total += p.addWeight()
