@@ -169,12 +169,10 @@ type syncMaster struct {
 	cur    *syncBuf
 	queue  []*syncBuf
 	delay  int // sync_queue_delay
-	// thread is the sending thread asleep in schedule_timeout; kick
-	// wakes it (wake_up_process); work is master_wakeup_work.
-	thread, kick, work sim.Resettable
-	workPending        bool
-	buf                []byte
-	free               []*syncBuf // sent buffers, reused
+	// workPending: master_wakeup_work is armed (syncer.work).
+	workPending bool
+	buf         []byte
+	free        []*syncBuf // sent buffers, reused
 }
 
 // syncer is the director's sync state.
@@ -184,7 +182,9 @@ type syncer struct {
 	backup SyncConfig
 	stats  SyncStats
 	msg    wire.IPVSSync // decode scratch
-	// timers survive a daemon restart, as the entries' do
+	// The master's timers, made once and kept across restarts: thread
+	// is the sending thread asleep in schedule_timeout, kick wakes it
+	// (wake_up_process), work is master_wakeup_work.
 	thread, kick, work sim.Resettable
 }
 
@@ -227,13 +227,13 @@ func (d *Director) StartSyncMaster(cfg SyncConfig, send func(msg []byte)) error 
 		s.kick = d.env.NewTimer(func() { d.syncWake() })
 		s.work = d.env.NewTimer(func() { d.syncWork() })
 	}
-	m := &syncMaster{cfg: cfg, send: send, maxLen: syncMasterMTU, thread: s.thread, kick: s.kick, work: s.work}
+	m := &syncMaster{cfg: cfg, send: send, maxLen: syncMasterMTU}
 	if cfg.MaxLen > 0 {
 		m.maxLen = max(cfg.MaxLen, wire.IPVSSyncLen(1))
 	}
 	s.master = m
 	s.state |= SyncMaster
-	m.thread.Reset(syncCheckPeriod)
+	s.thread.Reset(syncCheckPeriod)
 	d.traceSync("start", "master", 0)
 	return nil
 }
@@ -266,9 +266,9 @@ func (d *Director) StopSync(state SyncState) {
 			n++
 		}
 		s.stats.Dropped += uint64(n)
-		m.thread.Stop()
-		m.kick.Stop()
-		m.work.Stop()
+		s.thread.Stop()
+		s.kick.Stop()
+		s.work.Stop()
 		s.master = nil
 		s.state &^= SyncMaster
 		d.traceSync("stop", "master", n)
@@ -440,11 +440,11 @@ func (d *Director) syncQueueTail() {
 	}
 	if len(m.queue) == 0 && !m.workPending {
 		m.workPending = true
-		m.work.Reset(syncSendDelay)
+		s.work.Reset(syncSendDelay)
 	}
 	m.queue = append(m.queue, sb)
 	if m.delay++; m.delay == syncWakeupRate {
-		m.kick.Reset(0)
+		s.kick.Reset(0)
 	}
 }
 
@@ -463,8 +463,8 @@ func (d *Director) syncWork() {
 
 // syncWake is wake_up_process on the sleeping thread.
 func (d *Director) syncWake() {
-	if m := d.sync.master; m != nil {
-		m.thread.Stop()
+	if d.sync.master != nil {
+		d.sync.thread.Stop()
 		d.syncThread()
 	}
 }
@@ -492,7 +492,7 @@ func (d *Director) syncThread() {
 			sb, m.cur = m.cur, nil
 		}
 		if sb == nil {
-			m.thread.Reset(syncCheckPeriod)
+			s.thread.Reset(syncCheckPeriod)
 			return
 		}
 		var err error
