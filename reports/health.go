@@ -111,20 +111,26 @@ func (h *healthLog) onNote(c *Collector, r *sim.Record) {
 		}
 	}
 	rh.events = append(rh.events, e)
-	out := r.Event == "ipvs_remove" || r.Event == "ipvs_weight" && r.Value == 0
-	back := r.Event == "ipvs_add" && r.Value > 0 || r.Event == "ipvs_weight" && r.Value > 0
+	out, back := tableChange(r.Event, r.Value)
 	for _, f := range rh.faults {
 		switch {
 		case out && f.open:
 			f.open = false
-			t := Seconds(r.At)
-			f.f.Removed, f.f.Detection = &t, secPtr(r.At-sim.Time(f.f.At))
+			f.f.Removed, f.f.Detection = secPtr(r.At), secPtr(r.At-sim.Time(f.f.At))
 		case back && f.recovering:
 			f.recovering = false
-			t := Seconds(r.At)
-			f.f.Restored, f.f.Restore = &t, secPtr(r.At-sim.Time(*f.f.RecoveredAt))
+			f.f.Restored, f.f.Restore = secPtr(r.At), secPtr(r.At-sim.Time(*f.f.RecoveredAt))
 		}
 	}
+}
+
+// tableChange: an IPVS table event takes the real server out (removed,
+// or weight 0: ip_vs_edit_dest keeps it but schedules nothing to it)
+// or puts it back (added or reweighted above 0).
+func tableChange(event string, weight int64) (out, back bool) {
+	out = event == "ipvs_remove" || event == "ipvs_weight" && weight == 0
+	back = (event == "ipvs_add" || event == "ipvs_weight") && weight > 0
+	return out, back
 }
 
 // serviceNote: a virtual service's quorum went down or up
@@ -581,8 +587,7 @@ func healthChange(es []HealthEvent, from Seconds, restored bool) (Seconds, bool)
 		if e.Weight != nil {
 			w = *e.Weight
 		}
-		out := e.Event == "ipvs_remove" || e.Event == "ipvs_weight" && w == 0
-		back := (e.Event == "ipvs_add" || e.Event == "ipvs_weight") && w > 0
+		out, back := tableChange(e.Event, int64(w))
 		if restored && back || !restored && out {
 			return e.At, true
 		}

@@ -141,3 +141,27 @@ func TestRemovedRestoredWithin(t *testing.T) {
 		t.Errorf("unknown server: %+v", x)
 	}
 }
+
+// TestTableChange: keepalived takes a real server out by removing it or,
+// with inhibit_on_failure, by setting its weight to 0 (ipvs_cmd ->
+// ip_vs_edit_dest keeps the destination, ip_vs_wrr/rr schedule nothing
+// to weight 0); it is back when added or reweighted above 0.
+func TestTableChange(t *testing.T) {
+	for _, tc := range []struct {
+		event     string
+		weight    int64
+		out, back bool
+	}{
+		{"ipvs_remove", 0, true, false},
+		{"ipvs_weight", 0, true, false},
+		{"ipvs_weight", 3, false, true},
+		{"ipvs_add", 1, false, true},
+		{"ipvs_add", 0, false, false},
+		{"checker_down", 0, false, false},
+	} {
+		out, back := tableChange(tc.event, tc.weight)
+		if out != tc.out || back != tc.back {
+			t.Errorf("tableChange(%q, %d) = %v, %v; want %v, %v", tc.event, tc.weight, out, back, tc.out, tc.back)
+		}
+	}
+}
