@@ -13,6 +13,7 @@ import (
 
 	"github.com/vrrpsim/vrrpsim/model/lb"
 	"github.com/vrrpsim/vrrpsim/model/lb/check"
+	"github.com/vrrpsim/vrrpsim/model/lb/sched"
 	"github.com/vrrpsim/vrrpsim/model/tcp"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -53,7 +54,7 @@ func (n *Node) startChecks() {
 	for _, e := range n.checks {
 		e.svc.Start()
 		for _, r := range e.svc.Reals() {
-			if !r.InTable() && e.present(r.Addr) {
+			if !r.InTable() && e.dest(r.Addr) != nil {
 				e.apply(check.CmdDel, r.Addr, 0)
 			}
 		}
@@ -124,13 +125,14 @@ func probeOutcome(o tcp.ProbeOutcome) check.Outcome {
 // left to the director, which adds it while no real server is left.
 func (e *checkEnv) IPVS(cmd check.Cmd, rs netip.AddrPort, w int) { e.apply(cmd, rs, w) }
 
-func (e *checkEnv) present(rs netip.AddrPort) bool {
+// dest is real server rs as the director holds it, nil when absent.
+func (e *checkEnv) dest(rs netip.AddrPort) *sched.Dest {
 	s, ok := e.n.director.Service(e.service)
-	if !ok {
-		return false
+	r, known := e.reals[rs]
+	if !ok || !known {
+		return nil
 	}
-	r, ok := e.reals[rs]
-	return ok && s.Sched().Find(r.Name) != nil
+	return s.Sched().Find(r.Name)
 }
 
 func (e *checkEnv) apply(cmd check.Cmd, rs netip.AddrPort, w int) {
@@ -140,13 +142,13 @@ func (e *checkEnv) apply(cmd check.Cmd, rs netip.AddrPort, w int) {
 	}
 	d := e.n.director
 	var err error
-	switch {
+	switch x := e.dest(rs); {
 	case cmd == check.CmdDel:
 		err = d.RemoveReal(e.service, r.Name)
-	case e.present(rs):
+	case x != nil:
 		// Add of a server the director still holds (the start), or an
 		// edit: only the weight can differ.
-		if dest := e.weight(r.Name); dest != w {
+		if x.Weight != w {
 			err = d.SetWeight(e.service, r.Name, w)
 		}
 	default:
@@ -156,15 +158,6 @@ func (e *checkEnv) apply(cmd check.Cmd, rs netip.AddrPort, w int) {
 	if err != nil {
 		e.n.note("check/"+e.service, "ipvs_error", err.Error())
 	}
-}
-
-// weight is a present real server's weight in the director.
-func (e *checkEnv) weight(name string) int {
-	s, _ := e.n.director.Service(e.service)
-	if x := s.Sched().Find(name); x != nil {
-		return x.Weight
-	}
-	return -1
 }
 
 // SetMiscCheck sets the exit status the MISC_CHECK scripts of real
