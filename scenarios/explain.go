@@ -465,16 +465,20 @@ func explainFailure(g []explained, i int, t ExplainTrack) ExplainFailure {
 func checkSameVRID(v *ExplainVRID, g []explained) {
 	for _, x := range g[1:] {
 		a, b := g[0].cfg, x.cfg
+		what, discarded := "", "adverts discarded"
 		switch {
 		case a.Version != b.Version:
-			v.Notes = append(v.Notes, "version differs between "+g[0].id()+" and "+x.id()+": adverts discarded, both become master")
+			what = "version"
 		case a.Version == 2 && a.AdvertInt != b.AdvertInt:
-			v.Notes = append(v.Notes, "advert_int differs between "+g[0].id()+" and "+x.id()+": VRRPv2 adverts discarded, both become master")
+			what, discarded = "advert_int", "VRRPv2 adverts discarded"
 		case a.AuthPass != b.AuthPass:
-			v.Notes = append(v.Notes, "authentication differs between "+g[0].id()+" and "+x.id()+": adverts discarded, both become master")
-		case !slices.Equal(a.VIPs, b.VIPs) && !sameSet(a.VIPs, b.VIPs):
-			v.Notes = append(v.Notes, "virtual_ipaddress differs between "+g[0].id()+" and "+x.id()+": adverts discarded, both become master")
+			what = "authentication"
+		case !sameSet(a.VIPs, b.VIPs):
+			what = "virtual_ipaddress"
+		default:
+			continue
 		}
+		v.Notes = append(v.Notes, what+" differs between "+g[0].id()+" and "+x.id()+": "+discarded+", both become master")
 	}
 }
 
