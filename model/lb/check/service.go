@@ -148,7 +148,7 @@ func (s *Service) Stop() {
 		r.alive, r.set = false, false
 	}
 	if s.cfg.Omega && s.cfg.QuorumDown != "" {
-		s.note("", "quorum_down", s.cfg.QuorumDown)
+		s.note("quorum_down", s.cfg.QuorumDown)
 	}
 	if s.sorry != nil {
 		s.sorry.alive, s.sorry.set = false, false
@@ -314,21 +314,12 @@ func (s *Service) quorumNote(init bool, threshold, sum int) {
 	if cmd != "" {
 		why += " notify=" + cmd
 	}
-	s.note("", ev, why)
+	s.note(ev, why)
 }
 
-func (s *Service) comp(r *Real) string {
-	if r == nil {
-		return "check/" + s.cfg.Name
-	}
-	return "check/" + s.cfg.Name + "/" + r.Name
-}
-
-func (s *Service) note(comp, ev, why string) {
-	if comp == "" {
-		comp = s.comp(nil)
-	}
-	s.env.Trace(sim.Record{Kind: sim.KindNote, Comp: comp, Event: ev, Reason: why, From: s.cfg.Name})
+// note emits a record about the whole service (Comp "check/VS").
+func (s *Service) note(ev, why string) {
+	s.env.Trace(sim.Record{Kind: sim.KindNote, Comp: "check/" + s.cfg.Name, Event: ev, Reason: why, From: s.cfg.Name})
 }
 
 func (s *Service) trace(r *Real, ev, why string) { s.traceReal(r, ev, why, 0) }
@@ -338,7 +329,7 @@ func (s *Service) trace(r *Real, ev, why string) { s.traceReal(r, ev, why, 0) }
 // virtual service, To = the real server, Value = the weight of an ipvs_*
 // event, Value2 = 1 for the sorry server.
 func (s *Service) traceReal(r *Real, ev, why string, weight int) {
-	rec := sim.Record{Kind: sim.KindNote, Comp: s.comp(r), Event: ev, Reason: why, From: s.cfg.Name, To: r.Name, Value: int64(weight)}
+	rec := sim.Record{Kind: sim.KindNote, Comp: "check/" + s.cfg.Name + "/" + r.Name, Event: ev, Reason: why, From: s.cfg.Name, To: r.Name, Value: int64(weight)}
 	if r == s.sorry {
 		rec.Value2 = 1
 	}
