@@ -204,7 +204,7 @@ func (d *decoder) checkLBSync(s *Scenario) {
 			continue
 		}
 		for _, b := range s.Nodes {
-			if b == a || len(b.VirtualServers) == 0 || !b.runs(a.LVSSync.Instance) {
+			if b == a || len(b.VirtualServers) == 0 || b.instance(a.LVSSync.Instance) == nil {
 				continue
 			}
 			switch {
@@ -215,16 +215,6 @@ func (d *decoder) checkLBSync(s *Scenario) {
 			}
 		}
 	}
-}
-
-// runs reports whether n has a VRRP instance called name.
-func (n *Node) runs(name string) bool {
-	for _, in := range n.VRRP {
-		if in.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // buildLBSync sets the director's sysctls and starts its sync daemon
