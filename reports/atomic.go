@@ -45,21 +45,24 @@ const maxSymlinks = 40
 
 // CreateOutput opens path for writing as described on Output.
 func CreateOutput(path string) (*Output, error) {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+		// A device, FIFO or socket, possibly behind links: the kernel
+		// follows them, including /proc's magic links (/dev/stdout ->
+		// /proc/self/fd/1 -> "pipe:[N]", which is no path to resolve by
+		// hand). Written in place: O_TRUNC means nothing to devices and
+		// FIFOs, O_CREATE is not wanted (it exists).
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("writing %s: %w", path, pathCause(err))
+		}
+		return &Output{path: path, f: f, dest: path}, nil
+	}
 	dest, st, err := resolveOutput(path)
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if st != nil && st.IsDir() {
 		return nil, fmt.Errorf("writing %s: is a directory; want a file name", path)
-	}
-	if st != nil && !st.Mode().IsRegular() {
-		// A device or FIFO: write it directly. O_TRUNC is ignored by
-		// devices and FIFOs; O_CREATE is not wanted (it exists).
-		f, err := os.OpenFile(dest, os.O_WRONLY, 0)
-		if err != nil {
-			return nil, fmt.Errorf("writing %s: %w", path, pathCause(err))
-		}
-		return &Output{path: path, f: f, dest: dest}, nil
 	}
 	mode := fs.FileMode(0o644) // reports and pcaps are for everyone
 	if st != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -174,6 +175,38 @@ func TestWriteFileAtomicFIFOStreams(t *testing.T) {
 		t.Errorf("FIFO after writing: mode %v, want still a named pipe", st.Mode())
 	}
 	assertOnlyFile(t, dir, "pcap.fifo")
+}
+
+// TestWriteFileAtomicProcMagicLinkPipe: /dev/stdout piped to tshark is
+// /proc/self/fd/1, a link whose target "pipe:[N]" is no path; the output
+// must go into the pipe, not fail on (or create) that name (issue 13 item 1).
+func TestWriteFileAtomicProcMagicLinkPipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	path := "/proc/self/fd/" + strconv.Itoa(int(w.Fd()))
+	if _, err := os.Stat(path); err != nil {
+		w.Close()
+		t.Skipf("no /proc: %v", err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		got <- string(b)
+	}()
+	err = WriteFileAtomic(path, func(out io.Writer) error {
+		_, err := io.WriteString(out, "pcap bytes")
+		return err
+	})
+	w.Close()
+	if err != nil {
+		t.Fatalf("writing %s: %v", path, err)
+	}
+	if s := <-got; s != "pcap bytes" {
+		t.Errorf("reader of the pipe got %q, want %q", s, "pcap bytes")
+	}
 }
 
 func TestWriteFileAtomicFollowsSymlinkAndKeepsMode(t *testing.T) {
