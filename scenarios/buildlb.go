@@ -3,7 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/vrrpsim/vrrpsim/model/lb"
 	"github.com/vrrpsim/vrrpsim/model/lb/sched"
@@ -106,12 +105,9 @@ func (w *World) serviceConfig(vs *VirtualServer) (lb.ServiceConfig, error) {
 	if err != nil {
 		return lb.ServiceConfig{}, fmt.Errorf("%s: %v", vs.Pos, err)
 	}
-	c := lb.ServiceConfig{Proto: lb.ProtoTCP, VIP: vs.VIP, FWMark: vs.FWMark, Sched: vs.LBAlgo, Kind: kind,
-		PersistenceTimeout: vs.PersistenceTimeout, PersistenceGranularity: vs.PersistenceGranularity,
-		OPS: vs.OPS, LocalAddrs: vs.LocalAddrs}
-	if vs.Protocol == "UDP" {
-		c.Proto = lb.ProtoUDP
-	}
+	c := serviceKey(vs)
+	c.Sched, c.Kind, c.OPS, c.LocalAddrs = vs.LBAlgo, kind, vs.OPS, vs.LocalAddrs
+	c.PersistenceTimeout, c.PersistenceGranularity = vs.PersistenceTimeout, vs.PersistenceGranularity
 	for _, f := range vs.Flags {
 		fl, ok := sched.ParseFlag(f)
 		if !ok {
@@ -197,11 +193,19 @@ func (w *World) lbDo(n *node.Node, a Action) error {
 
 // serviceName is the name the director knows a virtual server by.
 func (w *World) serviceName(vs *VirtualServer) string {
+	c := serviceKey(vs)
+	return c.DisplayName()
+}
+
+// serviceKey is the part of a virtual server's config that names it:
+// protocol (TCP unless protocol: UDP; the decoder upper-cases it), VIP,
+// fwmark.
+func serviceKey(vs *VirtualServer) lb.ServiceConfig {
 	c := lb.ServiceConfig{Proto: lb.ProtoTCP, VIP: vs.VIP, FWMark: vs.FWMark}
-	if strings.EqualFold(vs.Protocol, "UDP") {
+	if vs.Protocol == "UDP" {
 		c.Proto = lb.ProtoUDP
 	}
-	return c.DisplayName()
+	return c
 }
 
 func (w *World) nodeSpec(name string) *Node {
