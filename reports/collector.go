@@ -122,8 +122,6 @@ type hostIP struct {
 
 type flowKey struct{ node, name string }
 
-type dropKey struct{ node, comp, reason string }
-
 // dropCount is one drop counter of a node. A node has a handful, so a
 // linear scan finds one faster than hashing its three names.
 type dropCount struct {
@@ -141,17 +139,6 @@ func (c *Collector) countDrop(r *sim.Record) {
 		}
 	}
 	c.drops[r.Node] = append(ds, dropCount{comp: r.Comp, reason: r.Reason, n: 1})
-}
-
-// dropCounts returns every drop counter by (node, component, reason).
-func (c *Collector) dropCounts() map[dropKey]int {
-	m := make(map[dropKey]int)
-	for node, ds := range c.drops {
-		for _, d := range ds {
-			m[dropKey{node, d.comp, d.reason}] = d.n
-		}
-	}
-	return m
 }
 
 type ifaceInfo struct {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/netip"
@@ -232,28 +233,14 @@ func (a *analysis) flows() []Flow {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(x, y flowKey) int {
-		if x.node != y.node {
-			if x.node < y.node {
-				return -1
-			}
-			return 1
-		}
-		switch {
-		case x.name < y.name:
-			return -1
-		case x.name > y.name:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(x.node, y.node), cmp.Compare(x.name, y.name))
 	})
 	out := []Flow{}
 	for _, k := range keys {
-		out = append(out, flowMetrics(k, a.c.flows[k]))
+		out = append(out, a.c.flows[k].metrics(k))
 	}
 	return out
 }
-
-func flowMetrics(k flowKey, f *flowLog) Flow { return f.metrics(k) }
 
 // vrouter names the virtual router an instance belongs to: its VRID on
 // the segment its interface is attached to (found from the frames the

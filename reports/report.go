@@ -340,8 +340,10 @@ func (c *Collector) Report(m Meta) *Report {
 	r.FDB = a.fdb()
 
 	r.Drops = []Drop{}
-	for k, n := range c.dropCounts() {
-		r.Drops = append(r.Drops, Drop{Node: k.node, Comp: k.comp, Reason: k.reason, Count: n})
+	for node, ds := range c.drops {
+		for _, d := range ds {
+			r.Drops = append(r.Drops, Drop{Node: node, Comp: d.comp, Reason: d.reason, Count: d.n})
+		}
 	}
 	slices.SortFunc(r.Drops, func(x, y Drop) int {
 		return cmp.Or(cmp.Compare(x.Node, y.Node), cmp.Compare(x.Comp, y.Comp), cmp.Compare(x.Reason, y.Reason))
