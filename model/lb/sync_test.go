@@ -348,6 +348,60 @@ func TestSyncBackupFilters(t *testing.T) {
 	}
 }
 
+// TestSyncEntryState follows ip_vs_proc_sync_conn's state check: an
+// entry whose state is not below its protocol's num_states (TCP:
+// IP_VS_TCP_S_LAST, 11; UDP: IP_VS_UDP_S_LAST, 1), or whose protocol has
+// no ip_vs_protocol, is dropped alone (a positive retc, "Single msg
+// dropped"): the next entry of the message is still applied.
+func TestSyncEntryState(t *testing.T) {
+	other := netip.MustParseAddrPort("192.0.2.99:40000")
+	tests := []struct {
+		name  string
+		proto uint8
+		state uint16
+		ok    bool
+	}{
+		{"TCP NONE", ProtoTCP, 0, true},
+		{"TCP ESTABLISHED", ProtoTCP, uint16(StateEstablished), true},
+		{"TCP SYNACK, the last", ProtoTCP, 10, true},
+		{"TCP 11: IP_VS_TCP_S_LAST", ProtoTCP, 11, false},
+		{"TCP 12", ProtoTCP, 12, false},
+		{"UDP NORMAL", ProtoUDP, 0, true},
+		{"UDP 1: IP_VS_UDP_S_LAST", ProtoUDP, 1, false},
+		{"ICMP: no ip_vs_protocol", wire.ProtoICMP, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := service(KindNAT)
+			vs.Proto = tc.proto
+			if tc.proto == wire.ProtoICMP {
+				vs.Proto = ProtoTCP
+			}
+			b, _ := newDirector(t, vs)
+			if err := b.StartSyncBackup(SyncConfig{}); err != nil {
+				t.Fatal(err)
+			}
+			// the entry under test, then a good one on another client
+			msg, err := wire.AppendIPVSSync(nil, &wire.IPVSSync{Conns: []wire.IPVSSyncConn{
+				{Protocol: tc.proto, State: tc.state, Client: client, Virtual: vip, Dest: realA, Timeout: 60},
+				{Protocol: vs.Proto, Client: other, Virtual: vip, Dest: realA, Timeout: 60},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.ReceiveSync(msg)
+			st := b.SyncStats()
+			wantBad, wantCreated := uint64(0), uint64(2)
+			if !tc.ok {
+				wantBad, wantCreated = 1, 1
+			}
+			if st.BadEntries != wantBad || st.Created != wantCreated || st.Received != 1 {
+				t.Fatalf("stats %+v; want BadEntries %d, Created %d, Received 1", st, wantBad, wantCreated)
+			}
+		})
+	}
+}
+
 // TestSloppyTCP: with sloppy_tcp a mid-stream ACK creates an entry
 // (tcp_conn_schedule), which starts in CLOSE (tcp_states: INPUT, ack,
 // sNO -> sCL).
