@@ -565,7 +565,7 @@ func (d *Director) syncBad() {
 func syncedState(proto uint8, st uint16) (State, bool) {
 	switch proto {
 	case wire.ProtoTCP:
-		if State(st) < StateUDP && st <= uint16(StateSynAck) {
+		if st <= uint16(StateSynAck) { // below IP_VS_TCP_S_LAST
 			return State(st), true
 		}
 	case wire.ProtoUDP:
