@@ -27,8 +27,7 @@ type lbLog struct {
 	svcOrder  []svcKey
 	clients   map[flowKey]*clientLog
 	cliOrder  []flowKey
-	servers   map[string]*serverLog
-	srvOrder  []string
+	servers   map[string]*serverLog // reported in name order
 	directors map[string]bool
 	vips      map[netip.Addr]bool
 	lastARP   map[string][]byte // node -> last ARP frame it sent (Ethernet + ARP)
@@ -206,7 +205,6 @@ func (l *lbLog) server(name string) *serverLog {
 	if s == nil {
 		s = &serverLog{bypass: map[string]int{}}
 		l.servers[name] = s
-		l.srvOrder = append(l.srvOrder, name)
 	}
 	return s
 }
@@ -466,8 +464,8 @@ func (l *lbLog) report() *LBReport {
 			Reset: cl.outcomes["reset"], Timeout: cl.outcomes["timeout"], HTTPError: cl.outcomes["http_error"],
 			Reasons: sortedCounts(cl.reasons), ServedBy: sortedCounts(cl.served), Connections: cl.conns}
 		n := 0
-		for _, k := range cl.outcomes {
-			n += k
+		for _, c := range cl.outcomes {
+			n += c
 		}
 		if n != cl.conns {
 			cs.Requests = n
@@ -479,9 +477,7 @@ func (l *lbLog) report() *LBReport {
 		out.Clients = append(out.Clients, cs)
 	}
 	slices.SortFunc(out.Clients, func(a, b ClientStats) int { return cmp.Or(cmp.Compare(a.Node, b.Node), cmp.Compare(a.Flow, b.Flow)) })
-	srv := slices.Clone(l.srvOrder)
-	slices.Sort(srv)
-	for _, name := range srv {
+	for _, name := range sortedKeys(l.servers) {
 		s := l.servers[name]
 		ss := ServerStats{Name: name, Accepted: s.accepted, Served: s.served, Refused: s.refused, VIPPackets: s.vip, BypassFrom: sortedCounts(s.bypass)}
 		for _, n := range s.bypass {
