@@ -442,18 +442,21 @@ func (s *Scenario) miscTargets(n *Node, vsName, rsName string) []*VirtualServer 
 		if vsName != "" && n.virtualServer(vsName) != vs {
 			continue
 		}
-		rs := s.realServer(vs, rsName)
-		if rs == nil {
-			continue
-		}
-		for _, c := range rs.Health.Checkers {
-			if c.Cfg.Kind == check.KindMisc {
-				out = append(out, vs)
-				break
-			}
+		if rs := s.realServer(vs, rsName); rs != nil && rs.hasMisc() {
+			out = append(out, vs)
 		}
 	}
 	return out
+}
+
+// hasMisc reports whether rs has a MISC_CHECK.
+func (rs *RealServer) hasMisc() bool {
+	for _, c := range rs.Health.Checkers {
+		if c.Cfg.Kind == check.KindMisc {
+			return true
+		}
+	}
+	return false
 }
 
 // checkMiscRef: a misc_check action names a real server with a
@@ -465,10 +468,8 @@ func (d *decoder) checkMiscRef(s *Scenario, n *Node, r lbRef) {
 	var valid []string
 	for _, vs := range n.VirtualServers {
 		for _, rs := range vs.Reals {
-			for _, c := range rs.Health.Checkers {
-				if c.Cfg.Kind == check.KindMisc {
-					valid = append(valid, vs.Name+" / "+rs.Name)
-				}
+			if rs.hasMisc() {
+				valid = append(valid, vs.Name+" / "+rs.Name)
 			}
 		}
 	}
