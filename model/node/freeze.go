@@ -63,9 +63,6 @@ func (n *Node) newFreezeTimer(fn func()) timer {
 	return f
 }
 
-// Frozen reports whether the node is paused.
-func (n *Node) Frozen() bool { return n.frozen }
-
 // Freeze pauses the node (see above). It needs Config.Freezable.
 func (n *Node) Freeze() error {
 	if !n.cfg.Freezable {
