@@ -82,16 +82,9 @@ func Predict(cfg ServiceConfig, rs, ck int, f Failure, rtt time.Duration) (Bound
 		return Bounds{}, err
 	}
 	r := cfg.Reals[rs]
-	name := r.Name
-	if name == "" {
-		name = r.Addr.String()
-	}
 	t := resolve(r.Checkers[ck], r.Timing.under(cfg.serviceTiming()))
 	b := t.bounds(f, rtt)
-	b.Checker = name + "/" + r.Checkers[ck].Kind.String()
-	if ck > 0 {
-		b.Checker += fmt.Sprintf("#%d", ck+1)
-	}
+	b.Checker = checkerName(r.name(), r.Checkers[ck].Kind, ck)
 	return b, nil
 }
 

@@ -176,6 +176,14 @@ type RealConfig struct {
 	Checkers []CheckerConfig
 }
 
+// name is the real server's Name, or its address without one.
+func (c RealConfig) name() string {
+	if c.Name == "" {
+		return c.Addr.String()
+	}
+	return c.Name
+}
+
 // SorryConfig is sorry_server (with sorry_server_inhibit).
 type SorryConfig struct {
 	Addr    netip.AddrPort

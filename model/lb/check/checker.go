@@ -78,10 +78,7 @@ func newChecker(s *Service, r *Real, i int, cc CheckerConfig, rt Timing) *Checke
 	if !cc.MiscOK {
 		c.miscStatus = 1
 	}
-	c.name = r.Name + "/" + cc.Kind.String()
-	if i > 0 {
-		c.name += "#" + strconv.Itoa(i+1)
-	}
+	c.name = checkerName(r.Name, cc.Kind, i)
 	ip, port := r.Addr.Addr(), r.Addr.Port()
 	if cc.ConnectIP.IsValid() {
 		ip = cc.ConnectIP
@@ -92,6 +89,16 @@ func newChecker(s *Service, r *Real, i int, cc CheckerConfig, rt Timing) *Checke
 	c.to = netip.AddrPortFrom(ip, port)
 	c.timer = s.env.NewTimer(c.run)
 	return c
+}
+
+// checkerName is "REAL/KIND", with "#N" for the real server's N-th
+// checker after the first ("rs1/TCP_CHECK", "rs1/HTTP_GET#2").
+func checkerName(real string, k Kind, i int) string {
+	name := real + "/" + k.String()
+	if i > 0 {
+		name += "#" + strconv.Itoa(i+1)
+	}
+	return name
 }
 
 // Name is "REAL/KIND" ("rs1/TCP_CHECK").

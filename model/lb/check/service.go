@@ -55,10 +55,7 @@ func New(cfg ServiceConfig, env Env) (*Service, error) {
 	s := &Service{env: env, cfg: cfg, quorumUp: true}
 	vs := cfg.serviceTiming()
 	for _, rc := range cfg.Reals {
-		r := &Real{Name: rc.Name, Addr: rc.Addr, Weight: rc.Weight, Inhibit: rc.Inhibit.Or(cfg.Inhibit)}
-		if r.Name == "" {
-			r.Name = rc.Addr.String()
-		}
+		r := &Real{Name: rc.name(), Addr: rc.Addr, Weight: rc.Weight, Inhibit: rc.Inhibit.Or(cfg.Inhibit)}
 		rt := rc.Timing.under(vs) // "Take default values from virtual server"
 		for i, cc := range rc.Checkers {
 			r.checkers = append(r.checkers, newChecker(s, r, i, cc, rt))
