@@ -100,7 +100,7 @@ func (c *Checker) Predict(f Failure, rtt time.Duration) Bounds {
 // server (ok) and against failure f; detected is false when the probe
 // succeeds anyway.
 func (t settings) probeTime(f Failure, rtt time.Duration) (ok, failed time.Duration, detected bool) {
-	http := t.kind == KindHTTP || t.kind == KindSSL
+	http := t.kind.http()
 	switch {
 	case t.kind == KindMisc:
 		return 0, 0, f == FailScript

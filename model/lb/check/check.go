@@ -70,8 +70,11 @@ func (k Kind) defaultRetry() int {
 	return 1
 }
 
+// http reports whether the checker runs check_http.c (HTTP_GET, SSL_GET).
+func (k Kind) http() bool { return k == KindHTTP || k == KindSSL }
+
 func (k Kind) defaultDelayBeforeRetry() time.Duration {
-	if k == KindHTTP || k == KindSSL {
+	if k.http() {
 		return 3 * time.Second
 	}
 	return time.Second
@@ -243,7 +246,7 @@ func (c ServiceConfig) Validate() error {
 			if err := bad(ck.Timing, w); err != nil {
 				return err
 			}
-			if (ck.Kind == KindHTTP || ck.Kind == KindSSL) && len(ck.URLs) == 0 {
+			if ck.Kind.http() && len(ck.URLs) == 0 {
 				return fmt.Errorf("%s: no url; valid: url: [{path: /, status_code: 200}]", w)
 			}
 			for _, u := range ck.URLs {

@@ -170,7 +170,7 @@ func (c *Checker) run() {
 		return
 	}
 	req := ProbeRequest{Checker: c.name, From: c.cfg.BindTo, To: c.to, Timeout: c.set.connectTimeout}
-	if c.cfg.Kind == KindHTTP || c.cfg.Kind == KindSSL {
+	if c.cfg.Kind.http() {
 		u := c.cfg.URLs[c.st.urlIt]
 		req.HTTP, req.Path, req.Host, req.Digest = true, u.Path, c.cfg.Virtualhost, u.HasDigest
 		if c.cfg.Kind == KindSSL {
@@ -188,7 +188,7 @@ func (c *Checker) probeDone(res ProbeResult) {
 	}
 	ok := res.Outcome == ProbeOK
 	why := res.Outcome.String()
-	if ok && (c.cfg.Kind == KindHTTP || c.cfg.Kind == KindSSL) {
+	if ok && c.cfg.Kind.http() {
 		// http_handle_response: no data, a status not listed, a digest
 		// that differs are all failures (timeout_epilog).
 		u := c.cfg.URLs[c.st.urlIt]
