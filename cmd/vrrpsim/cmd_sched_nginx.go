@@ -62,11 +62,11 @@ func playNginx(f *scenarios.SchedFile, w *bufio.Writer, asJSON bool) error {
 		byName[s.Name] = peers[i]
 		names[peers[i]] = s.Name
 	}
-	out := &nginxWriter{w: w, json: asJSON, peers: peers, names: names}
+	dead := map[*upstream.Peer]bool{}
+	out := &nginxWriter{w: w, json: asJSON, peers: peers, names: names, down: dead}
 	if err := out.begin(f); err != nil {
 		return err
 	}
-	dead := map[*upstream.Peer]bool{}
 	open := make([]*upstream.Peer, 0, ng.Conns) // by request number; nil: no server or closed
 	var r upstream.Request
 	e := &nginxEntry{}
@@ -134,7 +134,7 @@ type nginxWriter struct {
 	json   bool
 	peers  []*upstream.Peer
 	names  map[*upstream.Peer]string
-	down   map[string]bool
+	down   map[*upstream.Peer]bool // playNginx's servers marked down
 	nameW  int
 	widths []int
 	n      int
@@ -142,7 +142,6 @@ type nginxWriter struct {
 }
 
 func (o *nginxWriter) begin(f *scenarios.SchedFile) error {
-	o.down = map[string]bool{}
 	if o.json {
 		o.buf = append(o.buf[:0], `{"scheduler": `...)
 		o.buf = appendJSONString(o.buf, f.Scheduler)
@@ -177,12 +176,6 @@ func (o *nginxWriter) begin(f *scenarios.SchedFile) error {
 
 func (o *nginxWriter) entry(e *nginxEntry) error {
 	o.n++
-	switch e.op {
-	case scenarios.SchedDown:
-		o.down[e.name] = true
-	case scenarios.SchedUp:
-		delete(o.down, e.name)
-	}
 	if o.json {
 		return o.jsonEntry(e)
 	}
@@ -202,7 +195,7 @@ func (o *nginxWriter) entry(e *nginxEntry) error {
 		b = strconv.AppendInt(b, int64(p.Conns), 10)
 		b = append(b, '/')
 		b = strconv.AppendInt(b, int64(p.Fails), 10)
-		if o.down[o.names[p]] {
+		if o.down[p] {
 			b = append(b, '!')
 		}
 		for len(b)-start < o.widths[i] {
@@ -313,7 +306,7 @@ func (o *nginxWriter) jsonEntry(e *nginxEntry) error {
 		b = append(b, `, "fails": `...)
 		b = strconv.AppendInt(b, int64(p.Fails), 10)
 		b = append(b, `, "down": `...)
-		b = strconv.AppendBool(b, o.down[o.names[p]])
+		b = strconv.AppendBool(b, o.down[p])
 		b = append(b, '}')
 	}
 	b = append(b, "}}"...)
