@@ -120,14 +120,14 @@ func (t settings) start() state {
 	return state{isUp: !t.alpha, retryIt: t.retry, failedURL: -1}
 }
 
-// reset puts the checker in its start state.
+// reset puts the checker in its start state; one that starts failed
+// (alpha) counts in num_failed_checkers, as set_checker_state does.
 func (c *Checker) reset() {
-	c.st = state{isUp: true, failedURL: -1}
-	if st := c.set.start(); !st.isUp {
-		c.setState(false)
+	c.st = c.set.start()
+	if !c.st.isUp {
+		c.rs.failed++
 		c.rs.alive = false
 	}
-	c.st = c.set.start()
 }
 
 // firstDelay is when the first run comes: one second plus a random
