@@ -297,17 +297,7 @@ func (t *schedText) entry(e *schedEntry) error {
 	}
 	b = pad(b, pick, t.nameW)
 	for i, d := range e.shown {
-		b = append(b, "  "...)
-		start := len(b)
-		b = strconv.AppendInt(b, int64(d.Active), 10)
-		b = append(b, '/')
-		b = strconv.AppendInt(b, int64(d.Inactive), 10)
-		if d.Overloaded {
-			b = append(b, '*')
-		}
-		for len(b)-start < t.widths[i] {
-			b = append(b, ' ')
-		}
+		b = appendCounters(b, d.Active, d.Inactive, d.Overloaded, '*', t.widths[i])
 	}
 	b = append(b, "  "...)
 	if e.op == scenarios.SchedConnect {
@@ -363,6 +353,23 @@ func describeOp(e *schedEntry) string {
 func pad(b []byte, s string, w int) []byte {
 	b = append(b, s...)
 	for i := len(s); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// appendCounters appends one column of both playgrounds' tables: two
+// blanks, then "a/c", then mark when marked, padded to w.
+func appendCounters(b []byte, a, c int, marked bool, mark byte, w int) []byte {
+	b = append(b, "  "...)
+	start := len(b)
+	b = strconv.AppendInt(b, int64(a), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(c), 10)
+	if marked {
+		b = append(b, mark)
+	}
+	for len(b)-start < w {
 		b = append(b, ' ')
 	}
 	return b

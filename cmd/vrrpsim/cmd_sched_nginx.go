@@ -190,17 +190,7 @@ func (o *nginxWriter) entry(e *nginxEntry) error {
 	}
 	b = pad(b, pick, o.nameW)
 	for i, p := range o.peers {
-		b = append(b, "  "...)
-		start := len(b)
-		b = strconv.AppendInt(b, int64(p.Conns), 10)
-		b = append(b, '/')
-		b = strconv.AppendInt(b, int64(p.Fails), 10)
-		if o.down[p] {
-			b = append(b, '!')
-		}
-		for len(b)-start < o.widths[i] {
-			b = append(b, ' ')
-		}
+		b = appendCounters(b, p.Conns, p.Fails, o.down[p], '!', o.widths[i])
 	}
 	b = append(b, "  "...)
 	switch e.op {
