@@ -88,6 +88,36 @@ func embeddedRoot(dir string) confRoot {
 	return confRoot{fs: sub, dir: dir}
 }
 
+// confPath cleans a keepalived.conf path as written; false when it is
+// empty or leaves the scenario's directory.
+func confPath(p string) (string, bool) {
+	clean := path.Clean(filepath.ToSlash(p))
+	return clean, p != "" && clean != "." && fs.ValidPath(clean)
+}
+
+// open returns r with its directory opened (an os.Root) when it is on
+// disk, and the closer the caller defers.
+func (r confRoot) open() (confRoot, func(), error) {
+	if r.fs != nil {
+		return r, func() {}, nil
+	}
+	or, err := os.OpenRoot(r.dir)
+	if err != nil {
+		return r, nil, err
+	}
+	r.fs = or.FS()
+	return r, func() { or.Close() }, nil
+}
+
+// read reads one node's keepalived.conf from an opened r, positions shown
+// under r's directory.
+func (r confRoot) read(node, p, configID string, hasConfigID bool) *KeepalivedConf {
+	shown := filepath.ToSlash(r.dir)
+	return keepalivedReader(KeepalivedSource{Node: node, FS: r.fs, Path: p,
+		Display:  func(name string) string { return path.Join(shown, name) },
+		ConfigID: configID, HasConfigID: hasConfigID})
+}
+
 // keepalivedKeys decodes keepalived_conf: and config_id: of a node.
 func (d *decoder) keepalivedKeys(o *object, nd *Node) {
 	p, ok := o.str("keepalived_conf")
@@ -110,8 +140,8 @@ func (d *decoder) keepalivedKeys(o *object, nd *Node) {
 			d.add(o.keyAt(k), "%s in node %s, which also has keepalived_conf: the config gives them; valid: keepalived_conf: or inline %s:, not both", k, nd.Name, k)
 		}
 	}
-	clean := path.Clean(filepath.ToSlash(p))
-	if p == "" || !fs.ValidPath(clean) || clean == "." {
+	clean, ok := confPath(p)
+	if !ok {
 		d.add(ref.Pos, "keepalived_conf %q of node %s leaves the scenario's directory; valid: a relative path to a file inside it, like r1/keepalived.conf", p, nd.Name)
 		return
 	}
@@ -136,25 +166,19 @@ func (d *decoder) readConfs(s *Scenario, root confRoot) {
 		d.add(refs[0].Keepalived.Pos, "keepalived_conf needs the keepalived.conf reader, which this program does not include; valid: import github.com/vrrpsim/vrrpsim/scenarios/keepalived")
 		return
 	}
-	if root.fs == nil {
-		r, err := os.OpenRoot(root.dir)
-		if err != nil {
-			d.add(refs[0].Keepalived.Pos, "cannot open the scenario's directory %s: %v", root.dir, err)
-			return
-		}
-		defer r.Close()
-		root.fs = r.FS()
+	root, closeRoot, err := root.open()
+	if err != nil {
+		d.add(refs[0].Keepalived.Pos, "cannot open the scenario's directory %s: %v", root.dir, err)
+		return
 	}
-	shown := filepath.ToSlash(root.dir)
+	defer closeRoot()
 	byName := map[string]*Script{}
 	for _, sc := range s.Scripts {
 		byName[sc.Name] = sc
 	}
 	for _, n := range refs {
 		ref := n.Keepalived
-		kc := keepalivedReader(KeepalivedSource{Node: n.Name, FS: root.fs, Path: ref.Path,
-			Display:  func(name string) string { return path.Join(shown, name) },
-			ConfigID: ref.ConfigID, HasConfigID: ref.HasConfigID})
+		kc := root.read(n.Name, ref.Path, ref.ConfigID, ref.HasConfigID)
 		for _, e := range kc.Errors {
 			d.add(e.Pos, "%s [node %s]", e.Msg, n.Name)
 		}

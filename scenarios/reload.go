@@ -1,11 +1,6 @@
 package scenarios
 
 import (
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
-
 	"github.com/goccy/go-yaml/ast"
 	"github.com/vrrpsim/vrrpsim/model/node"
 	"github.com/vrrpsim/vrrpsim/model/vrrp"
@@ -83,25 +78,21 @@ func (d *decoder) readReloadConfs(s *Scenario, root confRoot) {
 			d.add(r.Pos, "reload config needs the keepalived.conf reader, which this program does not include; valid: import github.com/vrrpsim/vrrpsim/scenarios/keepalived")
 			return
 		}
-		clean := path.Clean(filepath.ToSlash(r.Config))
-		if r.Config == "" || clean == "." || !fs.ValidPath(clean) {
+		clean, ok := confPath(r.Config)
+		if !ok {
 			d.add(r.Pos, "reload config %q leaves the scenario's directory; valid: a relative path to a file inside it, like r1/new.conf", r.Config)
 			continue
 		}
-		fsys := root.fs
-		if fsys == nil {
-			or, err := os.OpenRoot(root.dir)
+		if root.fs == nil { // opened once, for every reload action
+			opened, closeRoot, err := root.open()
 			if err != nil {
 				d.add(r.Pos, "cannot open the scenario's directory %s: %v", root.dir, err)
 				return
 			}
-			defer or.Close()
-			fsys = or.FS()
+			defer closeRoot()
+			root = opened
 		}
-		shown := filepath.ToSlash(root.dir)
-		kc := keepalivedReader(KeepalivedSource{Node: ev.Action.Node, FS: fsys, Path: clean,
-			Display:  func(name string) string { return path.Join(shown, name) },
-			ConfigID: r.ConfigID, HasConfigID: r.HasConfigID})
+		kc := root.read(ev.Action.Node, clean, r.ConfigID, r.HasConfigID)
 		for _, e := range kc.Errors {
 			d.add(e.Pos, "%s [reload of node %s]", e.Msg, ev.Action.Node)
 		}
