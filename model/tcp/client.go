@@ -245,8 +245,7 @@ func (cl *Client) connected(c *conn) {
 	c.nreq = 1
 	c.head = append(c.head[:0], cl.request(1)...)
 	c.bodyLen = 0
-	c.app.Stop()
-	c.appWhat = appNone
+	c.stopApp()
 	if d := cl.cfg.ResponseTimeout; d > 0 {
 		c.armApp(appResponse, max(d-time.Duration(cl.s.env.Now()-c.start), 0))
 	}
@@ -271,8 +270,7 @@ func (cl *Client) request(n int) []byte {
 func (cl *Client) received(c *conn, fin bool) {
 	if fin {
 		if !c.done { // done: timed out, or a keep-alive response already counted
-			c.app.Stop() // the response timeout, if any, is moot now
-			c.appWhat = appNone
+			c.stopApp() // the response timeout, if any, is moot now
 			if ok, reason := responseComplete(c.in, c.rcvd, false); ok {
 				o, why := statusOutcome(c.in)
 				cl.finish(c, o, why)
@@ -289,8 +287,7 @@ func (cl *Client) received(c *conn, fin bool) {
 	if ok, _ := responseComplete(c.in, c.rcvd, true); !ok {
 		return
 	}
-	c.app.Stop()
-	c.appWhat = appNone
+	c.stopApp()
 	o, why := statusOutcome(c.in)
 	cl.finish(c, o, why)
 	if c.nreq >= cl.cfg.Requests || bytes.Contains(c.in[:bytes.Index(c.in, endOfHeader)+2], connClose) {

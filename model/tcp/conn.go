@@ -79,8 +79,7 @@ func (c *conn) reuse() {
 
 func (c *conn) stopTimers() {
 	c.stopRtx()
-	c.app.Stop()
-	c.appWhat = appNone
+	c.stopApp()
 }
 
 func (c *conn) armRtx(d time.Duration) {
@@ -96,6 +95,11 @@ func (c *conn) stopRtx() {
 func (c *conn) armApp(w appTimer, d time.Duration) {
 	c.appWhat = w
 	c.app.Reset(d)
+}
+
+func (c *conn) stopApp() {
+	c.appWhat = appNone
+	c.app.Stop()
 }
 
 // dataEnd is the sequence number after the last data octet; the FIN, once

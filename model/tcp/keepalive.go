@@ -103,8 +103,7 @@ func (p *Probe) whole(c *conn) {
 	if keep {
 		c.armApp(appProbeIdle, p.cfg.IdleTimeout)
 	} else {
-		c.app.Stop()
-		c.appWhat = appNone
+		c.stopApp()
 		c.close()
 	}
 	p.end(ProbeOK)
@@ -151,8 +150,7 @@ func (p *Probe) Close() {
 func (p *Probe) idleClosed(c *conn) {
 	p.res.Reusable = false
 	if c.pr == p && p.s.conns[c.key.tuple()] == c {
-		c.app.Stop()
-		c.appWhat = appNone
+		c.stopApp()
 		c.close()
 	}
 }

@@ -188,8 +188,7 @@ func (p *Probe) end(o ProbeOutcome) {
 // connect_success). TCP_CHECK closes at once, which sends a FIN;
 // HTTP_GET writes its request, after the TLS round trips for SSL_GET.
 func (p *Probe) connected(c *conn) {
-	c.app.Stop()
-	c.appWhat = appNone
+	c.stopApp()
 	p.res.Connected = true
 	if !p.cfg.HTTP {
 		p.end(ProbeOK)
@@ -260,8 +259,7 @@ func (p *Probe) received(c *conn, data []byte, fin bool) {
 	if !fin {
 		return
 	}
-	c.app.Stop()
-	c.appWhat = appNone
+	c.stopApp()
 	p.end(ProbeOK)
 	c.close()
 }

@@ -146,8 +146,7 @@ func (svc *Service) received(c *conn) {
 		// The peer closed before a whole request (a TCP_CHECK probe):
 		// the server's read returns 0 and it closes too
 		// (ngx_http_close_connection).
-		c.app.Stop()
-		c.appWhat = appNone
+		c.stopApp()
 		c.close()
 		return
 	}
@@ -163,8 +162,7 @@ func (svc *Service) received(c *conn) {
 	c.reqDone = true
 	c.keep = keepAlive(c.in, c.nreq) // keepalive.go
 	if svc.handler != nil {
-		c.app.Stop() // the request is complete: no client_header_timeout
-		c.appWhat = appNone
+		c.stopApp() // the request is complete: no client_header_timeout
 		c.ex = &Exchange{s: svc.s, c: c, key: c.key}
 		svc.handler.Request(c.ex)
 		return
