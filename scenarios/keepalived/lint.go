@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/vrrpsim/vrrpsim/model/vrrp"
 	"github.com/vrrpsim/vrrpsim/scenarios"
 )
 
@@ -337,20 +338,17 @@ func (l *linter) owners(vr *router) {
 	}
 }
 
-// effective is the priority while every tracked object is healthy:
-// vrrp_set_effective_priority adds the positive weights of what is up;
-// the address owner's is never changed; the result stays in 1..254.
+// effective is the priority while every tracked object is healthy,
+// computed by the speaker's rule (vrrp.PriorityAfter,
+// vrrp_set_effective_priority): the positive weights of what is up are
+// added; the address owner's is never changed; the result stays in 1..254.
 func effective(in *Instance) int {
-	if in.Priority == 255 {
-		return 255
-	}
-	p := in.Priority
+	c := vrrp.Config{Priority: in.Priority}
 	for _, t := range tracksOf(in) {
-		if t.Weight > 0 {
-			p += t.Weight
-		}
+		c.TrackScripts = append(c.TrackScripts, vrrp.Track{Name: t.Name, Weight: t.Weight, HasWeight: t.Weight != 0})
 	}
-	return max(1, min(254, p))
+	p, _ := vrrp.PriorityAfter(c, nil, nil)
+	return p
 }
 
 func tracksOf(in *Instance) []*scenarios.Track {
