@@ -362,13 +362,13 @@ func responseComplete(in []byte, total int, needLen bool) (bool, string) {
 		return false, "short_response"
 	}
 	hdr := in[:end+2]
-	if _, v, ok := bytes.Cut(hdr, contentLength); ok {
-		v, _, _ = bytes.Cut(v, []byte("\r\n"))
-		n, err := strconv.Atoi(string(v))
-		if err != nil || total-(end+4) != n {
+	if headerValue(hdr, contentLength) == nil {
+		if needLen {
 			return false, "short_response"
 		}
-	} else if needLen {
+		return true, ""
+	}
+	if n := contentLengthOf(hdr); n < 0 || total-(end+4) != n {
 		return false, "short_response"
 	}
 	return true, ""

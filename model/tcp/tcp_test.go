@@ -850,6 +850,8 @@ func TestResponseComplete(t *testing.T) {
 		{"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc", 0, true, ""},
 		{"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nab", 0, false, "short_response"},
 		{"HTTP/1.0 200 OK\r\n\r\nanything", 0, true, ""},
+		{"HTTP/1.0 200 OK\r\nContent-Length: x\r\n\r\n", 0, false, "short_response"},
+		{"HTTP/1.0 200 OK\r\nContent-Length: -1\r\n\r\n", 0, false, "short_response"},
 		{"HTTP/1.0 200 OK\r\nContent-Le", 0, false, "short_response"},
 		{"", 0, false, "empty_reply"},
 		{"SSH-2.0\r\n\r\n", 0, false, "empty_reply"},
