@@ -61,12 +61,16 @@ var checkerKinds = []string{"TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"}
 
 var rsHealthKeys = append(append([]string{"inhibit_on_failure"}, timingKeys...), checkerKinds...)
 
+// httpCheckerKeys are HTTP_GET's and SSL_GET's keys (both are
+// check_http.c's).
+var httpCheckerKeys = append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...)
+
 // checkerKeys are each checker's keys (check_api.c install_checker_common_keywords,
 // the checkers' own).
 var checkerKeys = map[string][]string{
 	"TCP_CHECK": append([]string{"connect_ip", "connect_port", "bindto"}, timingKeys...),
-	"HTTP_GET":  append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
-	"SSL_GET":   append([]string{"connect_ip", "connect_port", "bindto", "url", "nb_get_retry", "virtualhost", "fast_recovery"}, timingKeys...),
+	"HTTP_GET":  httpCheckerKeys,
+	"SSL_GET":   httpCheckerKeys,
 	// install_checker_common_keywords(false): no connection keywords,
 	// so no connect_timeout (misc_timeout bounds the script).
 	"MISC_CHECK": {"misc_path", "misc_timeout", "misc_dynamic", "user", "delay_loop", "retry", "delay_before_retry", "warmup", "alpha"},
