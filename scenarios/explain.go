@@ -278,20 +278,13 @@ func explainInstance(n *Node, in *Instance) (explained, error) {
 	if eff.AuthPass != "" {
 		x.Auth = "PASS " + strconv.Quote(eff.AuthPass)
 	}
-	for _, g := range []struct {
-		kind   string
-		tracks []vrrp.Track
-	}{{"track_interface", eff.TrackInterfaces}, {"track_script", eff.TrackScripts}} {
-		for _, t := range g.tracks {
-			var p int
-			var fault bool
-			if g.kind == "track_interface" {
-				p, fault = vrrp.PriorityAfter(eff, []string{t.Name}, nil)
-			} else {
-				p, fault = vrrp.PriorityAfter(eff, nil, []string{t.Name})
-			}
-			x.Tracks = append(x.Tracks, ExplainTrack{Kind: g.kind, Name: t.Name, Weight: t.Weight, PriorityAfter: p, Fault: fault})
-		}
+	for _, t := range eff.TrackInterfaces {
+		p, fault := vrrp.PriorityAfter(eff, []string{t.Name}, nil)
+		x.Tracks = append(x.Tracks, ExplainTrack{Kind: "track_interface", Name: t.Name, Weight: t.Weight, PriorityAfter: p, Fault: fault})
+	}
+	for _, t := range eff.TrackScripts {
+		p, fault := vrrp.PriorityAfter(eff, nil, []string{t.Name})
+		x.Tracks = append(x.Tracks, ExplainTrack{Kind: "track_script", Name: t.Name, Weight: t.Weight, PriorityAfter: p, Fault: fault})
 	}
 	x.Notify = explainNotify(eff.Notify, vrrp.NotifyInstance, eff.Name, effPrio)
 	x.GARPs = garpBursts(eff)
