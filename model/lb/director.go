@@ -194,9 +194,7 @@ func (d *Director) checkSorry(s *Service) {
 			s.sorry = newDest(*s.cfg.Sorry)
 		}
 		if s.svc.Add(s.sorry) == nil {
-			if i := slices.Index(s.trash, s.sorry); i >= 0 {
-				s.trash = slices.Delete(s.trash, i, i+1)
-			}
+			s.untrash(s.sorry)
 			d.traceDest(s, s.sorry, "add")
 		}
 	case reals > 0 && s.sorry != nil && s.sorry.Available:
@@ -295,6 +293,11 @@ func (s *Service) releaseDest(x *sched.Dest) {
 	if x.Available || x.Conns()+x.Persist > 0 {
 		return
 	}
+	s.untrash(x)
+}
+
+// untrash takes x out of the trash, if it is there.
+func (s *Service) untrash(x *sched.Dest) {
 	if i := slices.Index(s.trash, x); i >= 0 {
 		s.trash = slices.Delete(s.trash, i, i+1)
 	}
