@@ -181,20 +181,6 @@ func (p *Proxy) config() (proxy.Config, error) {
 // also what a share expectation's virtual_server names for a proxy.
 func (p *Proxy) ServiceName() string { return "upstream " + p.Upstream }
 
-// ServerAddrs returns the upstream's servers as they connect.
-func (p *Proxy) ServerAddrs() []netip.AddrPort {
-	var out []netip.AddrPort
-	for _, s := range p.cfg.Servers {
-		ap, err := netip.ParseAddrPort(s.Addr)
-		if err != nil {
-			a, _ := netip.ParseAddr(s.Addr)
-			ap = netip.AddrPortFrom(a, 80)
-		}
-		out = append(out, ap)
-	}
-	return out
-}
-
 // proxyAction decodes stop_proxy and start_proxy: {node: px1}.
 func (d *decoder) proxyAction(a *Action, n ast.Node, path, what string, name func(*object, string, refKind, string) string) {
 	o, ok := d.args(n, path, what, []string{"node"}, nil)
