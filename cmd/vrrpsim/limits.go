@@ -1,7 +1,8 @@
 package main
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -18,12 +19,7 @@ func addLimitFlag(fs *pflag.FlagSet) *map[string]int {
 // limitsFrom applies the --limit values to the defaults.
 func limitsFrom(m map[string]int) (scenarios.Limits, error) {
 	lim := scenarios.DefaultLimits()
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		if err := lim.Set(n, m[n]); err != nil {
 			return lim, usagef("--limit: %v", err)
 		}

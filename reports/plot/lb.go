@@ -2,6 +2,7 @@ package plot
 
 import (
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -45,21 +46,11 @@ func LB(r *reports.Report, c *reports.Collector) *LBData {
 	}
 	d := &LBData{End: sim.Time(r.Duration), Failed: c.FailedSeries(), Actions: actionMarkers(r)}
 	load := c.LoadSeries()
-	names := make([]string, 0, len(load))
-	for k := range load {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(load)) {
 		d.Services = append(d.Services, LBService{Name: k, Reals: load[k]})
 	}
 	cdf := c.LatencyCDF()
-	flows := make([]string, 0, len(cdf))
-	for k := range cdf {
-		flows = append(flows, k)
-	}
-	slices.Sort(flows)
-	for _, f := range flows {
+	for _, f := range slices.Sorted(maps.Keys(cdf)) {
 		d.Latency = append(d.Latency, LBLatency{Flow: f, Points: cdf[f]})
 	}
 	return d
