@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,20 +27,9 @@ func seqWindow(sc *scenarios.Scenario, action string, w time.Duration) (at, from
 	for _, ev := range sc.Timeline {
 		texts = append(texts, ev.Action.String())
 	}
-	i := -1
-	for k, t := range texts {
-		if t == action {
-			i = k
-			break
-		}
-	}
+	i := slices.Index(texts, action)
 	if i < 0 {
-		for k, t := range texts {
-			if strings.Contains(t, action) {
-				i = k
-				break
-			}
-		}
+		i = slices.IndexFunc(texts, func(t string) bool { return strings.Contains(t, action) })
 	}
 	if i < 0 {
 		if len(texts) == 0 {
