@@ -143,6 +143,35 @@ func TestSyncMasterFlushesAfterTwoSeconds(t *testing.T) {
 	}
 }
 
+// TestSyncFlagsByMethod: an entry's flags in the message carry the
+// forwarding method and IP_VS_CONN_F_NOOUTPUT, which
+// __ip_vs_update_dest sets for every method but masquerading (NAT)
+// and ip_vs_bind_dest copies into the entry; the client's packets alone
+// never clear it (handle_response does).
+func TestSyncFlagsByMethod(t *testing.T) {
+	for _, tc := range []struct {
+		kind Kind
+		want uint32
+	}{
+		{KindNAT, wire.IPVSConnMasq},
+		{KindDR, wire.IPVSConnDRoute | wire.IPVSConnNoOutput},
+		{KindTUN, wire.IPVSConnTunnel | wire.IPVSConnNoOutput},
+	} {
+		t.Run(tc.kind.String(), func(t *testing.T) {
+			d, e := newDirector(t, service(tc.kind))
+			sent := startMaster(t, d, e, SyncConfig{})
+			establish(t, d, client)
+			e.run(3100 * time.Millisecond) // the 2 s flush at the 3 s wake-up
+			if len(*sent) != 1 || len((*sent)[0].msg.Conns) != 1 {
+				t.Fatalf("sent %+v, want one message with one entry", *sent)
+			}
+			if got := (*sent)[0].msg.Conns[0].Flags; got != tc.want {
+				t.Fatalf("flags %#x, want %#x", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestSyncMasterFullBuffer: a 1472-octet message holds 40 entries; the
 // 41st queues the full buffer (sb_queue_tail), which leaves
 // IPVS_SYNC_SEND_DELAY (20 ms) later (master_wakeup_work).
