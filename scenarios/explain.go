@@ -350,14 +350,8 @@ func explainVRIDs(all []explained) []ExplainVRID {
 	var out []ExplainVRID
 	for _, k := range keys {
 		g := slices.Clone(groups[k])
-		slices.SortStableFunc(g, func(a, b explained) int {
-			if better(a.out.Effective, a.cfg.PrimaryIP, b.out.Effective, b.cfg.PrimaryIP) {
-				return -1
-			}
-			if better(b.out.Effective, b.cfg.PrimaryIP, a.out.Effective, a.cfg.PrimaryIP) {
-				return 1
-			}
-			return 0
+		slices.SortStableFunc(g, func(a, b explained) int { // best first
+			return cmp.Or(cmp.Compare(b.out.Effective, a.out.Effective), b.cfg.PrimaryIP.Compare(a.cfg.PrimaryIP))
 		})
 		v := ExplainVRID{Segment: k.seg, VRID: k.vrid}
 		for _, x := range g {
