@@ -148,3 +148,23 @@ func FuzzParseRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRequest: ngx_http_parse_request_line ends the line at LF (a
+// CR before it optional) and splits method and URI at blanks; a line
+// without both reads as GET /. The Host header's value gives $host.
+func TestParseRequest(t *testing.T) {
+	for _, tc := range []struct {
+		in, method, uri, host string
+	}{
+		{"GET /a HTTP/1.1\r\nHost: web\r\n\r\n", "GET", "/a", "web"},
+		{"POST /b?c=1 HTTP/1.0\nHost: 10.0.0.1\n\n", "POST", "/b?c=1", "10.0.0.1"},
+		{"PATCH\t/p HTTP/1.1\r\n\r\n", "PATCH", "/p", ""},
+		{"GARBAGE\r\nHost: h\r\n\r\n", "GET", "/", "h"},
+		{"", "GET", "/", ""},
+	} {
+		m, u, h := parseRequest([]byte(tc.in))
+		if string(m) != tc.method || string(u) != tc.uri || string(h) != tc.host {
+			t.Errorf("%q: got %q %q host %q, want %q %q host %q", tc.in, m, u, h, tc.method, tc.uri, tc.host)
+		}
+	}
+}
