@@ -75,18 +75,9 @@ func cmdExplain(args []string, stdout, stderr io.Writer) error {
 // does (guessed LAN), with each instance's position in its config file,
 // and the reader's findings as text.
 func explainConfigs(args []string, root string) (*scenarios.Scenario, []string, error) {
-	var srcs []keepalived.Source
-	seen := map[string]bool{}
-	for _, a := range args {
-		src, err := importSource(a, root)
-		if err != nil {
-			return nil, nil, err
-		}
-		if seen[src.Node] {
-			return nil, nil, usagef("node %q named twice", src.Node)
-		}
-		seen[src.Node] = true
-		srcs = append(srcs, src)
+	srcs, err := nodeSources(args, root) // cmd_lint.go
+	if err != nil {
+		return nil, nil, err
 	}
 	opts := keepalived.Options{}
 	yaml, finds := keepalived.Import(srcs, nil, opts)
