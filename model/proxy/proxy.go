@@ -470,13 +470,9 @@ func (p *Proxy) fail(q *request, status int, why string) {
 // response's X-Real-Server, relayed.
 func (p *Proxy) finalize(q *request, status int, server, why string, body int) {
 	p.cnt.Responses++
-	var from string
-	if q.peer != nil {
-		from = q.peer.Server
-	}
 	if q.lost > 0 && q.peer != nil {
 		// an upstream answered after failed tries: what they cost
-		p.trace(q, sim.Record{Event: "retried", To: from, Value: int64(q.lost)})
+		p.trace(q, sim.Record{Event: "retried", To: q.peer.Server, Value: int64(q.lost)})
 	}
 	ex := q.ex
 	p.end(q, status, why)
