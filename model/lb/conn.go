@@ -453,18 +453,31 @@ func (d *Director) setState(c *Conn, dir Direction, flags uint8) {
 	}
 	next := NextTCPState(c.state, dir, flags)
 	if next != c.state {
-		if !c.inactive && next != StateEstablished {
-			sched.Deactivate(c.dest)
-			c.inactive = true
-		} else if c.inactive && next == StateEstablished {
-			sched.Activate(c.dest)
-			c.inactive = false
-		}
-		d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: c.svc.name, Event: "state", From: c.state.String(), To: next.String(),
-			Addr: c.client.Addr(), Value: int64(c.client.Port())})
+		setInactive(c, next != StateEstablished)
+		d.traceState(c, next, "")
 		c.state = next
 	}
 	c.timeout = timeouts[next]
+}
+
+// setInactive moves c between its dest's active and inactive counts.
+func setInactive(c *Conn, inactive bool) {
+	if c.inactive == inactive {
+		return
+	}
+	if inactive {
+		sched.Deactivate(c.dest)
+	} else {
+		sched.Activate(c.dest)
+	}
+	c.inactive = inactive
+}
+
+// traceState records c's state change to next (reason "sync" when a
+// sync message set it).
+func (d *Director) traceState(c *Conn, next State, reason string) {
+	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: c.svc.name, Event: "state", From: c.state.String(), To: next.String(),
+		Addr: c.client.Addr(), Value: int64(c.client.Port()), Reason: reason})
 }
 
 // expireNow is ip_vs_conn_expire_now: the entry goes at once.

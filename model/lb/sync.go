@@ -615,13 +615,8 @@ func (d *Director) procSyncConn(sc *wire.IPVSSyncConn) {
 		}
 	}
 	if c != nil {
-		if !template && c.inactive != inactive {
-			if inactive {
-				sched.Deactivate(c.dest)
-			} else {
-				sched.Activate(c.dest)
-			}
-			c.inactive = inactive
+		if !template {
+			setInactive(c, inactive)
 		}
 		s.stats.Updated++
 	} else if c = d.syncNew(sc, tk, template, inactive, state); c == nil {
@@ -632,8 +627,7 @@ func (d *Director) procSyncConn(sc *wire.IPVSSyncConn) {
 	}
 	c.inPkts = d.sysctl.SyncThreshold
 	if c.state != state && !template {
-		d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: c.svc.name, Event: "state", From: c.state.String(), To: state.String(),
-			Addr: c.client.Addr(), Value: int64(c.client.Port()), Reason: "sync"})
+		d.traceState(c, state, "sync")
 	}
 	c.state, c.oldState = state, state
 	switch {
@@ -687,10 +681,7 @@ func (d *Director) syncNew(sc *wire.IPVSSyncConn, tk tmplKey, template, inactive
 	c.noOutput = svc.cfg.Kind == KindDR || svc.cfg.Kind == KindTUN
 	c.inactive = true
 	sched.Bind(x)
-	if !inactive {
-		sched.Activate(x)
-		c.inactive = false
-	}
+	setInactive(c, inactive)
 	d.conns[keyOf(c.proto, c.client, c.vaddr)] = c
 	d.outs[c.outKey()] = c
 	d.live++
