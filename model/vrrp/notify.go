@@ -128,13 +128,11 @@ func (s *Speaker) notifyState(state string) {
 		return
 	}
 	s.notifiesSent = true
-	for _, c := range s.cfg.Notify.NotifyCalls(NotifyInstance, s.cfg.Name, state, s.effective) {
-		s.env.Trace(NotifyRecord(s.cfg.Name, c, s.effective))
-	}
+	s.notifyEvent(state)
 }
 
-// notifyEvent traces the notifies of an event that is not a state
-// change (send_event_notify: no sync group suppression).
+// notifyEvent traces the notifies of a state or of an event that is not
+// a state change (send_event_notify: no sync group suppression).
 func (s *Speaker) notifyEvent(event string) {
 	for _, c := range s.cfg.Notify.NotifyCalls(NotifyInstance, s.cfg.Name, event, s.effective) {
 		s.env.Trace(NotifyRecord(s.cfg.Name, c, s.effective))
