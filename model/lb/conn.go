@@ -365,13 +365,19 @@ func (d *Director) newTemplate(s *Service, key tmplKey, x *sched.Dest, port uint
 	ct.vaddr = netip.AddrPortFrom(key.vaddr, key.vport)
 	ct.real = netip.AddrPortFrom(x.Addr.Addr(), port)
 	ct.timeout = s.cfg.PersistenceTimeout // ct->timeout = svc->timeout
-	sched.BindTemplate(x)
-	d.tmpls[key] = ct
-	d.nTmpl++
-	d.stats.Templates++
-	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: s.name, Event: "template", To: x.Name, Addr: key.client, Reason: "create"})
+	d.hashTemplate(ct, "create")
 	ct.arm()
 	return ct
+}
+
+// hashTemplate binds the template ct to its dest and puts it in the
+// table under ct.tkey (reason: "create", or "sync" from a message).
+func (d *Director) hashTemplate(ct *Conn, reason string) {
+	sched.BindTemplate(ct.dest)
+	d.tmpls[ct.tkey] = ct
+	d.nTmpl++
+	d.stats.Templates++
+	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: ct.svc.name, Event: "template", To: ct.dest.Name, Addr: ct.tkey.client, Reason: reason})
 }
 
 // newConn is ip_vs_conn_new + ip_vs_bind_dest: a new entry, counted

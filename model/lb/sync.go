@@ -671,11 +671,7 @@ func (d *Director) syncNew(sc *wire.IPVSSyncConn, tk tmplKey, template, inactive
 	c.state = state
 	if template {
 		c.template, c.tkey = true, tk
-		sched.BindTemplate(x)
-		d.tmpls[tk] = c
-		d.nTmpl++
-		d.stats.Templates++
-		d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: svc.name, Event: "template", To: x.Name, Addr: tk.client, Reason: "sync"})
+		d.hashTemplate(c, "sync")
 		return c
 	}
 	c.noOutput = svc.cfg.Kind == KindDR || svc.cfg.Kind == KindTUN
