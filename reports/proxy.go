@@ -216,20 +216,13 @@ func writeProxyText(b *strings.Builder, ps []ProxyStats) {
 		if p.RetryP50 != nil {
 			fmt.Fprintf(b, " (added p50 %s, max %s)", ms(*p.RetryP50), ms(*p.RetryMax))
 		}
-		var st []string
-		for _, s := range p.Responses {
-			st = append(st, fmt.Sprintf("%d: %d", s.Status, s.Count))
-		}
-		fmt.Fprintf(b, "; responses %s\n", strings.Join(st, ", "))
+		fmt.Fprintf(b, "; responses %s\n", statusList(p.Responses))
 		if len(p.Errors) > 0 {
-			var e, why []string
-			for _, s := range p.Errors {
-				e = append(e, fmt.Sprintf("%d: %d", s.Status, s.Count))
-			}
+			var why []string
 			for _, r := range p.ErrorReasons {
 				why = append(why, fmt.Sprintf("%s %d", r.Name, r.Count))
 			}
-			fmt.Fprintf(b, "    nginx's own errors %s", strings.Join(e, ", "))
+			fmt.Fprintf(b, "    nginx's own errors %s", statusList(p.Errors))
 			if len(why) > 0 {
 				fmt.Fprintf(b, " (%s)", strings.Join(why, ", "))
 			}
@@ -249,7 +242,7 @@ func writeProxyText(b *strings.Builder, ps []ProxyStats) {
 			fmt.Fprintf(b, "  %d failed tries, %d answered\n", s.FailedTries, s.Answered)
 		}
 		for _, e := range p.Events {
-			fmt.Fprintf(b, "    %s %s %s", strconv.FormatFloat(float64(e.At)/float64(sim.Second), 'f', 3, 64)+" s", e.Server, e.Event)
+			fmt.Fprintf(b, "    %.3f s %s %s", float64(e.At)/float64(sim.Second), e.Server, e.Event)
 			if e.FailTimeout != nil {
 				fmt.Fprintf(b, " (%d fails: out for fail_timeout %s)", e.Fails, formatSeconds(sim.Time(*e.FailTimeout))+" s")
 			}
@@ -259,6 +252,15 @@ func writeProxyText(b *strings.Builder, ps []ProxyStats) {
 			fmt.Fprintf(b, "    %d more events not kept\n", p.EventsDropped)
 		}
 	}
+}
+
+// statusList is "502: 3, 504: 1".
+func statusList(sc []StatusCount) string {
+	var out []string
+	for _, s := range sc {
+		out = append(out, fmt.Sprintf("%d: %d", s.Status, s.Count))
+	}
+	return strings.Join(out, ", ")
 }
 
 // checkProxyShare is the share expectation for an nginx upstream (the
