@@ -70,26 +70,35 @@ func (ex *Exchange) Open() bool {
 		(c.state == StateEstablished || c.state == StateCloseWait)
 }
 
+// detach ends the exchange: its connection, nil if it no longer waits
+// for a response (Open).
+func (ex *Exchange) detach() *conn {
+	if !ex.Open() {
+		return nil
+	}
+	c := ex.c
+	ex.c, c.ex = nil, nil
+	return c
+}
+
 // Respond sends a response with status, the X-Real-Server header
 // server (none if empty) and body octets, then closes the connection or,
 // if the request kept it alive, waits for the next request.
 func (ex *Exchange) Respond(status int, server string, body int) {
-	if !ex.Open() {
+	c := ex.detach()
+	if c == nil {
 		return
 	}
-	c := ex.c
-	ex.c, c.ex = nil, nil
 	c.svc.reply(c, status, server, body)
 }
 
 // Close ends the request without a response and closes the connection
 // (a FIN): nginx finalizing a request whose client left (499).
 func (ex *Exchange) Close() {
-	if !ex.Open() {
+	c := ex.detach()
+	if c == nil {
 		return
 	}
-	c := ex.c
-	ex.c, c.ex = nil, nil
 	c.replied = true
 	c.close()
 }
@@ -97,11 +106,10 @@ func (ex *Exchange) Close() {
 // Reset aborts the connection with a RST, as closing a socket with
 // unread data or SO_LINGER 0 does (the process died).
 func (ex *Exchange) Reset() {
-	if !ex.Open() {
+	c := ex.detach()
+	if c == nil {
 		return
 	}
-	c := ex.c
-	ex.c, c.ex = nil, nil
 	c.send(wire.TCPRst|wire.TCPAck, c.sndNxt, nil)
 	c.s.cnt.OutRsts++
 	c.s.release(c)
