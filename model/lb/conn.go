@@ -393,25 +393,16 @@ func (d *Director) newConn(s *Service, proto uint8, src, dst, real netip.AddrPor
 	c := d.newEntry()
 	c.viaTmpl = viaTmpl
 	c.svc, c.proto, c.client, c.vaddr, c.real, c.local, c.dest = s, proto, src, dst, real, local, x
-	c.noOutput = s.cfg.Kind == KindDR || s.cfg.Kind == KindTUN
-	c.inactive = true
 	c.state = StateNone
 	if !isTCP(proto) {
 		c.state = StateUDP
 	}
 	c.timeout = 3 * time.Second // ip_vs_conn_new; the state sets the real one
-	sched.Bind(x)
 	if ct != nil {
 		c.control = ct // ip_vs_control_add
 		ct.nControl++
 	}
-	ops := s.cfg.OPS && proto == wire.ProtoUDP
-	if !ops {
-		d.conns[keyOf(proto, src, dst)] = c
-		d.outs[c.outKey()] = c
-	}
-	d.live++
-	d.stats.Conns++
+	d.bindConn(c, !(s.cfg.OPS && proto == wire.ProtoUDP))
 	var via int64
 	if viaTmpl {
 		via = 1
@@ -419,6 +410,22 @@ func (d *Director) newConn(s *Service, proto uint8, src, dst, real netip.AddrPor
 	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: c.svc.name, Event: "new", To: c.dest.Name,
 		Addr: c.client.Addr(), Value: int64(c.client.Port()), Value2: via})
 	return c, Consumed
+}
+
+// bindConn is ip_vs_bind_dest for a new entry: it starts inactive on
+// its dest, with IP_VS_CONN_F_NOOUTPUT for every method but NAT
+// (__ip_vs_update_dest), and is entered in both tables when hash (not a
+// one-packet entry).
+func (d *Director) bindConn(c *Conn, hash bool) {
+	c.noOutput = c.svc.cfg.Kind == KindDR || c.svc.cfg.Kind == KindTUN
+	c.inactive = true
+	sched.Bind(c.dest)
+	if hash {
+		d.conns[keyOf(c.proto, c.client, c.vaddr)] = c
+		d.outs[c.outKey()] = c
+	}
+	d.live++
+	d.stats.Conns++
 }
 
 // localPort picks a FULLNAT local address and port not in use towards

@@ -674,14 +674,8 @@ func (d *Director) syncNew(sc *wire.IPVSSyncConn, tk tmplKey, template, inactive
 		d.hashTemplate(c, "sync")
 		return c
 	}
-	c.noOutput = svc.cfg.Kind == KindDR || svc.cfg.Kind == KindTUN
-	c.inactive = true
-	sched.Bind(x)
-	setInactive(c, inactive)
-	d.conns[keyOf(c.proto, c.client, c.vaddr)] = c
-	d.outs[c.outKey()] = c
-	d.live++
-	d.stats.Conns++
+	d.bindConn(c, true)
+	setInactive(c, inactive) // the master's activity flag
 	d.env.Trace(sim.Record{Kind: sim.KindIPVS, Comp: svc.name, Event: "sync", To: x.Name,
 		Addr: c.client.Addr(), Value: int64(c.client.Port())})
 	return c
