@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -92,6 +93,42 @@ nodes:
 		}
 		if got := strings.Join(sc.Nodes[0].VRRP[0].Notify.Master, "|"); got != tc.want {
 			t.Errorf("%s: argv %q, want %q", tc.key, got, tc.want)
+		}
+	}
+}
+
+// Each notify key of a vrrp instance lands in its own command, as
+// keepalived's vrrp_parser.c handlers (vrrp_notify_master_handler, ...,
+// vrrp_notify_handler, vrrp_notify_master_rx_lower_pri) set them.
+func TestNotifyKeysLandInTheirFields(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		want Notify
+	}{
+		{"notify_master", Notify{Master: []string{"/x", "1"}}},
+		{"notify_backup", Notify{Backup: []string{"/x", "1"}}},
+		{"notify_fault", Notify{Fault: []string{"/x", "1"}}},
+		{"notify_stop", Notify{Stop: []string{"/x", "1"}}},
+		{"notify", Notify{Generic: []string{"/x", "1"}}},
+		{"notify_master_rx_lower_pri", Notify{RxLowerPri: []string{"/x", "1"}}},
+		{"notify_fifo", Notify{FIFO: "/x 1"}},
+	} {
+		src := `
+name: k
+segments: {lan: {}}
+nodes:
+  r1:
+    kind: router
+    interfaces: {eth0: {segment: lan, address: 10.0.0.1/24}}
+    vrrp:
+      VI_1: {interface: eth0, virtual_router_id: 51, virtual_ipaddress: [10.0.0.254], ` + tc.key + `: "/x 1"}
+`
+		sc, err := Load("k.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.key, err)
+		}
+		if got := sc.Nodes[0].VRRP[0].Notify; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: got %+v, want %+v", tc.key, got, tc.want)
 		}
 	}
 }
