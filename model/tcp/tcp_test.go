@@ -862,3 +862,29 @@ func TestResponseComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestRTTSample: the RFC 6298 estimator with Linux's floor on the
+// variance term (tcp_rtt_estimator, tcp_set_rto: rto = srtt +
+// max(4*rttvar, TCP_RTO_MIN), at most TCP_RTO_MAX). The first sample
+// sets srtt = R, rttvar = R/2; later ones rttvar = 3/4 rttvar + 1/4
+// |srtt-R|, srtt = 7/8 srtt + 1/8 R.
+func TestRTTSample(t *testing.T) {
+	for _, tc := range []struct {
+		samples           []time.Duration
+		srtt, rttvar, rto time.Duration
+	}{
+		{[]time.Duration{2 * time.Millisecond}, 2 * time.Millisecond, time.Millisecond, 202 * time.Millisecond},
+		{[]time.Duration{100 * time.Millisecond}, 100 * time.Millisecond, 50 * time.Millisecond, 300 * time.Millisecond},
+		{[]time.Duration{time.Second}, time.Second, 500 * time.Millisecond, 3 * time.Second},
+		{[]time.Duration{100 * time.Millisecond, 300 * time.Millisecond}, 125 * time.Millisecond, 87500 * time.Microsecond, 475 * time.Millisecond},
+		{[]time.Duration{100 * time.Second}, 100 * time.Second, 50 * time.Second, RTOMax},
+	} {
+		c := &conn{}
+		for _, r := range tc.samples {
+			c.sample(r)
+		}
+		if c.srtt != tc.srtt || c.rttvar != tc.rttvar || c.rto != tc.rto {
+			t.Errorf("%v: srtt %v rttvar %v rto %v, want %v %v %v", tc.samples, c.srtt, c.rttvar, c.rto, tc.srtt, tc.rttvar, tc.rto)
+		}
+	}
+}
