@@ -601,7 +601,6 @@ func expandBraces(s string, max int) []string {
 		return []string{s}
 	}
 	depth, close := 0, -1
-	var commas []int
 	for i := open; i < len(s) && close < 0; i++ {
 		switch s[i] {
 		case '{':
@@ -610,23 +609,13 @@ func expandBraces(s string, max int) []string {
 			if depth--; depth == 0 {
 				close = i
 			}
-		case ',':
-			if depth == 1 {
-				commas = append(commas, i)
-			}
 		}
 	}
 	if close < 0 {
 		return []string{s}
 	}
-	var alts []string
-	start := open + 1
-	for _, c := range append(commas, close) {
-		alts = append(alts, s[start:c])
-		start = c + 1
-	}
 	var out []string
-	for _, a := range alts {
+	for _, a := range splitTop(s[open+1 : close]) { // seq.go
 		for _, e := range expandBraces(s[:open]+a+s[close+1:], max) {
 			if len(out) >= max {
 				return out
