@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/vrrpsim/vrrpsim/model/wire"
@@ -68,10 +69,10 @@ func classifyFrame() func([]byte) reports.FrameFacts {
 			// By IP protocol too, so an advert with a bad checksum (a
 			// fault a lab injects) is still "vrrp": tcpdump's proto
 			// primitives look at the header, not at validity.
-			ff.VRRP = ff.VRRP || f.IP.Protocol == 112
-			ff.ICMP = ff.ICMP || f.IP.Protocol == 1
-			ff.TCP = ff.TCP || f.IP.Protocol == 6
-			ff.UDP = ff.UDP || f.IP.Protocol == 17
+			ff.VRRP = ff.VRRP || f.IP.Protocol == wire.ProtoVRRP
+			ff.ICMP = ff.ICMP || f.IP.Protocol == wire.ProtoICMP
+			ff.TCP = ff.TCP || f.IP.Protocol == wire.ProtoTCP
+			ff.UDP = ff.UDP || f.IP.Protocol == wire.ProtoUDP
 		}
 		if f.HasVRRP {
 			ff.VRID = int(f.VRRP.VRID)
@@ -116,7 +117,7 @@ func addCaptures(k *sim.Kernel, sc *scenarios.Scenario, o simOptions) (*captures
 			return nil, usagef("--trace-filter: %v", err)
 		}
 	}
-	if seg := o.see.segment; seg != "" && !hasSegment(sc, seg) {
+	if seg := o.see.segment; seg != "" && !slices.Contains(segmentNames(sc), seg) {
 		return nil, usagef("--pcap-segment %q: no such segment; segments: %s", seg, strings.Join(segmentNames(sc), ", "))
 	}
 	onSegment := func(t sim.Tracer) sim.Tracer {
@@ -168,15 +169,6 @@ func (c *captures) finish() error {
 		return c.pcapng.Close()
 	}
 	return nil
-}
-
-func hasSegment(sc *scenarios.Scenario, name string) bool {
-	for _, s := range sc.Segments {
-		if s.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func segmentNames(sc *scenarios.Scenario) []string {
