@@ -183,8 +183,7 @@ func (l *linter) compare(vr *router) {
 		a, b := ref.in, m.in
 		also := func(key string) []Place { return []Place{place(ref, key)} }
 		what := fmt.Sprintf("%s (%s) and %s (%s)", m.node, b.Name, ref.node, a.Name)
-		switch {
-		case a.Version != b.Version:
+		if a.Version != b.Version {
 			l.add(SevError, m, "version", also("version"), "VRRP version %d and %d between %s: vrrp_check_packet drops a different version (version_mismatch); "+dual, b.Version, a.Version, what, vr.vrid)
 			continue // the rest is not compared across versions
 		}
