@@ -308,8 +308,10 @@ func NATICMP(pkt []byte, off int, to netip.AddrPort, out bool) error {
 	if !to.Addr().Is4() {
 		return fmt.Errorf("wire: icmp nat: %w: %v is not IPv4", ErrUnsupported, to)
 	}
-	if _, o, err := ICMPQuote(pkt); err != nil || o != off {
-		return fmt.Errorf("wire: icmp nat: quote at %d: %v", off, err)
+	if _, o, err := ICMPQuote(pkt); err != nil {
+		return fmt.Errorf("wire: icmp nat: %w", err)
+	} else if o != off {
+		return fmt.Errorf("wire: icmp nat: %w: quote at %d, not %d", ErrBadLength, o, off)
 	}
 	hl := int(pkt[0]&0x0f) * 4
 	total := int(binary.BigEndian.Uint16(pkt[2:4]))
