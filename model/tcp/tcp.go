@@ -1,6 +1,6 @@
 // Package tcp is just enough real TCP for vrrpsim's clients and real
-// servers: the three-way handshake, an HTTP/1.0 request and response in
-// MSS-sized segments, FIN and RST, SYN and data retransmission with
+// servers: the three-way handshake, HTTP/1.0 requests and responses (and
+// HTTP/1.1 keep-alive, keepalive.go) in MSS-sized segments, FIN and RST, SYN and data retransmission with
 // Linux's timers. Linux (net/ipv4/tcp_*.c) is the reference; each rule
 // names the function it follows.
 //
@@ -15,7 +15,7 @@
 // ACKs (every segment is acked at once, as Linux does in quickack mode at
 // the start of a connection), congestion control beyond an initial window
 // of 10 segments growing by one per acked segment and falling to one on
-// RTO, keepalive.
+// RTO, TCP keepalive probes (SO_KEEPALIVE).
 package tcp
 
 import (
