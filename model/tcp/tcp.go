@@ -1,7 +1,7 @@
 // Package tcp is just enough real TCP for vrrpsim's clients and real
 // servers: the three-way handshake, HTTP/1.0 requests and responses (and
-// HTTP/1.1 keep-alive, keepalive.go) in MSS-sized segments, FIN and RST, SYN and data retransmission with
-// Linux's timers. Linux (net/ipv4/tcp_*.c) is the reference; each rule
+// HTTP/1.1 keep-alive, keepalive.go) in MSS-sized segments, FIN and RST,
+// SYN and data retransmission with Linux's timers. Linux (net/ipv4/tcp_*.c) is the reference; each rule
 // names the function it follows.
 //
 // A Stack is one host's TCP: a connection table, listening services and
