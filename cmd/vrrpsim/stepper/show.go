@@ -331,8 +331,8 @@ func (s *Stepper) showIPVS(b *strings.Builder, n *node.Node, all bool) {
 	}
 }
 
-// forwardName is ipvsadm -L's Forward column (print_forwarding in
-// ipvsadm.c); FULLNAT, not in mainline ipvsadm, keeps its lb_kind name.
+// forwardName is ipvsadm -L's Forward column (fwd_name in ipvsadm.c);
+// FULLNAT, not in mainline ipvsadm, keeps its lb_kind name.
 func forwardName(k lb.Kind) string {
 	switch k {
 	case lb.KindNAT:

@@ -17,7 +17,7 @@ import (
 // TestShowIPVSListsServicesAsIpvsadm: show ipvs prints what ipvsadm -Ln
 // prints: the service with its scheduler, then the real servers in the
 // kernel's list order (newest first, as DESIGN.md states for
-// ip_vs_add_dest) with the forwarding method as print_forwarding names it,
+// ip_vs_add_dest) with the forwarding method as fwd_name (ipvsadm.c) names it,
 // weight and active/inactive counters.
 func TestShowIPVSListsServicesAsIpvsadm(t *testing.T) {
 	k := sim.New(1)
@@ -82,5 +82,24 @@ func TestShowIPVSSyncDaemon(t *testing.T) {
 	(&Stepper{}).showIPVS(&b, n, false)
 	if !strings.Contains(b.String(), "  backup sync daemon (mcast=eth1, syncid=51)\n") || strings.Contains(b.String(), "master sync") {
 		t.Fatalf("show ipvs:\n%s", b.String())
+	}
+}
+
+// TestForwardName: the Forward column names the method as ipvsadm's
+// fwd_name does (IP_VS_CONN_F_MASQ "Masq", _DROUTE "Route", _TUNNEL
+// "Tunnel"); FULLNAT, absent from mainline ipvsadm, keeps its lb_kind.
+func TestForwardName(t *testing.T) {
+	for _, tc := range []struct {
+		k    lb.Kind
+		want string
+	}{
+		{lb.KindNAT, "Masq"},
+		{lb.KindDR, "Route"},
+		{lb.KindTUN, "Tunnel"},
+		{lb.KindFULLNAT, "FULLNAT"},
+	} {
+		if got := forwardName(tc.k); got != tc.want {
+			t.Errorf("forwardName(%v) = %q, want %q", tc.k, got, tc.want)
+		}
 	}
 }
