@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -320,11 +321,7 @@ func (f *Filter) eval(n *fnode, r *sim.Record, facts *FrameFacts) bool {
 		if s, ok := f.env.CompSegment[r.Node+"/"+r.Comp]; ok {
 			return s == n.arg
 		}
-		for _, s := range f.env.NodeSegments[f.recordNode(r)] {
-			if s == n.arg {
-				return true
-			}
-		}
+		return slices.Contains(f.env.NodeSegments[f.recordNode(r)], n.arg)
 	}
 	return false
 }

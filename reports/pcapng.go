@@ -33,8 +33,9 @@ func (i PcapngInterface) description() string { return "segment " + i.Segment }
 // sending interface, flagged outbound, and, when the segments trace their
 // deliveries (sim.KindDeliver), again on every interface it reached,
 // flagged inbound: Wireshark then shows who saw what (a frame the switch
-// did not flood to a port, or dropped, is not on that port's interface). VRRP state changes, timeline
-// actions and a director's real-server changes become comments (opt_comment) on the next frame written, each
+// did not flood to a port, or dropped, is not on that port's interface).
+// VRRP state changes, timeline actions and a director's real-server
+// changes become comments (opt_comment) on the next frame written, each
 // with its own virtual time, since pcapng has no block for a bare note.
 type PcapngWriter struct {
 	w        *pcapgo.NgWriter
