@@ -92,14 +92,14 @@ func healthColor(r Row, s Span) color.Color {
 	if r.Kind != rowHealth {
 		return spanColor(r, s)
 	}
-	switch {
-	case s.Value == "out":
+	switch s.Value {
+	case "out":
 		return colOut
-	case s.Value == "weight 0":
+	case "weight 0":
 		return colZero
-	case s.Value == "sorry":
+	case "sorry":
 		return colSorry
-	case s.Value == "director down":
+	case "director down":
 		return colInit
 	}
 	return colIn
