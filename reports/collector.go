@@ -303,17 +303,13 @@ func (a *flowAgg) closeRun(end sim.Time, recovered bool) {
 // metrics folds what is still pending into a copy of the aggregate (the
 // log itself stays usable) and returns the flow's report.
 func (f *flowLog) metrics(k flowKey) Flow {
-	a := f.agg
-	a.outages = append([]Outage{}, f.agg.outages...)
+	a, pkts := f.agg, f.pending[f.head:]
 	if f.keep {
-		a = flowAgg{outages: []Outage{}}
-		for _, p := range f.pkts {
-			a.fold(p)
-		}
-	} else {
-		for _, p := range f.pending[f.head:] {
-			a.fold(p)
-		}
+		a, pkts = flowAgg{}, f.pkts
+	}
+	a.outages = append([]Outage{}, a.outages...) // never nil: JSON []
+	for _, p := range pkts {
+		a.fold(p)
 	}
 	if a.inRun {
 		a.closeRun(a.lastLost, false)
