@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: all build docker test vet fmt-check race builtins fuzz bench bench-lb bench-lan run golden clean
+.PHONY: all build docker test vet fmt-check race builtins fuzz bench bench-lb bench-lan bench-sweep run golden clean
 
 all: build
 
@@ -60,6 +60,14 @@ bench-lan:
 	VRRPSIM_BENCH_LAN=$(CURDIR)/vrrpsim $(GO) test -count=1 -timeout 3h -run '^TestBenchLAN$$' ./cmd/vrrpsim -v | grep -v '^[=-]\{3\}\|^PASS\|^ok'
 	$(GO) test -run '^$$' -bench 'BenchmarkBenchLAN100' -benchmem -benchtime 3x ./cmd/vrrpsim
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200ms ./model/lan
+
+# Issue 14's sweep: `vrrpsim sweep master-crash --runs N` (BENCH_SWEEP_RUNS,
+# default 20000) at 1 and 2 workers in a subprocess: runs/s, CPU per run,
+# peak RSS, speed-up 1 -> 2 workers; then allocations per run in process.
+bench-sweep:
+	CGO_ENABLED=0 $(GO) build -trimpath -o vrrpsim ./cmd/vrrpsim
+	VRRPSIM_BENCH_SWEEP=$(CURDIR)/vrrpsim $(GO) test -count=1 -timeout 1h -run '^TestBenchSweep$$' ./cmd/vrrpsim -v | grep -v '^[=-]\{3\}\|^PASS\|^ok'
+	$(GO) test -run '^$$' -bench 'BenchmarkSweepMasterCrash' -benchmem -benchtime 1x ./cmd/vrrpsim
 
 # Regenerate golden files; review the diff before committing.
 golden:

@@ -421,12 +421,32 @@ func writeSummary(s *sweep.Summary, dir string, plots bool, o sweep.PlotOptions)
 	return append(files, written...), nil
 }
 
+// sweepBatch is consecutive runs done by one worker: the unit of work
+// handed out and of results handed back, so that with short runs the
+// writer wakes once a batch, not once a run, and a worker never waits for
+// it (issue 14: a worker waited for the writer's next job after each run).
+type sweepBatch struct {
+	lo   int        // first run
+	runs []sweepRun // in run order; ends at the first failed run
+}
+
+// maxBatch bounds a batch: at ~1 ms a run, 16 runs make the hand-over
+// cost nothing, and a slow run (minutes) holds back at most 15 others.
+const maxBatch = 16
+
+// batchSize is the runs per batch for n runs on workers: maxBatch, or
+// fewer so that each worker gets about 8 batches to balance the load.
+func batchSize(n, workers int) int {
+	return max(1, min(maxBatch, n/(8*workers)))
+}
+
 // runOrdered runs runs lo..hi-1 on cfg.workers goroutines and calls emit
-// for each in run order. Results that finish early wait in a reorder
-// buffer; no run is handed out more than 2*workers ahead of the next one
-// to emit, so memory stays bounded by the workers whatever the grid size.
-// first is run 0, already done (used if lo == 0). On an error, the
-// lowest-numbered failing run's error is returned once in-flight runs end.
+// for each in run order. Workers take batches of consecutive runs; a
+// batch that finishes early waits in a reorder buffer, and no batch is
+// handed out more than 2*workers ahead of the next one to emit, so memory
+// stays bounded by the workers whatever the grid size. first is run 0,
+// already done (used if lo == 0). On an error, the lowest-numbered
+// failing run's error is returned once the batches in flight end.
 func runOrdered(cfg sweepConfig, lo, hi int, first sweepRun, emit func(sweepRun) error) error {
 	next := lo // next run to emit
 	if lo == 0 && hi > 0 {
@@ -438,54 +458,70 @@ func runOrdered(cfg sweepConfig, lo, hi int, first sweepRun, emit func(sweepRun)
 	if next >= hi {
 		return nil
 	}
-	window := 2 * cfg.workers
-	jobs := make(chan int)
-	results := make(chan sweepRun)
-	for w := 0; w < min(cfg.workers, hi-next); w++ {
+	size := batchSize(hi-next, cfg.workers)
+	window := 2 * cfg.workers // batches handed out ahead of the next run to emit
+	// Buffered to the window: a worker finds its next batch queued and
+	// leaves its result without waiting for the writer.
+	jobs := make(chan int, window)
+	results := make(chan sweepBatch, window)
+	for w := 0; w < min(cfg.workers, (hi-next+size-1)/size); w++ {
 		go func() {
 			var last pointScenario // this worker's
-			for i := range jobs {
-				results <- runOne(cfg, i, &last)
+			for start := range jobs {
+				b := sweepBatch{lo: start, runs: make([]sweepRun, 0, min(size, hi-start))}
+				for i := start; i < min(start+size, hi); i++ {
+					r := runOne(cfg, i, &last)
+					b.runs = append(b.runs, r)
+					if r.err != nil {
+						break
+					}
+				}
+				results <- b
 			}
 		}()
 	}
-	pending := map[int]sweepRun{}
+	pending := map[int]sweepBatch{} // by first run
 	send, inflight := next, 0
 	var failed *sweepRun
 	var emitErr error
 	stop := cfg.stop
 	for inflight > 0 || (failed == nil && emitErr == nil && next < hi) {
 		var jobCh chan int
-		if failed == nil && emitErr == nil && send < hi && send < next+window {
+		if failed == nil && emitErr == nil && send < hi && send < next+window*size {
 			jobCh = jobs
 		}
 		select {
 		case <-stop:
-			// Let the runs in flight end (each is short), start no more.
+			// Let the batches in flight end (a run stops at once when
+			// interrupted, runBudget.run), start no more.
 			stop = nil
 			if emitErr == nil {
 				emitErr = errInterrupted
 			}
 		case jobCh <- send:
-			send++
+			send += size
 			inflight++
-		case r := <-results:
+		case b := <-results:
 			inflight--
-			if r.err != nil {
+			if r := b.runs[len(b.runs)-1]; r.err != nil {
 				if failed == nil || r.i < failed.i {
 					failed = &r
 				}
 				continue
 			}
-			pending[r.i] = r
+			pending[b.lo] = b
 			for emitErr == nil {
-				pr, ok := pending[next]
+				pb, ok := pending[next]
 				if !ok {
 					break
 				}
 				delete(pending, next)
-				emitErr = emit(pr)
-				next++
+				for _, r := range pb.runs {
+					if emitErr = emit(r); emitErr != nil {
+						break
+					}
+				}
+				next += len(pb.runs)
 			}
 		}
 	}

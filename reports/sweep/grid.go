@@ -10,6 +10,7 @@
 package sweep
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -238,24 +239,43 @@ func rescale(v int64, from, to int) (int64, error) {
 
 // formatDecimal prints mant/10^scale with trailing zeros trimmed.
 func formatDecimal(mant int64, scale int) string {
-	neg := mant < 0
+	var buf [32]byte
+	return string(appendDecimal(buf[:0], mant, scale))
+}
+
+// appendDecimal appends formatDecimal's text to b. A sweep formats every
+// metric of every run: one allocation a cell, not one per step.
+func appendDecimal(b []byte, mant int64, scale int) []byte {
 	u := uint64(mant)
-	if neg {
-		u = uint64(-mant)
+	if mant < 0 {
+		u = -u
 	}
-	s := strconv.FormatUint(u, 10)
+	var buf [20]byte
+	d := strconv.AppendUint(buf[:0], u, 10)
+	whole, frac, pad := d, []byte(nil), 0
 	if scale > 0 {
-		for len(s) <= scale {
-			s = "0" + s
+		if len(d) <= scale {
+			whole, frac, pad = []byte{'0'}, d, scale-len(d)
+		} else {
+			whole, frac = d[:len(d)-scale], d[len(d)-scale:]
 		}
-		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
+		frac = bytes.TrimRight(frac, "0")
+		if len(frac) == 0 {
+			pad = 0
+		}
 	}
-	if neg && s != "0" {
-		s = "-" + s
+	if mant < 0 && (len(frac) > 0 || string(whole) != "0") {
+		b = append(b, '-')
 	}
-	return s
+	b = append(b, whole...)
+	if len(frac) > 0 {
+		b = append(b, '.')
+		for range pad {
+			b = append(b, '0')
+		}
+		b = append(b, frac...)
+	}
+	return b
 }
 
 // Grid is the cartesian product of the params (the first one varies

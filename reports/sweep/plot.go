@@ -423,7 +423,7 @@ func (s *Summary) cdf(base string, o PlotOptions) (*plot.Plot, error) {
 		var all []int64
 		for _, pt := range s.Points {
 			if pooled {
-				all = append(all, pt.Sample[c]...)
+				all = append(all, expand(pt.Sample[c])...)
 				continue
 			}
 			label := ""
@@ -435,7 +435,7 @@ func (s *Summary) cdf(base string, o PlotOptions) (*plot.Plot, error) {
 			if len(cols) > 1 {
 				label = Key(s.Header.Metrics[c]) + label
 			}
-			lines = append(lines, line{strings.TrimSpace(label), pt.Sample[c]})
+			lines = append(lines, line{strings.TrimSpace(label), expand(pt.Sample[c])})
 		}
 		if pooled {
 			slices.Sort(all)

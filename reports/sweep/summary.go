@@ -1,11 +1,13 @@
 package sweep
 
 import (
+	"cmp"
 	"fmt"
-	"github.com/vrrpsim/vrrpsim/reports"
 	"io"
 	"slices"
 	"strconv"
+
+	"github.com/vrrpsim/vrrpsim/reports"
 )
 
 // Stat summarises one metric at one grid point over its runs. N counts
@@ -22,7 +24,16 @@ type Point struct {
 	Params []string
 	Runs   int
 	Stats  []Stat    // one per header metric
-	Sample [][]int64 // per header metric: every value, sorted, for CDF metrics only (nil otherwise)
+	Sample [][]Count // per header metric: the distinct values, ascending, with their runs; CDF metrics only (nil otherwise)
+}
+
+// Count is a value and how many runs of a point produced it. A sweep's
+// seeds mostly give the same few values (every seed of master-crash
+// detects the crash at the same time), so a point keeps its distinct
+// values, not one per run: memory follows the values, not the runs.
+type Count struct {
+	V int64
+	N int
 }
 
 // Summary is the per-point summary of a whole sweep.
@@ -33,13 +44,15 @@ type Summary struct {
 }
 
 // Aggregator builds a Summary from rows fed in grid order. It holds only
-// the current point's values (plus the samples of the CDF metrics), so
-// memory grows with runs per point, not with the grid.
+// the current point's distinct values per metric with their counts (and
+// those of the CDF metrics per point), so memory grows with the distinct
+// values and the grid's points, not with the runs: 100,000 seeds that
+// give a handful of values cost a handful of entries.
 type Aggregator struct {
 	h       Header
-	keep    []bool // per metric: keep every value for a CDF
+	keep    []bool // per metric: keep the values for a CDF
 	cur     *Point
-	vals    [][]int64
+	vals    []map[int64]int // per metric: value -> runs of the current point
 	numeric []bool
 	points  []Point
 	rows    int
@@ -49,10 +62,11 @@ type Aggregator struct {
 // metric (base name, e.g. "detect_s") whose values are kept per point for
 // CDF plots; "" keeps none.
 func NewAggregator(h Header, cdfBase string) *Aggregator {
-	a := &Aggregator{h: h, keep: make([]bool, len(h.Metrics)), vals: make([][]int64, len(h.Metrics)), numeric: make([]bool, len(h.Metrics))}
+	a := &Aggregator{h: h, keep: make([]bool, len(h.Metrics)), vals: make([]map[int64]int, len(h.Metrics)), numeric: make([]bool, len(h.Metrics))}
 	for i, m := range h.Metrics {
 		a.keep[i] = cdfBase != "" && BaseName(m) == cdfBase
 		a.numeric[i] = true
+		a.vals[i] = map[int64]int{}
 	}
 	return a
 }
@@ -86,7 +100,7 @@ func (a *Aggregator) Add(row []string) error {
 			a.numeric[i] = false
 			continue
 		}
-		a.vals[i] = append(a.vals[i], v)
+		a.vals[i][v]++
 	}
 	return nil
 }
@@ -97,14 +111,20 @@ func (a *Aggregator) flush() {
 		return
 	}
 	a.cur.Stats = make([]Stat, len(a.h.Metrics))
-	a.cur.Sample = make([][]int64, len(a.h.Metrics))
-	for i, vs := range a.vals {
-		slices.Sort(vs)
-		a.cur.Stats[i] = stat(vs)
-		if a.keep[i] {
-			a.cur.Sample[i] = slices.Clone(vs)
+	a.cur.Sample = make([][]Count, len(a.h.Metrics))
+	var counts []Count // scratch, unless kept as the sample
+	for i, m := range a.vals {
+		counts = counts[:0]
+		for v, n := range m {
+			counts = append(counts, Count{v, n})
 		}
-		a.vals[i] = vs[:0]
+		// Sorted, so the map's order decides nothing.
+		slices.SortFunc(counts, func(x, y Count) int { return cmp.Compare(x.V, y.V) })
+		a.cur.Stats[i] = stat(counts)
+		if a.keep[i] {
+			a.cur.Sample[i] = slices.Clone(counts)
+		}
+		clear(m)
 	}
 	a.points = append(a.points, *a.cur)
 	a.cur = nil
@@ -116,16 +136,44 @@ func (a *Aggregator) Summary() *Summary {
 	return &Summary{Header: a.h, Points: a.points, Numeric: slices.Clone(a.numeric)}
 }
 
-// stat summarises sorted values with nearest-rank percentiles, as
-// `run --runs` does (reports.NearestRank): the median is the
-// ceil(0.5 n)-th smallest value (the lower middle one of an even count),
-// p95 the ceil(0.95 n)-th. Every number is a value some run produced.
-func stat(sorted []int64) Stat {
-	n := len(sorted)
-	if n == 0 {
+// stat summarises distinct values (ascending, with their counts) with
+// nearest-rank percentiles, as `run --runs` does (reports.NearestRank):
+// the median is the ceil(0.5 n)-th smallest value (the lower middle one of
+// an even count), p95 the ceil(0.95 n)-th. Every number is a value some
+// run produced.
+func stat(sorted []Count) Stat {
+	if len(sorted) == 0 {
 		return Stat{}
 	}
-	return Stat{N: n, Min: sorted[0], Median: reports.NearestRank(sorted, 50), P95: reports.NearestRank(sorted, 95), Max: sorted[n-1]}
+	n := 0
+	for _, c := range sorted {
+		n += c.N
+	}
+	return Stat{N: n, Min: sorted[0].V, Median: nearestRank(sorted, n, 50), P95: nearestRank(sorted, n, 95), Max: sorted[len(sorted)-1].V}
+}
+
+// nearestRank is reports.NearestRank over counted values: the value of
+// the ceil(p n / 100)-th smallest run of n.
+func nearestRank(sorted []Count, n, p int) int64 {
+	rank := max(1, min((p*n+99)/100, n))
+	for _, c := range sorted {
+		if rank <= c.N {
+			return c.V
+		}
+		rank -= c.N
+	}
+	return sorted[len(sorted)-1].V
+}
+
+// expand gives counted values back as one value per run, ascending.
+func expand(sorted []Count) []int64 {
+	var out []int64
+	for _, c := range sorted {
+		for range c.N {
+			out = append(out, c.V)
+		}
+	}
+	return out
 }
 
 // WriteCSV writes summary.csv, one row per grid point and numeric metric:

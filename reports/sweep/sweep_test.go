@@ -1,10 +1,13 @@
 package sweep
 
 import (
-	"github.com/vrrpsim/vrrpsim/reports"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vrrpsim/vrrpsim/reports"
 )
 
 func TestParseSetExpandsListsAndRanges(t *testing.T) {
@@ -123,10 +126,50 @@ func TestStatMedianAndNearestRankP95(t *testing.T) {
 		{[]int64{1, 2}, Stat{2, 1, 1, 2, 2}},             // nearest-rank: the lower middle
 		{[]int64{2e9, 3e9}, Stat{2, 2e9, 2e9, 3e9, 3e9}}, // as run --runs: a value a run produced
 		{[]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Stat{20, 1, 10, 19, 20}},
+		// Repeated values, kept as counts: ranks fall inside a count.
+		{[]int64{7, 7, 7, 9}, Stat{4, 7, 7, 9, 9}},
+		{[]int64{1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 5}, Stat{20, 1, 3, 3, 5}},
+		{[]int64{4, 1, 4, 1}, Stat{4, 1, 1, 4, 4}},
 	}
 	for _, tt := range tests {
-		if got := stat(tt.vals); got != tt.want {
+		if got := stat(countsOf(tt.vals)); got != tt.want {
 			t.Errorf("stat(%v) = %+v, want %+v", tt.vals, got, tt.want)
+		}
+	}
+}
+
+// countsOf feeds vals (seconds as 1e-9 units) through an Aggregator, as a
+// sweep does, and returns the one point's counted values.
+func countsOf(vals []int64) []Count {
+	h, _ := ParseHeader([]string{"run", "point", "p", "seed", "x_s"})
+	a := NewAggregator(h, "x_s")
+	for i, v := range vals {
+		if err := a.Add([]string{strconv.Itoa(i), "0", "1", "1", formatNano(v)}); err != nil {
+			panic(err)
+		}
+	}
+	return a.Summary().Points[0].Sample[0]
+}
+
+// TestCountedStatIsTheNearestRankOfEveryValue: keeping distinct values
+// with counts must give what reports.NearestRank gives over every run's
+// value, for any mix of repeats.
+func TestCountedStatIsTheNearestRankOfEveryValue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 200 {
+		n := 1 + rng.IntN(60)
+		vals := make([]int64, n)
+		for i := range vals {
+			vals[i] = int64(rng.IntN(1+trial%7)) * 1e8
+		}
+		sorted := slices.Sorted(slices.Values(vals))
+		want := Stat{N: n, Min: sorted[0], Median: reports.NearestRank(sorted, 50), P95: reports.NearestRank(sorted, 95), Max: sorted[n-1]}
+		counts := countsOf(vals)
+		if got := stat(counts); got != want {
+			t.Fatalf("stat of %v = %+v, want %+v", vals, got, want)
+		}
+		if got := expand(counts); !slices.Equal(got, sorted) {
+			t.Fatalf("expand(%v) = %v, want every value sorted %v", counts, got, sorted)
 		}
 	}
 }
@@ -228,4 +271,78 @@ func TestTakeoverColumns(t *testing.T) {
 	if _, ok := get(&reports.Report{LB: &reports.LBReport{}})["takeover_broken"]; ok {
 		t.Error("a run without takeovers has a takeover_broken column")
 	}
+}
+
+// TestAggregatorKeepsDistinctValuesNotRuns: issue 14 wants a sweep's
+// memory flat in the number of runs. 10,000 runs of a point that give
+// two values leave two counted values, with the summary of all 10,000.
+func TestAggregatorKeepsDistinctValuesNotRuns(t *testing.T) {
+	h, _ := ParseHeader([]string{"run", "point", "p", "seed", "detect_s"})
+	a := NewAggregator(h, "detect_s")
+	for i := range 10000 {
+		v := "3.023457"
+		if i%100 == 0 {
+			v = "4.5"
+		}
+		if err := a.Add([]string{strconv.Itoa(i), "0", "1s", strconv.Itoa(i), v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pt := a.Summary().Points[0]
+	if want := []Count{{3023457000, 9900}, {4500000000, 100}}; !slices.Equal(pt.Sample[0], want) {
+		t.Errorf("kept %v, want %v", pt.Sample[0], want)
+	}
+	if want := (Stat{10000, 3023457000, 3023457000, 3023457000, 4500000000}); pt.Stats[0] != want {
+		t.Errorf("stat %+v, want %+v", pt.Stats[0], want)
+	}
+}
+
+// formatDecimalByHand is the text formatDecimal must give, built step by
+// step: the digits, zeros in front up to scale+1 digits, the point, and
+// trailing zeros (and a bare point) trimmed; "-" unless the text is "0".
+func formatDecimalByHand(mant int64, scale int) string {
+	u := uint64(mant)
+	if mant < 0 {
+		u = -u
+	}
+	s := strconv.FormatUint(u, 10)
+	if scale > 0 {
+		for len(s) <= scale {
+			s = "0" + s
+		}
+		s = strings.TrimSuffix(strings.TrimRight(s[:len(s)-scale]+"."+s[len(s)-scale:], "0"), ".")
+	}
+	if mant < 0 && s != "0" {
+		s = "-" + s
+	}
+	return s
+}
+
+func TestFormatDecimal(t *testing.T) {
+	tests := []struct {
+		mant  int64
+		scale int
+		want  string
+	}{
+		{0, 0, "0"}, {0, 9, "0"}, {5, 3, "0.005"}, {50, 3, "0.05"}, {3023457000, 9, "3.023457"},
+		{2e9, 9, "2"}, {-25, 1, "-2.5"}, {-1, 0, "-1"}, {100, 1, "10"}, {-9223372036854775808, 0, "-9223372036854775808"},
+	}
+	for _, tt := range tests {
+		if got := formatDecimal(tt.mant, tt.scale); got != tt.want {
+			t.Errorf("formatDecimal(%d, %d) = %q, want %q", tt.mant, tt.scale, got, tt.want)
+		}
+	}
+}
+
+// FuzzFormatDecimal: the one-buffer formatDecimal gives the same text as
+// the step-by-step one for any value and scale.
+func FuzzFormatDecimal(f *testing.F) {
+	f.Add(int64(3023457000), uint8(9))
+	f.Add(int64(-5), uint8(3))
+	f.Fuzz(func(t *testing.T, mant int64, scale uint8) {
+		sc := int(scale % 40)
+		if got, want := formatDecimal(mant, sc), formatDecimalByHand(mant, sc); got != want {
+			t.Fatalf("formatDecimal(%d, %d) = %q, want %q", mant, sc, got, want)
+		}
+	})
 }

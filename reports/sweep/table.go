@@ -106,6 +106,8 @@ type Writer struct {
 	h    Header
 	csv  reports.CSVWriter // cells neutralised against formulas (issue 13)
 	json *bufio.Writer
+	keys [][]byte // the params' then the metrics' names as JSON strings, quoted once
+	buf  []byte   // a JSON row, reused
 	n    int
 }
 
@@ -122,6 +124,9 @@ func NewWriter(csvOut, jsonOut io.Writer, h Header) (*Writer, error) {
 	if jsonOut != nil {
 		w.json = bufio.NewWriter(jsonOut)
 		w.json.WriteString("[")
+		for _, name := range append(slices.Clip(h.Params), h.Metrics...) {
+			w.keys = append(w.keys, appendJSONString(nil, name))
+		}
 	}
 	return w, nil
 }
@@ -141,7 +146,8 @@ func (w *Writer) Write(row []string) error {
 			w.json.WriteString(",")
 		}
 		w.json.WriteString("\n")
-		w.json.Write(w.h.jsonRow(row))
+		w.buf = w.appendJSONRow(w.buf[:0], row)
+		w.json.Write(w.buf)
 	}
 	w.n++
 	return nil
@@ -162,36 +168,36 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// jsonRow renders a row as
+// appendJSONRow renders a row as
 //
 //	{"run":0,"point":0,"set":{"PATH":"1s"},"seed":1,"metrics":{"detect_s[...]":3.02,...}}
 //
 // Metric cells that are plain decimals become numbers, empty cells null,
 // anything else a string; the same rule for a sweep and a merge, so both
 // give the same bytes.
-func (h Header) jsonRow(row []string) []byte {
-	b := make([]byte, 0, 64*len(row))
+func (w *Writer) appendJSONRow(b []byte, row []string) []byte {
+	h := w.h
 	b = append(b, `{"run":`...)
 	b = append(b, jsonNumber(row[0])...)
 	b = append(b, `,"point":`...)
 	b = append(b, jsonNumber(row[1])...)
 	b = append(b, `,"set":{`...)
-	for i, p := range h.Params {
+	for i := range h.Params {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, p)
+		b = append(b, w.keys[i]...)
 		b = append(b, ':')
 		b = appendJSONString(b, row[2+i])
 	}
 	b = append(b, `},"seed":`...)
 	b = append(b, jsonNumber(row[h.seedCol()])...)
 	b = append(b, `,"metrics":{`...)
-	for i, m := range h.Metrics {
+	for i := range h.Metrics {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, m)
+		b = append(b, w.keys[len(h.Params)+i]...)
 		b = append(b, ':')
 		b = append(b, jsonNumber(row[h.seedCol()+1+i])...)
 	}
@@ -204,7 +210,8 @@ func jsonNumber(cell string) string {
 	if cell == "" {
 		return "null"
 	}
-	if m, sc, ok := parseDecimal(cell); ok && formatDecimal(m, sc) == cell {
+	var buf [32]byte
+	if m, sc, ok := parseDecimal(cell); ok && string(appendDecimal(buf[:0], m, sc)) == cell {
 		return cell
 	}
 	return string(appendJSONString(nil, cell))
