@@ -129,16 +129,21 @@ type dropCount struct {
 	n            int
 }
 
-// countDrop counts one KindDrop record.
+// countDrop counts a KindDrop record: one drop, or Value drops for a
+// tally (the advert path's unknown-VRID drops, traced at the end).
 func (c *Collector) countDrop(r *sim.Record) {
+	n := 1
+	if r.Value > 0 {
+		n = int(r.Value)
+	}
 	ds := c.drops[r.Node]
 	for i := range ds {
 		if ds[i].comp == r.Comp && ds[i].reason == r.Reason {
-			ds[i].n++
+			ds[i].n += n
 			return
 		}
 	}
-	c.drops[r.Node] = append(ds, dropCount{comp: r.Comp, reason: r.Reason, n: 1})
+	c.drops[r.Node] = append(ds, dropCount{comp: r.Comp, reason: r.Reason, n: n})
 }
 
 type ifaceInfo struct {

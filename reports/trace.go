@@ -58,6 +58,9 @@ func (t *TextTrace) Trace(r *sim.Record) {
 		s = fmt.Sprintf("%s %s lost seq %d", r.Node, r.Comp, r.Value)
 	case sim.KindDrop:
 		s = fmt.Sprintf("%s %s drop %s", r.Node, r.Comp, r.Reason)
+		if r.Value > 0 {
+			s += fmt.Sprintf(" x%d", r.Value)
+		}
 	case sim.KindNote:
 		var parts []string
 		event := r.Event
@@ -151,6 +154,10 @@ func (g *GoldenTrace) Trace(r *sim.Record) {
 		g.line(r.At, "fdb", r.Node, "fdb", r.Reason,
 			kv{"mac", macString(r.MAC)}, kv{"from", r.From}, kv{"to", r.To})
 	case sim.KindDrop:
+		if r.Value > 0 {
+			g.line(r.At, "drop", r.Node, r.Comp, "drop", kv{"reason", r.Reason}, kv{"count", strconv.FormatInt(r.Value, 10)})
+			break
+		}
 		g.line(r.At, "drop", r.Node, r.Comp, "drop", kv{"reason", r.Reason})
 	case sim.KindNote:
 		pairs := []kv{{"reason", r.Reason}}

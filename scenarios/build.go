@@ -244,6 +244,44 @@ func (w *World) TraceDeliveries() {
 	}
 }
 
+// Finish closes the run's tallies: the vrrp_unknown_vrid drops that the
+// segments' advert path counted without an event per advert are traced
+// now, one record per interface (node.FlushAdvertDrops). Call it once the
+// kernel has run to the end, before the report is read.
+func (w *World) Finish() {
+	for _, n := range w.nodes {
+		n.FlushAdvertDrops()
+	}
+}
+
+// SetAdvertPath turns the segments' advert path on (the default) or off
+// (every flooded advert one event per port, as tests compare).
+func (w *World) SetAdvertPath(on bool) {
+	for _, s := range w.sc.Segments {
+		w.segments[s.Name].SetAdvertPath(on)
+	}
+}
+
+// VerifyAdvertFilters makes every segment check its ports' advert filters
+// at each advert (lan.Segment.VerifyAdvertFilters); AdvertFilterErr
+// returns the first one found out of date.
+func (w *World) VerifyAdvertFilters() {
+	for _, s := range w.sc.Segments {
+		w.segments[s.Name].VerifyAdvertFilters(true)
+	}
+}
+
+// AdvertFilterErr returns the first out-of-date advert filter found in
+// verify mode, or nil.
+func (w *World) AdvertFilterErr() error {
+	for _, s := range w.sc.Segments {
+		if err := w.segments[s.Name].AdvertFilterErr(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ActionTexts returns the canonical text of every timeline action, in order.
 func (w *World) ActionTexts() []string {
 	out := make([]string, len(w.sc.Timeline))

@@ -34,7 +34,9 @@ const (
 	// Event = "sent", "received" or "lost", Value = sequence number.
 	KindFlow
 	// KindDrop: something was dropped or rejected. Node, Comp, Reason =
-	// the counter name (e.g. "vrrp_auth_mismatch").
+	// the counter name (e.g. "vrrp_auth_mismatch"). Value > 0 makes the
+	// record a tally of Value drops (counted without a record each, e.g.
+	// the segments' unknown-VRID drops, traced at the end of a run).
 	KindDrop
 	// KindNote: anything else worth a line in the trace (node crashed,
 	// link down, GARP burst...). Node, Comp, Event, Reason. A health

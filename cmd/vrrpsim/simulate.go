@@ -23,6 +23,10 @@ type simOptions struct {
 	// (memory flat in the run's length, issue 14); only the traffic plot
 	// needs the packets.
 	aggregate bool
+	// advertPath off delivers every flooded advert as one event per port
+	// (tests compare the two); verifyFilters checks the advert filters at
+	// each advert and fails the run if one is out of date.
+	noAdvertPath, verifyFilters bool
 }
 
 // simResult is what one run produced.
@@ -56,6 +60,12 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	if o.see.pcapng != nil {
 		w.TraceDeliveries() // each interface's copy, for "who saw what"
 	}
+	if o.noAdvertPath {
+		w.SetAdvertPath(false)
+	}
+	if o.verifyFilters {
+		w.VerifyAdvertFilters()
+	}
 	end := sim.Time(sc.Duration)
 	if o.until > 0 {
 		end = sim.Time(o.until)
@@ -66,6 +76,10 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	w.Start()
 	if err := o.budget.run(k, end); err != nil {
 		caps.finish()
+		return nil, err
+	}
+	w.Finish()
+	if err := w.AdvertFilterErr(); err != nil {
 		return nil, err
 	}
 	if err := caps.finish(); err != nil {

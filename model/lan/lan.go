@@ -148,6 +148,8 @@ type Segment struct {
 	rxGen    uint64
 	decodes  uint64                      // frames decoded for delivery (tests)
 	decodeFn func() (*wire.Frame, error) // s.decodeCurrent, bound once
+
+	adv advertPath // flooded VRRP adverts (advert.go)
 }
 
 // New returns an empty segment named name (the name of the random stream
@@ -204,6 +206,7 @@ type Port struct {
 	// while learnedGen equals the table's gen (fdb.learn).
 	learned    *fdbEntry
 	learnedGen uint64
+	adv        portAdvert // advert.go
 }
 
 // Attach adds a port for interface iface of node, delivering to r. The port
@@ -211,6 +214,11 @@ type Port struct {
 func (s *Segment) Attach(node, iface string, r Receiver) *Port {
 	p := &Port{s: s, index: len(s.ports), node: node, iface: iface, name: node + "/" + iface, r: r, up: true}
 	p.dr, _ = r.(DecodedReceiver)
+	// Every advert is delivered until the receiver says otherwise
+	// (SetAdvertFilter).
+	p.adv.f.All = true
+	s.index(p)
+	s.adv.gen++
 	if s.partitioned {
 		// A node attached during a partition is in no group: isolated.
 		p.island = s.islands
@@ -240,6 +248,7 @@ func (p *Port) SetLink(up bool) {
 	if p.up == up {
 		return
 	}
+	p.s.linkChanging(p, up)
 	p.up = up
 	if !up {
 		p.epoch++
@@ -250,7 +259,17 @@ func (p *Port) SetLink(up bool) {
 // SetImpairment sets the port's impairment: its loss applies to every
 // delivery into or out of the port, its latency and jitter are added to
 // the port's latency in both directions.
-func (p *Port) SetImpairment(im Impairment) { p.im = im.clean() }
+func (p *Port) SetImpairment(im Impairment) {
+	if p.im != (Impairment{}) {
+		p.s.adv.impaired--
+	}
+	p.im = im.clean()
+	if p.im.Loss > 0 || p.im.Latency != 0 || p.im.Jitter > 0 {
+		p.s.adv.impaired++
+	} else {
+		p.im = Impairment{}
+	}
+}
 
 // SetImpairment sets the whole-segment impairment, added to the port
 // settings: its loss applies to every delivery, its latency and jitter are
@@ -290,6 +309,12 @@ type burst struct {
 	outs   []*Port
 	epochs []uint64 // out.epoch when the switch sent the frame to out
 	fire   func(i int)
+	// all: a clean flood (Segment.clean) to every port but pkt.in, in
+	// port order, without outs and epochs: a port whose link went down
+	// after gen (portAdvert.lastDown) lost the frame.
+	all bool
+	gen uint64
+	n   int
 }
 
 func (s *Segment) getPacket() *packet {
@@ -327,16 +352,32 @@ func (s *Segment) getBurst(pkt *packet) *burst {
 
 // send queues the burst's deliveries after delay.
 func (b *burst) send(delay time.Duration) {
-	b.pkt.refs += len(b.outs)
-	b.s.k.AtN(b.s.k.Now().Add(delay), len(b.outs), b.fire)
+	if !b.all {
+		b.n = len(b.outs)
+	}
+	b.pkt.refs += b.n
+	b.s.k.AtN(b.s.k.Now().Add(delay), b.n, b.fire)
 }
 
 // deliver is the burst's delivery i; the last one returns the burst to
 // the pool.
 func (b *burst) deliver(i int) {
-	s, pkt, out, epoch := b.s, b.pkt, b.outs[i], b.epochs[i]
-	if i == len(b.outs)-1 {
-		b.pkt, b.outs, b.epochs = nil, b.outs[:0], b.epochs[:0]
+	s, pkt, last := b.s, b.pkt, i == b.n-1
+	var out *Port
+	var epoch uint64
+	if b.all {
+		if i >= pkt.in.index {
+			i++ // the flood skips its ingress port
+		}
+		out, epoch = s.ports[i], s.ports[i].epoch
+		if out.adv.lastDown > b.gen {
+			epoch-- // down (and maybe up again) since the flood left
+		}
+	} else {
+		out, epoch = b.outs[i], b.epochs[i]
+	}
+	if last {
+		b.pkt, b.outs, b.epochs, b.all = nil, b.outs[:0], b.epochs[:0], false
 		s.freeBursts = append(s.freeBursts, b)
 	}
 	s.deliver(pkt, out, epoch)
@@ -412,6 +453,16 @@ func (s *Segment) forward(pkt *packet) {
 		}
 	}
 	s.cnt.Flooded++
+	if vrid, ok := s.advertVRID(pkt); ok {
+		s.floodAdvert(pkt, vrid)
+		return
+	}
+	if s.clean() {
+		b := s.getBurst(pkt)
+		b.all, b.gen, b.n = true, s.adv.gen, len(s.ports)-1
+		b.send(s.portDelay(in, s.im.Latency, 0))
+		return
+	}
 	// One burst per run of ports with the same delay (all of them, unless
 	// latencies or jitter differ): the deliveries take the sequence
 	// numbers, and so the order, that one event per port would take.

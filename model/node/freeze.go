@@ -72,6 +72,7 @@ func (n *Node) Freeze() error {
 		return nil
 	}
 	n.frozen = true
+	n.advertFiltersChanged()
 	n.note("", "freeze", "")
 	return nil
 }
@@ -84,6 +85,7 @@ func (n *Node) Thaw() {
 		return
 	}
 	n.frozen = false
+	n.advertFiltersChanged()
 	q := n.expired
 	n.expired = nil
 	late := 0
@@ -108,6 +110,7 @@ func (n *Node) BeginReload() {
 		return
 	}
 	n.reloading = true
+	n.advertFiltersChanged()
 	for _, in := range n.insts {
 		in.sp.Suspend()
 	}
@@ -122,6 +125,7 @@ func (n *Node) EndReload(cfgs []vrrp.Config) error {
 		return nil
 	}
 	n.reloading = false
+	defer n.advertFiltersChanged() // instances and their VRIDs change
 	if !n.up || !n.daemonUp {
 		return nil
 	}

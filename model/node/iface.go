@@ -33,6 +33,8 @@ type Interface struct {
 	// arpIgnore and arpAnnounce are net.ipv4.conf.IFACE.arp_ignore and
 	// arp_announce (loopback.go); the node's values count where higher.
 	arpIgnore, arpAnnounce int
+
+	advertDropsTraced uint64 // FlushAdvertDrops
 }
 
 // Name returns the interface name.

@@ -210,6 +210,7 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 	i.arpEnv = &arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
 	i.cache = arp.New(arpCfg.WithDefaults(), i.arpEnv)
 	i.port = seg.Attach(n.cfg.Name, name, i)
+	i.port.SetAdvertFilter(i.AdvertFilter())
 	n.ifaces = append(n.ifaces, i)
 	n.rt = nil // route.go: rebuilt with the new subnets
 	return i, nil
@@ -236,6 +237,7 @@ func (n *Node) AddVRRP(cfg vrrp.Config) (*vrrp.Speaker, error) {
 	in.sp = sp
 	in.cfg = sp.Config()
 	n.insts = append(n.insts, in)
+	n.advertFiltersChanged()
 	return sp, nil
 }
 
@@ -271,6 +273,7 @@ func (n *Node) Start() {
 
 func (n *Node) startDaemon() {
 	n.daemonUp = true
+	n.advertFiltersChanged()
 	n.syncStart() // lvs_sync_daemon (lbsync.go)
 	// vrrp_init_state notifies the groups in BACKUP or FAULT first.
 	for _, g := range n.groups {
@@ -289,6 +292,7 @@ func (n *Node) Crash() {
 	n.up = false
 	n.daemonUp = false
 	n.frozen, n.expired, n.reloading = false, nil, false
+	n.advertFiltersChanged()
 	for _, in := range n.insts {
 		in.sp.Halt()
 	}
@@ -335,6 +339,7 @@ func (n *Node) StopDaemon() {
 	n.daemonUp = false
 	// A reload in progress ends with the daemon (freeze.go).
 	n.reloading = false
+	n.advertFiltersChanged()
 	n.syncStop() // lvs_sync_daemon (lbsync.go)
 	for _, in := range n.insts {
 		in.sp.Shutdown()
@@ -359,6 +364,7 @@ func (n *Node) KillDaemon() {
 	}
 	n.daemonUp = false
 	n.reloading = false
+	n.advertFiltersChanged()
 	type kept struct {
 		vips  map[netip.Addr]wire.MAC
 		vmacs map[wire.MAC]int
@@ -405,6 +411,7 @@ func (n *Node) SetLink(iface string, up bool) error {
 	}
 	i.linkUp = up
 	i.port.SetLink(up)
+	n.advertFiltersChanged()
 	if !up {
 		i.cache.Flush()
 	}

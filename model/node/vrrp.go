@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/vrrpsim/vrrpsim/model/lan"
 	"github.com/vrrpsim/vrrpsim/model/vrrp"
 	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -28,6 +29,57 @@ func (n *Node) receiveVRRP(i *Interface, f *wire.Frame) {
 	}
 	if n.cfg.Kind == KindRouter && len(n.insts) > 0 {
 		n.drop(i.name, "vrrp_unknown_vrid")
+	}
+}
+
+// AdvertFilter is what receiveVRRP does with an advert arriving on i now,
+// for the segment's advert path (lan.AdvertFilterer): nothing while the
+// node, its link or its daemon is down or reloading; every advert while
+// frozen (receive counts each as a "frozen" drop); else the instances'
+// VRIDs, and a router with instances counts the others as
+// vrrp_unknown_vrid.
+func (i *Interface) AdvertFilter() lan.AdvertFilter {
+	n := i.node
+	var f lan.AdvertFilter
+	switch {
+	case !n.up || !i.linkUp:
+		return f
+	case n.frozen:
+		f.All = true
+		return f
+	case !n.daemonUp || n.reloading:
+		return f
+	}
+	for _, in := range n.insts {
+		if in.iface == i {
+			f.Want(in.cfg.VRID)
+		}
+	}
+	f.Count = n.cfg.Kind == KindRouter && len(n.insts) > 0
+	return f
+}
+
+// advertFiltersChanged installs every interface's advert filter again.
+// It follows each change of what AdvertFilter reads: up, linkUp, frozen,
+// daemonUp, reloading and the instances (a test runs every built-in with
+// the segment verifying the filters at each advert).
+func (n *Node) advertFiltersChanged() {
+	for _, i := range n.ifaces {
+		i.port.SetAdvertFilter(i.AdvertFilter())
+	}
+}
+
+// FlushAdvertDrops traces the vrrp_unknown_vrid drops the advert path
+// counted on each interface since the last flush, as one KindDrop record
+// whose Value is their number. The world calls it at the end of a run.
+func (n *Node) FlushAdvertDrops() {
+	for _, i := range n.ifaces {
+		d := i.port.AdvertDrops()
+		if d == i.advertDropsTraced {
+			continue
+		}
+		n.trace(sim.Record{Kind: sim.KindDrop, Comp: i.name, Reason: "vrrp_unknown_vrid", Value: int64(d - i.advertDropsTraced)})
+		i.advertDropsTraced = d
 	}
 }
 

@@ -32,6 +32,9 @@ func Describe(r *sim.Record) string {
 	case sim.KindFlow:
 		return fmt.Sprintf("%s %s %s seq %d", r.Node, r.Comp, r.Event, r.Value)
 	case sim.KindDrop:
+		if r.Value > 0 { // a tally (sim.KindDrop)
+			return fmt.Sprintf("%s %s drop %s x%d", r.Node, r.Comp, r.Reason, r.Value)
+		}
 		return fmt.Sprintf("%s %s drop %s", r.Node, r.Comp, r.Reason)
 	case sim.KindConn:
 		s := fmt.Sprintf("%s %s connection to %s port %d: %s after %v", r.Node, r.Comp, r.Addr, r.Value2, r.Event, time.Duration(r.Value))
