@@ -69,9 +69,11 @@ type Collector struct {
 	heard     map[nodeInst]*advertLog // adverts accepted by backups (Event "rx")
 	actions   []action
 
-	neigh    map[hostIP][]neighChange
-	neighKey []hostIP // first-seen order, sorted at report time
-	fdb      []fdbChange
+	neigh       map[hostIP]*neighLog // neigh.go
+	neighKey    []hostIP             // first-seen order, sorted at report time
+	neighKinds  []neighKind          // distinct changes without their time
+	neighKindIx map[neighKind]uint32 // index in neighKinds
+	fdb         []fdbChange
 
 	flows    map[flowKey]*flowLog
 	drops    map[string][]dropCount // by node: hashing one short name per drop, not three strings
@@ -213,15 +215,6 @@ type action struct {
 	at         sim.Time
 	text, verb string
 	node       string
-}
-
-type neighChange struct {
-	seq      uint64
-	at       sim.Time
-	iface    string
-	mac      [6]byte
-	from, to string
-	reason   string
 }
 
 type fdbChange struct {
@@ -377,7 +370,7 @@ func NewCollectorWith(o Options) *Collector {
 		heard:     make(map[nodeInst]*advertLog),
 		portSeg:   make(map[string]string),
 		instAddr:  make(map[nodeInst]netip.Addr),
-		neigh:     make(map[hostIP][]neighChange),
+		neigh:     make(map[hostIP]*neighLog),
 		flows:     make(map[flowKey]*flowLog),
 		drops:     make(map[string][]dropCount),
 		frames:    make(map[string]*frameCount),
@@ -418,11 +411,7 @@ func (c *Collector) Trace(r *sim.Record) {
 	case sim.KindAction:
 		c.onAction(r)
 	case sim.KindNeigh:
-		k := hostIP{r.Node, r.Addr}
-		if _, ok := c.neigh[k]; !ok {
-			c.neighKey = append(c.neighKey, k)
-		}
-		c.neigh[k] = append(c.neigh[k], neighChange{seq: c.seq, at: r.At, iface: r.Comp, mac: r.MAC, from: r.From, to: r.To, reason: r.Reason})
+		c.onNeigh(r) // neigh.go
 		c.lb.onNeigh(c, r)
 	case sim.KindFDB:
 		c.fdb = append(c.fdb, fdbChange{at: r.At, segment: r.Node, mac: r.MAC, from: r.From, to: r.To, reason: r.Reason})

@@ -441,11 +441,11 @@ func (r *Report) checkTransitions(e *Expectation) (bool, string) {
 func (r *Report) checkARP(e *Expectation, t sim.Time, when string) (bool, string) {
 	c := r.a.c
 	var last *neighChange
-	for i, ch := range c.neigh[hostIP{e.Host, e.IP}] {
+	for ch := range c.neighChanges(hostIP{e.Host, e.IP}) {
 		if ch.at > t {
 			break
 		}
-		last = &c.neigh[hostIP{e.Host, e.IP}][i]
+		last = &ch
 	}
 	if last == nil || last.to == "" || last.mac == ([6]byte{}) {
 		state := "no entry"

@@ -361,26 +361,16 @@ func (a *analysis) lastDisruptiveBefore(disruptive map[string]bool, seq uint64) 
 
 // arp lists the neighbour entries whose link address changed owner.
 func (a *analysis) arp(disruptive map[string]bool) []ARPEntry {
-	keys := slices.Clone(a.c.neighKey)
-	slices.SortFunc(keys, func(x, y hostIP) int {
-		if x.host != y.host {
-			if x.host < y.host {
-				return -1
-			}
-			return 1
-		}
-		return x.ip.Compare(y.ip)
-	})
 	out := []ARPEntry{}
-	for _, k := range keys {
+	for _, k := range a.c.neighKeys() {
 		e := ARPEntry{Host: k.host, IP: k.ip.String(), Owners: []string{}, Moves: []ARPMove{}, Changes: []ARPChange{}}
 		prev := ""
-		for _, ch := range a.c.neigh[k] {
+		for ch := range a.c.neighChanges(k) {
+			// The owner is the MAC's: only a new MAC can bring a new one.
+			if !ch.switched {
+				continue
+			}
 			own := a.c.owner(ch.mac)
-			e.Changes = append(e.Changes, ARPChange{
-				At: Seconds(ch.at), Iface: ch.iface, MAC: macString(ch.mac), Owner: own,
-				From: ch.from, State: ch.to, Reason: ch.reason,
-			})
 			if own == "" {
 				continue // INCOMPLETE or FAILED: no link address to compare
 			}
@@ -397,9 +387,13 @@ func (a *analysis) arp(disruptive map[string]bool) []ARPEntry {
 			}
 			prev = own
 		}
-		if len(e.Moves) > 0 {
-			out = append(out, e)
+		if len(e.Moves) == 0 {
+			continue // most entries: their changes are not printed, so not built
 		}
+		for ch := range a.c.neighChanges(k) {
+			e.Changes = append(e.Changes, a.c.arpChange(ch))
+		}
+		out = append(out, e)
 	}
 	return out
 }

@@ -23,18 +23,12 @@ type NeighHistory struct {
 // NeighHistories returns the history of every neighbour entry, sorted by
 // host then IP.
 func (c *Collector) NeighHistories() []NeighHistory {
-	keys := slices.Clone(c.neighKey)
-	slices.SortFunc(keys, func(x, y hostIP) int {
-		return cmp.Or(cmp.Compare(x.host, y.host), x.ip.Compare(y.ip))
-	})
+	keys := c.neighKeys()
 	out := make([]NeighHistory, 0, len(keys))
 	for _, k := range keys {
 		h := NeighHistory{Host: k.host, IP: k.ip.String(), Changes: []ARPChange{}}
-		for _, ch := range c.neigh[k] {
-			h.Changes = append(h.Changes, ARPChange{
-				At: Seconds(ch.at), Iface: ch.iface, MAC: macString(ch.mac), Owner: c.owner(ch.mac),
-				From: ch.from, State: ch.to, Reason: ch.reason,
-			})
+		for ch := range c.neighChanges(k) {
+			h.Changes = append(h.Changes, c.arpChange(ch))
 		}
 		out = append(out, h)
 	}
