@@ -86,6 +86,7 @@ type Collector struct {
 	// the same two name strings costs less than hashing them again.
 	lastFlowKey flowKey
 	lastFlow    *flowLog
+	flowByID    []*flowLog // by the records' flow number (sim.KindFlow Value2)
 
 	lb *lbLog // load balancing (lb.go)
 
@@ -232,6 +233,7 @@ type fdbChange struct {
 // 20 ms ping with the 1 s timeout), however long the run. Without
 // Options.Aggregate every packet is kept instead, for FlowSeries.
 type flowLog struct {
+	key     flowKey // its names, checked when found by number (Collector.flowByID)
 	agg     flowAgg
 	pending []flowPkt // unresolved packets (and resolved ones behind them), in send order
 	head    int       // pending[:head] are folded already
@@ -352,6 +354,7 @@ func (f *flowLog) advance() {
 
 type frameCount struct {
 	frames, bytes int
+	ported        []bool // by the record's port number: in portSeg already
 }
 
 // NewCollector returns an empty collector that does not keep frames.
@@ -396,8 +399,16 @@ func (c *Collector) Trace(r *sim.Record) {
 		}
 		fc.frames++
 		fc.bytes += len(r.Frame)
-		if _, ok := c.portSeg[r.Comp]; !ok {
+		if i := int(r.Value) - 1; i >= 0 && i < len(fc.ported) && fc.ported[i] {
+			// seen: no hash of the port's name per frame
+		} else if _, ok := c.portSeg[r.Comp]; !ok {
 			c.portSeg[r.Comp] = r.Node
+		}
+		if i := int(r.Value) - 1; i >= 0 && i < 1<<16 {
+			if i >= len(fc.ported) {
+				fc.ported = append(fc.ported, make([]bool, i+1-len(fc.ported))...)
+			}
+			fc.ported[i] = true
 		}
 		if c.opts.Frames {
 			c.kept = append(c.kept, Frame{At: r.At, Segment: r.Node, Port: r.Comp, Data: append([]byte(nil), r.Frame...)})
@@ -516,7 +527,12 @@ func (c *Collector) onAction(r *sim.Record) {
 func (c *Collector) onFlow(r *sim.Record) {
 	k := flowKey{r.Node, r.Comp}
 	f := c.lastFlow
-	if f == nil || k != c.lastFlowKey {
+	id := int(r.Value2) - 1 // the flow's number (sim.KindFlow)
+	switch {
+	case f != nil && k == c.lastFlowKey:
+	case id >= 0 && id < len(c.flowByID) && c.flowByID[id] != nil && c.flowByID[id].key == k:
+		f = c.flowByID[id]
+	default:
 		f = c.flows[k]
 	}
 	if f == nil {
@@ -525,6 +541,13 @@ func (c *Collector) onFlow(r *sim.Record) {
 			f.index = make(map[int64]int)
 		}
 		c.flows[k] = f
+	}
+	if id >= 0 && id < 1<<20 && (id >= len(c.flowByID) || c.flowByID[id] == nil) {
+		if id >= len(c.flowByID) {
+			c.flowByID = append(c.flowByID, make([]*flowLog, id+1-len(c.flowByID))...)
+		}
+		f.key = k
+		c.flowByID[id] = f
 	}
 	c.lastFlowKey, c.lastFlow = k, f
 	if f.keep {

@@ -170,3 +170,57 @@ func TestAdvertLogKeepsWhatConvergenceAsks(t *testing.T) {
 		t.Errorf("heard log: count %d, %d kept, %d senders", h.count, len(h.at), len(h.from))
 	}
 }
+
+// TestCollectorFlowNumbersAreOnlyAKey: the flow number in KindFlow's
+// Value2 (and the port number in KindFrame's Value) only saves hashing
+// names: interleaved flows give the same report with numbers, without
+// them, and with one number wrongly shared by two flows.
+func TestCollectorFlowNumbersAreOnlyAKey(t *testing.T) {
+	a := flowRecords(400, func(s int64) byte { return "rrrl"[s%4] })
+	b := flowRecords(400, func(s int64) byte { return "rlrp"[s%4] })
+	for i := range b {
+		b[i].Node, b[i].At = "h2", b[i].At+1
+	}
+	recs := append(a, b...)
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].At < recs[j].At })
+	frame := func(port string, n int64) sim.Record {
+		return sim.Record{Kind: sim.KindFrame, Node: "lan", Comp: port, Frame: make([]byte, 60), Value: n}
+	}
+	cases := []struct {
+		name   string
+		number func(node string) int64
+		port   func(port string) int64
+	}{
+		{"numbered", func(n string) int64 { return map[string]int64{"h1": 1, "h2": 2}[n] }, func(p string) int64 { return map[string]int64{"h1/eth0": 1, "h2/eth0": 2}[p] }},
+		{"none", func(string) int64 { return 0 }, func(string) int64 { return 0 }},
+		{"shared", func(string) int64 { return 7 }, func(string) int64 { return 3 }},
+	}
+	var want []byte
+	for _, tc := range cases {
+		for _, agg := range []bool{false, true} {
+			c := NewCollectorWith(Options{Aggregate: agg})
+			for i := range recs {
+				r := recs[i]
+				r.Value2 = tc.number(r.Node)
+				c.Trace(&r)
+				port := r.Node + "/eth0"
+				f := frame(port, tc.port(port))
+				c.Trace(&f)
+			}
+			var out bytes.Buffer
+			if err := c.Report(Meta{Scenario: "t"}).WriteJSON(&out); err != nil {
+				t.Fatal(err)
+			}
+			if want == nil {
+				want = out.Bytes()
+				if !bytes.Contains(want, []byte(`"h2"`)) {
+					t.Fatalf("the report has no flow of h2:\n%s", want)
+				}
+				continue
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("%s (aggregate %v): the report differs from the first one", tc.name, agg)
+			}
+		}
+	}
+}

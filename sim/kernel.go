@@ -23,6 +23,16 @@ type Kernel struct {
 
 	cont        *batch // a batch (AtN) with events left to run: they run next
 	freeBatches []*batch
+
+	serial int64 // Serial
+}
+
+// Serial returns 1, 2, 3... on successive calls: numbers for what models
+// create (a traffic flow's key in its trace records), the same in every
+// run of one scenario.
+func (k *Kernel) Serial() int64 {
+	k.serial++
+	return k.serial
 }
 
 // New returns a kernel at time zero whose random streams derive from seed.

@@ -9,7 +9,8 @@ type Kind uint8
 // never reach into the models.
 const (
 	// KindFrame: a frame entered a segment. Node = segment, Comp = sending
-	// port ("r1/eth0"), Frame = the bytes (valid only during the callback).
+	// port ("r1/eth0"), Frame = the bytes (valid only during the callback),
+	// Value = the port's number on the segment, from 1 (0: not known).
 	KindFrame Kind = iota + 1
 	// KindState: a VRRP instance changed state. Node, Comp = instance name,
 	// From/To = state names, Reason, Value = effective priority,
@@ -31,7 +32,9 @@ const (
 	// MAC, From/To = old/new port name ("" if none), Reason.
 	KindFDB
 	// KindFlow: a traffic source event. Node = host, Comp = flow name,
-	// Event = "sent", "received" or "lost", Value = sequence number.
+	// Event = "sent", "received" or "lost", Value = sequence number,
+	// Value2 = the flow's number in the run (Kernel.Serial; 0: none), a
+	// key that saves consumers hashing two names per packet.
 	KindFlow
 	// KindDrop: something was dropped or rejected. Node, Comp, Reason =
 	// the counter name (e.g. "vrrp_auth_mismatch"). Value > 0 makes the

@@ -404,7 +404,7 @@ func (p *Port) Send(frame []byte) {
 	s.gen++
 	pkt.gen = s.gen
 	if s.k.Tracing() {
-		s.k.Trace(sim.Record{Kind: sim.KindFrame, Node: s.name, Comp: p.name, Frame: pkt.buf})
+		s.k.Trace(sim.Record{Kind: sim.KindFrame, Node: s.name, Comp: p.name, Frame: pkt.buf, Value: int64(p.index) + 1})
 	}
 	s.k.At(s.k.Now().Add(s.portDelay(p, 0, 0)), pkt.arrive)
 }

@@ -47,6 +47,7 @@ type Flow struct {
 	n   *Node
 	cfg FlowConfig
 	id  uint16
+	key int64 // sim.Kernel.Serial: Value2 of the flow's records
 	seq int64
 
 	tick    *sim.Timer
@@ -86,7 +87,7 @@ func (n *Node) AddFlow(cfg FlowConfig) (*Flow, error) {
 		}
 	}
 	cfg.Timeout = durationOr(cfg.Timeout, DefaultTimeout)
-	f := &Flow{n: n, cfg: cfg, id: uint16(0x1000 + len(n.flows)), payload: make([]byte, cfg.Size)}
+	f := &Flow{n: n, cfg: cfg, id: uint16(0x1000 + len(n.flows)), key: n.k.Serial(), payload: make([]byte, cfg.Size)}
 	for i := range f.payload {
 		f.payload[i] = byte(i) // ping(8)'s default pattern starts after the timestamp; any fixed bytes will do
 	}
@@ -120,7 +121,7 @@ func (f *Flow) stop() {
 }
 
 func (f *Flow) trace(event string, seq int64) {
-	f.n.trace(sim.Record{Kind: sim.KindFlow, Comp: f.cfg.Name, Event: event, Value: seq, Addr: f.cfg.To})
+	f.n.trace(sim.Record{Kind: sim.KindFlow, Comp: f.cfg.Name, Event: event, Value: seq, Value2: f.key, Addr: f.cfg.To})
 }
 
 // send emits the next packet and schedules the one after.
