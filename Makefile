@@ -58,7 +58,8 @@ bench-lb:
 bench-lan:
 	CGO_ENABLED=0 $(GO) build -trimpath -o vrrpsim ./cmd/vrrpsim
 	VRRPSIM_BENCH_LAN=$(CURDIR)/vrrpsim $(GO) test -count=1 -timeout 3h -run '^TestBenchLAN$$' ./cmd/vrrpsim -v | grep -v '^[=-]\{3\}\|^PASS\|^ok'
-	$(GO) test -run '^$$' -bench 'BenchmarkBenchLAN100' -benchmem -benchtime 3x ./cmd/vrrpsim
+	$(GO) test -run '^$$' -bench 'BenchmarkBenchLAN100$$' -benchmem -benchtime 3x ./cmd/vrrpsim
+	$(GO) test -run '^$$' -bench 'BenchmarkBenchLANSteady' -benchmem -benchtime 300x ./cmd/vrrpsim
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200ms ./model/lan
 
 # Issue 14's sweep: `vrrpsim sweep master-crash --runs N` (BENCH_SWEEP_RUNS,

@@ -71,7 +71,8 @@ func (r *router) SetMaster(m bool) {
 	}
 }
 
-func (r *router) SendAdvert(src, dst netip.Addr, adv *wire.VRRP) {
+func (r *router) SendAdvert(src, dst netip.Addr, sent *wire.VRRP) {
+	adv := *sent // valid only during the call (vrrp.Env)
 	r.adverts = append(r.adverts, sentAdvert{r.Now(), dst, adv.Priority})
 	if r.cut {
 		return
@@ -88,7 +89,7 @@ func (r *router) SendAdvert(src, dst netip.Addr, adv *wire.VRRP) {
 			continue
 		}
 		o := o
-		r.lan.k.After(r.lan.delay, func() { o.sp.HandleAdvertisement(src, dst, ttl, adv) })
+		r.lan.k.After(r.lan.delay, func() { a := adv; o.sp.HandleAdvertisement(src, dst, ttl, &a) })
 	}
 }
 

@@ -20,6 +20,7 @@ type Env interface {
 	// SendAdvert sends one advertisement. The node adds IPv4 (TTL 255,
 	// protocol 112, TOS 0xc0) and Ethernet (source = virtual MAC if UseVMAC,
 	// else the interface MAC). dst is wire.VRRPGroup or a unicast peer.
+	// adv is valid only during the call (the speaker reuses it).
 	SendAdvert(src, dst netip.Addr, adv *wire.VRRP)
 	// SendGARP sends one gratuitous ARP for vip (the node picks the MAC).
 	SendGARP(vip netip.Addr)
@@ -40,6 +41,7 @@ type Env interface {
 type Speaker struct {
 	cfg Config
 	env Env
+	adv wire.VRRP // the advert being sent (sendAdvertTo): no allocation per advert
 
 	state     State
 	wantState State // the state wanted disregarding the sync group
@@ -667,7 +669,8 @@ func (s *Speaker) sendAdvert(prio int) {
 }
 
 func (s *Speaker) sendAdvertTo(dst netip.Addr, prio int) {
-	adv := &wire.VRRP{
+	adv := &s.adv
+	*adv = wire.VRRP{
 		Version:  uint8(s.cfg.Version),
 		Type:     wire.VRRPAdvertisement,
 		VRID:     s.cfg.VRID,
