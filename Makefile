@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: all build docker test vet fmt-check race builtins fuzz bench bench-lb bench-lan bench-sweep run golden clean
+.PHONY: all build docker test vet fmt-check race builtins fuzz bench bench-lb bench-lan bench-sweep pgo run golden clean
 
 all: build
 
@@ -69,6 +69,11 @@ bench-sweep:
 	CGO_ENABLED=0 $(GO) build -trimpath -o vrrpsim ./cmd/vrrpsim
 	VRRPSIM_BENCH_SWEEP=$(CURDIR)/vrrpsim $(GO) test -count=1 -timeout 1h -run '^TestBenchSweep$$' ./cmd/vrrpsim -v | grep -v '^[=-]\{3\}\|^PASS\|^ok'
 	$(GO) test -run '^$$' -bench 'BenchmarkSweepMasterCrash' -benchmem -benchtime 1x ./cmd/vrrpsim
+
+# Refresh cmd/vrrpsim/default.pgo, the profile `go build` uses for
+# profile-guided optimisation (docs/performance.md); commit the new file.
+pgo:
+	VRRPSIM_PGO=$(CURDIR)/cmd/vrrpsim/default.pgo $(GO) test -count=1 -run '^TestWritePGOProfile$$' ./cmd/vrrpsim
 
 # Regenerate golden files; review the diff before committing.
 golden:
