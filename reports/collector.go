@@ -528,10 +528,14 @@ func (c *Collector) onFlow(r *sim.Record) {
 	k := flowKey{r.Node, r.Comp}
 	f := c.lastFlow
 	id := int(r.Value2) - 1 // the flow's number (sim.KindFlow)
+	// By number first: the key check then compares strings that share
+	// their bytes (one pointer test), where the memo's compares two
+	// names of different flows byte by byte, a cache miss apiece on a
+	// LAN of thousands of hosts.
 	switch {
-	case f != nil && k == c.lastFlowKey:
 	case id >= 0 && id < len(c.flowByID) && c.flowByID[id] != nil && c.flowByID[id].key == k:
 		f = c.flowByID[id]
+	case f != nil && k == c.lastFlowKey:
 	default:
 		f = c.flows[k]
 	}
