@@ -120,7 +120,7 @@ func (p *Port) SetAdvertFilter(f AdvertFilter) {
 	}
 	s := p.s
 	s.settle(p)
-	s.unindex(p)
+	s.index(p, false)
 	p.adv.f = f
 	p.adv.vridBase = p.adv.vridBase[:0]
 	if f.Count && !f.All {
@@ -130,7 +130,7 @@ func (p *Port) SetAdvertFilter(f AdvertFilter) {
 			}
 		}
 	}
-	s.index(p)
+	s.index(p, true)
 	s.adv.gen++
 }
 
@@ -182,28 +182,22 @@ func (s *Segment) linkChanging(p *Port, up bool) {
 	}
 }
 
-func (s *Segment) index(p *Port) {
-	f := &p.adv.f
-	if f.All {
-		s.adv.full = insertPort(s.adv.full, p)
-		return
-	}
-	for v := range 256 {
-		if f.Wants(uint8(v)) {
-			s.adv.want[v] = insertPort(s.adv.want[v], p)
+// index adds p to the lists its filter puts it in (add false: removes it).
+func (s *Segment) index(p *Port, add bool) {
+	edit := func(ps []*Port) []*Port {
+		if add {
+			return insertPort(ps, p)
 		}
+		return removePort(ps, p)
 	}
-}
-
-func (s *Segment) unindex(p *Port) {
 	f := &p.adv.f
 	if f.All {
-		s.adv.full = removePort(s.adv.full, p)
+		s.adv.full = edit(s.adv.full)
 		return
 	}
 	for v := range 256 {
 		if f.Wants(uint8(v)) {
-			s.adv.want[v] = removePort(s.adv.want[v], p)
+			s.adv.want[v] = edit(s.adv.want[v])
 		}
 	}
 }

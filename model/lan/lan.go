@@ -217,7 +217,7 @@ func (s *Segment) Attach(node, iface string, r Receiver) *Port {
 	// Every advert is delivered until the receiver says otherwise
 	// (SetAdvertFilter).
 	p.adv.f.All = true
-	s.index(p)
+	s.index(p, true)
 	s.adv.gen++
 	if s.partitioned {
 		// A node attached during a partition is in no group: isolated.
