@@ -369,9 +369,15 @@ func (e *arpEnv) Transmit(mac wire.MAC, pkt []byte) {
 // neighbour next, for SendRequest. Only IPv4 neighbours are ARPed (an
 // ARP request for another address is never encoded), so only they are kept.
 func (n *Node) setARPSource(next, src netip.Addr) {
-	if next.Is4() {
-		n.arpSrc[ipv4Number(next)] = src
+	if !next.Is4() {
+		return
 	}
+	k := ipv4Number(next)
+	if l := &n.arpSrcLast; l.next == k && l.src == src && src.IsValid() {
+		return // the map holds it already
+	}
+	n.arpSrc[k] = src
+	n.arpSrcLast.next, n.arpSrcLast.src = k, src
 }
 
 // arpSource returns what setARPSource remembered for target.

@@ -102,6 +102,12 @@ type Node struct {
 	// Keyed by the IPv4 neighbour as a number (setARPSource): it is
 	// written for every packet sent, and hashing a netip.Addr costs more.
 	arpSrc map[uint32]netip.Addr
+	// arpSrcLast is the last pair written: a flow sends to one neighbour
+	// from one source, so most writes would store what is there.
+	arpSrcLast struct {
+		next uint32
+		src  netip.Addr
+	}
 
 	clock clock // the node's own clock (drift, jitter), read by its daemons
 
@@ -307,6 +313,7 @@ func (n *Node) Crash() {
 	n.crashTCP()
 	n.stopChecks()
 	clear(n.arpSrc)
+	n.arpSrcLast.src = netip.Addr{} // no write is known to be there
 	if n.director != nil {
 		n.director.Flush() // a crashed director loses its connection table
 	}
