@@ -25,6 +25,7 @@ type World struct {
 	inject   map[string]*lan.Port      // per segment: a port for frames not sent by a node
 	impairs  map[string]lan.Impairment // current impairment per "segment" or "segment/node"
 	enc      *wire.Encoder
+	encoders *node.Encoders // shared by the nodes (node.Config.Encoders)
 }
 
 // injectorMAC is the source MAC of injected frames that name no node: a
@@ -34,8 +35,15 @@ var injectorMAC = wire.MAC{0x02, 0xee, 0x00, 0x00, 0x00, 0x01}
 // Build creates the scenario's segments and nodes on k. Errors name the
 // scenario position of what could not be built.
 func Build(sc *Scenario, k *sim.Kernel) (*World, error) {
+	return build(sc, k, node.NewEncoders())
+}
+
+// build is Build with the encoders the nodes share (nil: each its own,
+// which tests compare with).
+func build(sc *Scenario, k *sim.Kernel, shared *node.Encoders) (*World, error) {
 	w := &World{k: k, sc: sc, segments: map[string]*lan.Segment{}, byName: map[string]*node.Node{},
-		blocks: map[string]int{}, inject: map[string]*lan.Port{}, impairs: map[string]lan.Impairment{}, enc: wire.NewEncoder()}
+		blocks: map[string]int{}, inject: map[string]*lan.Port{}, impairs: map[string]lan.Impairment{}, enc: wire.NewEncoder(),
+		encoders: shared}
 	for _, s := range sc.Segments {
 		seg := lan.New(k, s.Name, lan.Config{Latency: s.Latency, FDBAging: s.FDBAging})
 		if s.Loss > 0 || s.Jitter > 0 {
@@ -103,6 +111,7 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 			cfg.Routes = append(cfg.Routes, node.Route{To: netip.MustParsePrefix("0.0.0.0/0"), Via: ifc.Gateway})
 		}
 	}
+	cfg.Encoders = w.encoders
 	n := node.New(w.k, cfg)
 	acfg := arpConfig(sn.ARP)
 	extra := sourceAddrs(sn)
