@@ -20,7 +20,7 @@ type Interface struct {
 	port   *lan.Port
 	seg    string
 	cache  *arp.Cache
-	arpEnv *arpEnv
+	arpEnv arpEnv // in the interface: the cache calls it on every packet
 	linkUp bool
 
 	// vips are the virtual IPs this interface owns as VRRP master, with

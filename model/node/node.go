@@ -235,8 +235,8 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 	}
 	i := &Interface{node: n, name: name, mac: mac, addrs: addrs, linkUp: true, seg: seg.Name(),
 		vips: make(map[netip.Addr]wire.MAC), vmacs: make(map[wire.MAC]int)}
-	i.arpEnv = &arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
-	i.cache = arp.New(arpCfg.WithDefaults(), i.arpEnv)
+	i.arpEnv = arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
+	i.cache = arp.New(arpCfg.WithDefaults(), &i.arpEnv)
 	i.port = seg.Attach(n.cfg.Name, name, i)
 	i.port.SetAdvertFilter(i.AdvertFilter())
 	n.ifaces = append(n.ifaces, i)
