@@ -21,6 +21,9 @@ type Interface struct {
 	seg    string
 	cache  *arp.Cache
 	arpEnv arpEnv // in the interface: the cache calls it on every packet
+	// addrMem holds addrs when there are at most two: every packet
+	// received reads them (isLocal), so they live in the interface.
+	addrMem [2]netip.Prefix
 	linkUp bool
 
 	// vips are the virtual IPs this interface owns as VRRP master, with

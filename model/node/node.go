@@ -137,6 +137,10 @@ type Node struct {
 
 	rt *routeTable // route.go: compiled routes, nil until used
 
+	// iface0 is the first interface (most nodes have one): in the node's
+	// own memory, so that a packet's delivery finds both together.
+	iface0 Interface
+
 	// The large and rarely used last, so that what every packet reads
 	// shares a few cache lines (a 1000-group LAN waits on memory).
 	frame wire.Frame // a frame decoded by the node's own decoder
@@ -233,8 +237,13 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 	if err := arpCfg.Validate(); err != nil {
 		return nil, fmt.Errorf("node %s interface %s: %w", n.cfg.Name, name, err)
 	}
-	i := &Interface{node: n, name: name, mac: mac, addrs: addrs, linkUp: true, seg: seg.Name(),
+	i := new(Interface)
+	if len(n.ifaces) == 0 {
+		i = &n.iface0
+	}
+	*i = Interface{node: n, name: name, mac: mac, linkUp: true, seg: seg.Name(),
 		vips: make(map[netip.Addr]wire.MAC), vmacs: make(map[wire.MAC]int)}
+	i.addrs = append(i.addrMem[:0:len(i.addrMem)], addrs...)
 	i.arpEnv = arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
 	i.cache = arp.New(arpCfg.WithDefaults(), &i.arpEnv)
 	i.port = seg.Attach(n.cfg.Name, name, i)
