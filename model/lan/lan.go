@@ -206,7 +206,12 @@ type Port struct {
 	// while learnedGen equals the table's gen (fdb.learn).
 	learned    *fdbEntry
 	learnedGen uint64
-	adv        portAdvert // advert.go
+	// sentTo is the FDB entry the port's last known unicast frame was
+	// forwarded by, valid while sentToGen equals the table's gen: a
+	// host's frames go to one router, a router's to its hosts.
+	sentTo    *fdbEntry
+	sentToGen uint64
+	adv       portAdvert // advert.go
 }
 
 // Attach adds a port for interface iface of node, delivering to r. The port
@@ -436,7 +441,14 @@ func (s *Segment) forward(pkt *packet) {
 
 	cls := classUnknown
 	if !dst.IsGroup() {
-		if e := s.fdb.lookup(dst, in.island); e != nil {
+		// The memo: a removed entry is zeroed (recycle), so its key no
+		// longer matches; gen also guards rekeying and removal.
+		e := in.sentTo
+		if e == nil || in.sentToGen != s.fdb.gen || e.key != (fdbKey{dst, in.island}) {
+			e = s.fdb.lookup(dst, in.island)
+			in.sentTo, in.sentToGen = e, s.fdb.gen
+		}
+		if e != nil {
 			if e.port == in {
 				// Linux br_forward/should_deliver: never send a frame
 				// back out of the port it came in on.

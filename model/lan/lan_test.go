@@ -886,3 +886,42 @@ func TestSegmentFDBMemoFollowsTable(t *testing.T) {
 		t.Errorf("Lookup(mac 1): %q %v, want a/eth0", port, ok)
 	}
 }
+
+// TestSegmentForwardMemoFollowsTable: a port remembers the FDB entry its
+// last unicast frame went by; the next frame to that MAC follows the
+// entry when it moves (802.1D: forward to the port it was last seen on),
+// floods when the entry is flushed or aged (unknown unicast), and goes by
+// the right entry when the destination changes.
+func TestSegmentForwardMemoFollowsTable(t *testing.T) {
+	aging := 30 * time.Second
+	r := newRig(t, 1, Config{FDBAging: aging}, "a", "b", "c", "d")
+	announce := func(n string, m byte) {
+		r.send(n, eth(wire.Broadcast, mac(m), wire.EtherTypeARP, nil))
+		r.run(time.Millisecond)
+	}
+	steps := []struct {
+		name   string
+		before func()
+		to     byte // a sends to mac(to)
+		want   []int
+	}{
+		{"known on b", func() { announce("b", 2); announce("c", 3) }, 2, []int{0, 1, 0, 0}},
+		{"again, by the memo", nil, 2, []int{0, 1, 0, 0}},
+		{"another destination", nil, 3, []int{0, 0, 1, 0}},
+		{"moved to d", func() { announce("d", 3) }, 3, []int{0, 0, 0, 1}},
+		{"flushed with d's link", func() { r.ports["d"].SetLink(false); r.ports["d"].SetLink(true) }, 3, []int{0, 1, 1, 1}},
+		{"learned on c again", func() { announce("c", 3) }, 3, []int{0, 0, 1, 0}},
+		{"aged out", func() { r.run(aging) }, 3, []int{0, 1, 1, 1}},
+	}
+	for _, s := range steps {
+		if s.before != nil {
+			s.before()
+		}
+		r.reset()
+		r.send("a", eth(mac(s.to), mac(1), wire.EtherTypeIPv4, nil))
+		r.run(time.Millisecond)
+		if got := r.counts("a", "b", "c", "d"); !slices.Equal(got, s.want) {
+			t.Errorf("%s: a b c d received %v, want %v", s.name, got, s.want)
+		}
+	}
+}
