@@ -154,14 +154,22 @@ type Cache struct {
 // New returns an empty cache. cfg is completed with WithDefaults; values
 // Validate would reject are replaced by defaults.
 func New(cfg Config, env Env) *Cache {
-	c := &Cache{cfg: cfg.sanitize(), env: env, entries: make(map[netip.Addr]*entry)}
+	c := new(Cache)
+	Init(c, cfg, env)
+	return c
+}
+
+// Init is New into a Cache the caller holds in its own struct (a node's
+// interface: what every packet sent reads then shares its memory). c must
+// be a zero Cache.
+func Init(c *Cache, cfg Config, env Env) {
+	*c = Cache{cfg: cfg.sanitize(), env: env, entries: make(map[netip.Addr]*entry)}
 	if c.cfg.Profile == ProfileLinux {
 		c.reachableTime = c.randReachableTime()
 		// neigh_table_init: last_rand = now + reachable_time*20.
 		c.lastRand = env.Now().Add(lastRandFactor * c.reachableTime)
 		c.gcTimer = env.NewTimer(c.periodicWork)
 	}
-	return c
 }
 
 // Config returns the effective configuration.

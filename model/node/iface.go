@@ -24,7 +24,10 @@ type Interface struct {
 	// addrMem holds addrs when there are at most two: every packet
 	// received reads them (isLocal), so they live in the interface.
 	addrMem [2]netip.Prefix
-	linkUp  bool
+	// cacheMem is the neighbour cache (cache points here), read by every
+	// packet sent.
+	cacheMem arp.Cache
+	linkUp   bool
 
 	// vips are the virtual IPs this interface owns as VRRP master, with
 	// the MAC it answers ARP with (the vmac with use_vmac, else its own).

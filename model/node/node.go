@@ -245,7 +245,8 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 		vips: make(map[netip.Addr]wire.MAC), vmacs: make(map[wire.MAC]int)}
 	i.addrs = append(i.addrMem[:0:len(i.addrMem)], addrs...)
 	i.arpEnv = arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
-	i.cache = arp.New(arpCfg.WithDefaults(), &i.arpEnv)
+	i.cache = &i.cacheMem
+	arp.Init(i.cache, arpCfg.WithDefaults(), &i.arpEnv)
 	i.port = seg.Attach(n.cfg.Name, name, i)
 	i.port.SetAdvertFilter(i.AdvertFilter())
 	n.ifaces = append(n.ifaces, i)
