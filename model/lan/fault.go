@@ -200,6 +200,9 @@ func (s *Segment) classify(b []byte) classSet {
 	f := &s.frame
 	// Clear the flags only, so the decoder can reuse the VRRP address slice.
 	f.HasARP, f.HasIP, f.HasVRRP, f.HasICMP, f.HasUDP = false, false, false, false, false
+	if s.dec == nil {
+		s.dec = wire.NewDecoder() // only segments with block rules classify
+	}
 	_ = s.dec.Decode(b, f)
 	if f.HasARP {
 		cs |= 1 << ClassARP

@@ -161,7 +161,6 @@ func New(k *sim.Kernel, name string, cfg Config) *Segment {
 		cfg:     cfg.withDefaults(),
 		rng:     k.Stream("lan/" + name),
 		islands: 1,
-		dec:     wire.NewDecoder(),
 		rxDec:   wire.NewDecoder(),
 		nextID:  1,
 	}

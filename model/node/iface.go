@@ -146,7 +146,7 @@ func (i *Interface) receive(b []byte, decode func() (*wire.Frame, error)) {
 	if decode != nil {
 		f, err = decode()
 	} else {
-		err = n.dec.Decode(b, f)
+		err = n.decoder().Decode(b, f)
 	}
 	if err != nil {
 		n.drop(i.name, decodeReason(err))

@@ -144,7 +144,7 @@ func (n *Node) receiveIPIP(i *Interface, f *wire.Frame) {
 		return
 	}
 	in := &n.inner
-	if err := n.dec.DecodeIPv4(f.Payload, in); err != nil {
+	if err := n.decoder().DecodeIPv4(f.Payload, in); err != nil {
 		n.drop(Tunnel, decodeReason(err))
 		return
 	}

@@ -163,10 +163,21 @@ func New(k *sim.Kernel, cfg Config) *Node {
 	}
 	return &Node{
 		k: k, cfg: cfg, up: true,
-		enc: e.IP, framer: e.Frame, dec: wire.NewDecoder(),
+		enc: e.IP, framer: e.Frame,
 		arpSrc: make(map[uint32]netip.Addr),
 		clock:  newClock(k, cfg),
 	}
+}
+
+// decoder returns the node's own decoder, made on first use: frames from a
+// segment come decoded (lan.DecodedReceiver), so most nodes never need one
+// (a gopacket parser is 1.7 KB and a dozen allocations, per node of every
+// sweep run).
+func (n *Node) decoder() *wire.Decoder {
+	if n.dec == nil {
+		n.dec = wire.NewDecoder()
+	}
+	return n.dec
 }
 
 // Name returns the node's name.
