@@ -105,18 +105,29 @@ func runBenchLAN(bin, dir string, c benchLANCase, until time.Duration) (benchLAN
 	cmd.Stdout = out
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	start := time.Now()
-	err = cmd.Run()
-	res.wall = time.Since(start)
+	res.wall, res.cpu, res.maxRSS, err = runMeasured(cmd)
 	if err != nil {
 		return res, fmt.Errorf("%s: %v: %s", file, err, stderr.String())
 	}
-	st := cmd.ProcessState
-	res.cpu = st.UserTime() + st.SystemTime()
-	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-		res.maxRSS = ru.Maxrss * 1024 // Linux: kilobytes
-	}
 	return res, nil
+}
+
+// runMeasured runs cmd and returns its wall time, the child's own CPU
+// time (user + system) and peak RSS in bytes (getrusage ru_maxrss), so
+// the figures do not depend on what else the machine runs.
+func runMeasured(cmd *exec.Cmd) (wall, cpu time.Duration, maxRSS int64, err error) {
+	start := time.Now()
+	err = cmd.Run()
+	wall = time.Since(start)
+	if err != nil {
+		return wall, 0, 0, err
+	}
+	st := cmd.ProcessState
+	cpu = st.UserTime() + st.SystemTime()
+	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+		maxRSS = ru.Maxrss * 1024 // Linux: kilobytes
+	}
+	return wall, cpu, maxRSS, nil
 }
 
 // TestBenchLAN prints the benchmark's figures and the growth ratios

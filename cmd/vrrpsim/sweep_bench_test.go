@@ -99,16 +99,10 @@ func runSweepBench(bin, dir string, runs, workers int) (sweepBenchResult, error)
 	cmd := exec.Command(bin, sweepBenchArgs(runs, workers, dir)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	res.wall = time.Since(start)
+	var err error
+	res.wall, res.cpu, res.maxRSS, err = runMeasured(cmd)
 	if err != nil {
 		return res, fmt.Errorf("%v: %s", err, stderr.String())
-	}
-	st := cmd.ProcessState
-	res.cpu = st.UserTime() + st.SystemTime()
-	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-		res.maxRSS = ru.Maxrss * 1024 // Linux: kilobytes
 	}
 	return res, nil
 }
