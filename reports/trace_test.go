@@ -48,6 +48,8 @@ func TestTextTraceLineFormats(t *testing.T) {
 		{sim.Record{At: sec(11), Kind: sim.KindFlow, Node: "h1", Comp: "ping", Event: "sent", Value: 8}, ""},
 		{sim.Record{At: sec(11), Kind: sim.KindAdvert, Node: "r1", Comp: "VI_1"}, ""},
 		{sim.Record{At: sec(12), Kind: sim.KindDrop, Node: "r2", Comp: "VI_1", Reason: "vrrp_bad_ttl"}, " 12.000000 r2 VI_1 drop vrrp_bad_ttl\n"},
+		// A tally (sim.KindDrop Value): the advert path's unknown-VRID drops.
+		{sim.Record{At: sec(30), Kind: sim.KindDrop, Node: "g2a", Comp: "eth0", Reason: "vrrp_unknown_vrid", Value: 294}, " 30.000000 g2a eth0 drop vrrp_unknown_vrid x294\n"},
 		{sim.Record{At: sec(12), Kind: sim.KindNote, Node: "r1", Event: "crashed"}, " 12.000000 r1 crashed\n"},
 	}
 	for _, tt := range tests {

@@ -65,14 +65,13 @@ func (d *decoder) argv(o *object, key string) []string {
 // global, notify_master_rx_lower_pri an instance's).
 var groupNotifyKeys = notifyKeys[:5]
 
-// vrrp is n for the speaker.
-func (n Notify) vrrp() vrrp.Notify {
-	return vrrp.Notify{Master: n.Master, Backup: n.Backup, Fault: n.Fault, Stop: n.Stop, Generic: n.Generic, FIFO: n.FIFO, RxLowerPri: n.RxLowerPri}
-}
+// vrrp is n for the speaker: the same fields (a conversion, so the two
+// cannot drift apart without the build saying so).
+func (n Notify) vrrp() vrrp.Notify { return vrrp.Notify(n) }
 
 // Set sets the command of a notify keyword (notify_master, notify_backup,
-// notify_fault, notify_stop, notify); false for another keyword (the
-// keepalived.conf reader's notify_deleted, notify_master_rx_lower_pri).
+// notify_fault, notify_stop, notify, notify_master_rx_lower_pri); false
+// for another keyword (the keepalived.conf reader's notify_deleted).
 func (n *Notify) Set(keyword string, argv []string) bool {
 	switch keyword {
 	case "notify_master":

@@ -169,8 +169,8 @@ func (s *Segment) settle(p *Port) {
 	}
 }
 
-// linkChanged is SetLink's part: the formula stops (or restarts) counting
-// with the link.
+// linkChanging is SetLink's part, called before the link changes: the
+// formula stops (or restarts) counting with the link.
 func (s *Segment) linkChanging(p *Port, up bool) {
 	s.settle(p)
 	s.adv.gen++

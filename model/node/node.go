@@ -82,7 +82,22 @@ type Config struct {
 
 // Encoders are the buffers a node encodes IP packets into and frames
 // them with; Frame never aliases IP's output.
-type Encoders struct{ IP, Frame *wire.Encoder }
+type Encoders struct {
+	IP, Frame *wire.Encoder
+	// ping is the echo request payload of every ping flow: ping(8)'s
+	// pattern starts after the timestamp, and any fixed bytes will do.
+	// Never written, so one copy serves; on a LAN of thousands of hosts
+	// the octets every ping copies stay in cache.
+	ping []byte
+}
+
+// pingData returns size octets of the shared ping payload (read only).
+func (e *Encoders) pingData(size int) []byte {
+	if len(e.ping) < size {
+		e.ping = fillPattern(size)
+	}
+	return e.ping[:size]
+}
 
 // NewEncoders returns a pair of encoders for nodes to share (Config).
 func NewEncoders() *Encoders {
@@ -105,6 +120,7 @@ type Node struct {
 	expired   []*freezeTimer // timers that expired while frozen, in order
 	reloading bool           // keepalived reloading: VRRP suspended (freeze.go)
 
+	shared *Encoders     // what enc and framer come from, shared or own
 	enc    *wire.Encoder // IP packets
 	framer *wire.Encoder // Ethernet framing and ARP (never aliases enc's buffer)
 	dec    *wire.Decoder
@@ -163,7 +179,7 @@ func New(k *sim.Kernel, cfg Config) *Node {
 	}
 	return &Node{
 		k: k, cfg: cfg, up: true,
-		enc: e.IP, framer: e.Frame,
+		shared: e, enc: e.IP, framer: e.Frame,
 		arpSrc: make(map[uint32]netip.Addr),
 		clock:  newClock(k, cfg),
 	}

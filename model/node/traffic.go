@@ -88,23 +88,16 @@ func (n *Node) AddFlow(cfg FlowConfig) (*Flow, error) {
 	}
 	cfg.Timeout = durationOr(cfg.Timeout, DefaultTimeout)
 	f := &Flow{n: n, cfg: cfg, id: uint16(0x1000 + len(n.flows)), key: n.k.Serial()}
-	if cfg.Kind == FlowPing && cfg.Size <= len(pingData) {
-		f.payload = pingData[:cfg.Size] // read only: every ping flow shares it
+	if cfg.Kind == FlowPing {
+		f.payload = n.shared.pingData(cfg.Size) // read only: shared by the world's ping flows
 	} else {
-		f.payload = make([]byte, cfg.Size) // a UDP flow writes its sequence number in
-		copy(f.payload, fillPattern(cfg.Size))
+		f.payload = fillPattern(cfg.Size) // a UDP flow writes its sequence number in
 	}
 	f.tick = n.k.NewTimer(f.send)
 	f.expire = n.k.NewTimer(f.onExpire)
 	n.flows = append(n.flows, f)
 	return f, nil
 }
-
-// pingData is the payload of echo requests up to 1472 octets, the same
-// for every flow and never written: ping(8)'s default pattern starts
-// after the timestamp, and any fixed bytes will do. Sharing it keeps the
-// octets every ping copies in cache on a LAN of thousands of hosts.
-var pingData = fillPattern(1472)
 
 // fillPattern returns n octets 0, 1, 2... (mod 256).
 func fillPattern(n int) []byte {
