@@ -133,13 +133,16 @@ type entry struct {
 
 // Cache is the neighbour cache of one interface.
 type Cache struct {
-	cfg     Config
-	env     Env
-	entries map[netip.Addr]*entry
 	// last is the entry Output used last: a host sends to one gateway
 	// and a router mostly answers one peer, so this saves hashing the
 	// address for nearly every packet. Cleared whenever an entry goes.
-	last *entry
+	// It, env, cnt and cfg come first: every packet sent reads them.
+	last    *entry
+	fixed   bool // cfg.Profile == ProfileFixed
+	env     Env
+	cnt     Counters
+	cfg     Config
+	entries map[netip.Addr]*entry
 
 	// reachableTime is neigh_parms->reachable_time, drawn uniformly in
 	// [base/2, 3*base/2) and re-drawn by the periodic work.
@@ -148,7 +151,6 @@ type Cache struct {
 	gcTimer       Timer // neigh_periodic_work, every base_reachable_time/2
 
 	free [][]byte // recycled packet buffers
-	cnt  Counters
 }
 
 // New returns an empty cache. cfg is completed with WithDefaults; values
@@ -164,6 +166,7 @@ func New(cfg Config, env Env) *Cache {
 // be a zero Cache.
 func Init(c *Cache, cfg Config, env Env) {
 	*c = Cache{cfg: cfg.sanitize(), env: env, entries: make(map[netip.Addr]*entry)}
+	c.fixed = c.cfg.Profile == ProfileFixed
 	if c.cfg.Profile == ProfileLinux {
 		c.reachableTime = c.randReachableTime()
 		// neigh_table_init: last_rand = now + reachable_time*20.
@@ -274,7 +277,7 @@ func (c *Cache) Output(next netip.Addr, packet []byte) {
 		}
 		c.last = e
 	}
-	if c.cfg.Profile == ProfileFixed {
+	if c.fixed {
 		c.fixedOutput(e, packet)
 		return
 	}

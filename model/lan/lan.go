@@ -186,21 +186,20 @@ func (s *Segment) Ports() []string {
 
 // Port is one switch port, the attachment of one node interface.
 type Port struct {
+	// What every frame through the port reads, first: a frame waits on
+	// each separate cache line it touches (docs/performance.md).
 	s     *Segment
-	index int
-	node  string
-	iface string
-	name  string
-	r     Receiver
-	dr    DecodedReceiver // r, if it takes the shared decode
 	up    bool
+	index int
 	// epoch counts the times the link went down: a frame in flight
 	// carries the epoch it started in, so one that was on the wire while
 	// the link was down is lost even if the link is up again when it
 	// arrives.
 	epoch  uint64
-	im     Impairment
+	dr     DecodedReceiver // r, if it takes the shared decode
+	name   string
 	island int // partition island; all 0 when the segment is not partitioned
+	im     Impairment
 	// learned is the FDB entry the port's last frame refreshed, valid
 	// while learnedGen equals the table's gen (fdb.learn).
 	learned    *fdbEntry
@@ -210,6 +209,9 @@ type Port struct {
 	// host's frames go to one router, a router's to its hosts.
 	sentTo    *fdbEntry
 	sentToGen uint64
+	r         Receiver
+	node      string
+	iface     string
 	adv       portAdvert // advert.go
 }
 

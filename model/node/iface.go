@@ -13,25 +13,27 @@ import (
 
 // Interface is a network interface of a node, attached to one segment.
 type Interface struct {
+	// What every packet reads, first (see Node): the node, carrier,
+	// MAC, addresses, port and neighbour cache.
 	node   *Node
-	name   string
+	linkUp bool
 	mac    wire.MAC
 	addrs  []netip.Prefix
 	port   *lan.Port
-	seg    string
 	cache  *arp.Cache
-	arpEnv arpEnv // in the interface: the cache calls it on every packet
+	// vips are the virtual IPs this interface owns as VRRP master, with
+	// the MAC it answers ARP with (the vmac with use_vmac, else its own).
+	vips vipSet
 	// addrMem holds addrs when there are at most two: every packet
 	// received reads them (isLocal), so they live in the interface.
 	addrMem [2]netip.Prefix
 	// cacheMem is the neighbour cache (cache points here), read by every
 	// packet sent.
 	cacheMem arp.Cache
-	linkUp   bool
+	arpEnv   arpEnv // in the interface: the cache calls it on every packet
 
-	// vips are the virtual IPs this interface owns as VRRP master, with
-	// the MAC it answers ARP with (the vmac with use_vmac, else its own).
-	vips map[netip.Addr]wire.MAC
+	name string
+	seg  string
 	// vmacs are virtual MACs the interface accepts frames for (a
 	// use_vmac master); counted, as several instances may share one.
 	vmacs map[wire.MAC]int
@@ -101,14 +103,13 @@ func (i *Interface) hasAddr(a netip.Addr) bool {
 			return true
 		}
 	}
-	_, ok := i.vips[a]
-	return ok
+	return i.vips.has(a)
 }
 
 // onVMAC reports whether a is a VIP this interface holds on a virtual
 // MAC (use_vmac master).
 func (i *Interface) onVMAC(a netip.Addr) bool {
-	vm, ok := i.vips[a]
+	vm, ok := i.vips.get(a)
 	return ok && vm != i.mac
 }
 
@@ -212,7 +213,7 @@ func (i *Interface) receiveARP(f *wire.Frame) {
 		return
 	}
 	mac := i.mac
-	if vm, ok := i.vips[a.TargetIP]; ok {
+	if vm, ok := i.vips.get(a.TargetIP); ok {
 		mac = vm
 	}
 	reply := wire.ARP{Op: wire.ARPReply, SenderMAC: mac, SenderIP: a.TargetIP, TargetMAC: a.SenderMAC, TargetIP: a.SenderIP}

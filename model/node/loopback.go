@@ -119,7 +119,7 @@ func (i *Interface) ignoresARP(sip, tip netip.Addr) bool {
 	case 1:
 		return !i.hasAddr(tip)
 	case 2:
-		if _, vip := i.vips[tip]; vip {
+		if i.vips.has(tip) {
 			return false // a VRRP VIP is held with the interface's prefix
 		}
 		for _, p := range i.addrs {

@@ -105,26 +105,57 @@ func NewEncoders() *Encoders {
 }
 
 // Node is one machine.
+//
+// The fields every packet reads come first, then the first interface (and
+// in it its addresses and neighbour cache), so that they share a few
+// adjacent cache lines: on a 1000-group LAN the nodes' state is far larger
+// than a core's L2, and a packet to a node waits on each separate line it
+// touches (docs/performance.md).
 type Node struct {
-	k      *sim.Kernel
-	cfg    Config
+	k   *sim.Kernel
+	cfg Config // cfg.Name: every trace record
+
+	up        bool // false after a crash, until restart
+	daemonUp  bool // the VRRP daemon runs
+	frozen    bool // paused (freeze.go)
+	reloading bool // keepalived reloading: VRRP suspended (freeze.go)
+	ipID      uint16
+
 	ifaces []*Interface
-	insts  []*instance
-	groups []*vrrp.SyncGroup
 	flows  []*Flow
 
-	up       bool // false after a crash, until restart
-	daemonUp bool // the VRRP daemon runs
+	rt       *routeTable   // route.go: compiled routes, nil until used
+	rtLast   routeMemo     // route.go: the last IPv4 lookup
+	enc      *wire.Encoder // IP packets
+	framer   *wire.Encoder // Ethernet framing and ARP (never aliases enc's buffer)
+	syncd    *syncDaemon   // keepalived's lvs_sync_daemon (lbsync.go), nil if none
+	director *lb.Director  // the LVS director (director.go), nil if none
+	tcp      *tcp.Stack    // TCP services and clients (tcp.go), nil until used
 
-	frozen    bool           // paused (freeze.go)
-	expired   []*freezeTimer // timers that expired while frozen, in order
-	reloading bool           // keepalived reloading: VRRP suspended (freeze.go)
+	// lo and tunl hold the addresses of the loopback and IPIP tunnel
+	// devices (loopback.go): local, but on no segment.
+	lo, tunl []netip.Prefix
 
-	shared *Encoders     // what enc and framer come from, shared or own
-	enc    *wire.Encoder // IP packets
-	framer *wire.Encoder // Ethernet framing and ARP (never aliases enc's buffer)
-	dec    *wire.Decoder
-	ipID   uint16
+	// arpSrcLast is the last pair setARPSource wrote: a flow sends to one
+	// neighbour from one source, so most writes would store what is there.
+	arpSrcLast struct {
+		next uint32
+		src  netip.Addr
+	}
+
+	clock clock // the node's own clock (drift, jitter): neighbour timestamps
+
+	// ifaceMem is ifaces' array while the node has one interface, and
+	// iface0 that interface, in the node's own memory: a packet's
+	// delivery then finds node and interface together.
+	ifaceMem [1]*Interface
+	iface0   Interface
+
+	insts   []*instance
+	groups  []*vrrp.SyncGroup
+	expired []*freezeTimer // timers that expired while frozen, in order
+	shared  *Encoders      // what enc and framer come from, shared or own
+	dec     *wire.Decoder
 
 	// arpSrc remembers the source address of the packet that triggered
 	// resolution of a neighbour, for arp_announce 0 (Linux arp_solicit
@@ -132,33 +163,10 @@ type Node struct {
 	// Keyed by the IPv4 neighbour as a number (setARPSource): it is
 	// written for every packet sent, and hashing a netip.Addr costs more.
 	arpSrc map[uint32]netip.Addr
-	// arpSrcLast is the last pair written: a flow sends to one neighbour
-	// from one source, so most writes would store what is there.
-	arpSrcLast struct {
-		next uint32
-		src  netip.Addr
-	}
 
-	clock clock // the node's own clock (drift, jitter), read by its daemons
+	checks []*checkEnv // keepalived's health checkers (check.go)
 
-	// lo and tunl hold the addresses of the loopback and IPIP tunnel
-	// devices (loopback.go): local, but on no segment.
-	lo, tunl []netip.Prefix
-
-	director *lb.Director // the LVS director (director.go), nil if none
-	syncd    *syncDaemon  // keepalived's lvs_sync_daemon (lbsync.go), nil if none
-	checks   []*checkEnv  // keepalived's health checkers (check.go)
-
-	tcp *tcp.Stack // TCP services and clients (tcp.go), nil until used
-
-	rt *routeTable // route.go: compiled routes, nil until used
-
-	// iface0 is the first interface (most nodes have one): in the node's
-	// own memory, so that a packet's delivery finds both together.
-	iface0 Interface
-
-	// The large and rarely used last, so that what every packet reads
-	// shares a few cache lines (a 1000-group LAN waits on memory).
+	// The large and rarely used last.
 	frame wire.Frame // a frame decoded by the node's own decoder
 	inner wire.Frame // an IPIP packet's inner packet, decoded
 }
@@ -267,9 +275,10 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 	i := new(Interface)
 	if len(n.ifaces) == 0 {
 		i = &n.iface0
+		n.ifaces = n.ifaceMem[:0]
 	}
 	*i = Interface{node: n, name: name, mac: mac, linkUp: true, seg: seg.Name(),
-		vips: make(map[netip.Addr]wire.MAC), vmacs: make(map[wire.MAC]int)}
+		vmacs: make(map[wire.MAC]int)}
 	i.addrs = append(i.addrMem[:0:len(i.addrMem)], addrs...)
 	i.arpEnv = arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
 	i.cache = &i.cacheMem
@@ -363,7 +372,7 @@ func (n *Node) Crash() {
 	}
 	for _, i := range n.ifaces {
 		i.cache.Flush()
-		clear(i.vips)
+		i.vips.clear()
 		clear(i.vmacs)
 	}
 	for _, f := range n.flows {
@@ -432,18 +441,20 @@ func (n *Node) KillDaemon() {
 	n.reloading = false
 	n.advertFiltersChanged()
 	type kept struct {
-		vips  map[netip.Addr]wire.MAC
+		vips  []HeldVIP
 		vmacs map[wire.MAC]int
 	}
 	saved := make([]kept, len(n.ifaces))
 	for k, i := range n.ifaces {
-		saved[k] = kept{maps.Clone(i.vips), maps.Clone(i.vmacs)}
+		saved[k] = kept{i.vips.all(), maps.Clone(i.vmacs)}
 	}
 	for _, in := range n.insts {
 		in.sp.Halt() // the speaker's state is gone with the process
 	}
 	for k, i := range n.ifaces {
-		maps.Copy(i.vips, saved[k].vips)
+		for _, v := range saved[k].vips {
+			i.vips.set(v.IP, v.MAC)
+		}
 		maps.Copy(i.vmacs, saved[k].vmacs)
 	}
 	n.note("", "kill", "")
@@ -459,7 +470,7 @@ func (n *Node) StartDaemon() {
 	}
 	for _, in := range n.insts {
 		for _, v := range in.cfg.VIPs {
-			delete(in.iface.vips, v)
+			in.iface.vips.del(v)
 		}
 		if in.cfg.UseVMAC {
 			delete(in.iface.vmacs, wire.VirtualMAC(in.cfg.VRID))

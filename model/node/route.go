@@ -85,7 +85,31 @@ func (n *Node) route(dst netip.Addr) (*Interface, netip.Addr, error) {
 	var d4 uint32
 	if is4 {
 		d4 = ipv4Number(dst)
+		if m := &n.rtLast; m.rt == t && m.dst == d4 {
+			return m.iface, m.next, nil
+		}
 	}
+	i, next, err := t.lookup(dst, d4, is4)
+	if err == nil && is4 {
+		n.rtLast = routeMemo{rt: t, dst: d4, iface: i, next: next}
+	}
+	return i, next, err
+}
+
+// routeMemo is the last IPv4 lookup and its answer: a host sends to one
+// gateway and a router answers a few hosts, so most lookups repeat the
+// last one. It holds only while rt is the table it was looked up in (a
+// rebuilt table is another pointer, and the memo keeps the old one alive,
+// so the address cannot come back).
+type routeMemo struct {
+	rt    *routeTable
+	dst   uint32
+	iface *Interface
+	next  netip.Addr
+}
+
+// lookup is route's longest prefix match over the table.
+func (t *routeTable) lookup(dst netip.Addr, d4 uint32, is4 bool) (*Interface, netip.Addr, error) {
 	var best *routeEntry
 	for k := range t.connected {
 		e := &t.connected[k]

@@ -2,7 +2,6 @@ package node
 
 import (
 	"net/netip"
-	"slices"
 
 	"github.com/vrrpsim/vrrpsim/model/wire"
 	"github.com/vrrpsim/vrrpsim/sim"
@@ -33,10 +32,5 @@ type HeldVIP struct {
 
 // VIPs returns the virtual IPs the interface holds, in IP order.
 func (i *Interface) VIPs() []HeldVIP {
-	out := make([]HeldVIP, 0, len(i.vips))
-	for ip, mac := range i.vips {
-		out = append(out, HeldVIP{ip, mac})
-	}
-	slices.SortFunc(out, func(a, b HeldVIP) int { return a.IP.Compare(b.IP) })
-	return out
+	return i.vips.all()
 }

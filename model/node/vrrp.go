@@ -160,7 +160,7 @@ func (e *vrrpEnv) SetMaster(master bool) {
 	vm := wire.VirtualMAC(cfg.VRID)
 	owned := false
 	for _, v := range cfg.VIPs {
-		_, owned = i.vips[v]
+		owned = i.vips.has(v)
 		if owned {
 			break
 		}
@@ -170,9 +170,9 @@ func (e *vrrpEnv) SetMaster(master bool) {
 	}
 	for _, v := range cfg.VIPs {
 		if master {
-			i.vips[v] = e.srcMAC()
+			i.vips.set(v, e.srcMAC())
 		} else {
-			delete(i.vips, v)
+			i.vips.del(v)
 		}
 	}
 	if cfg.UseVMAC {
