@@ -264,8 +264,9 @@ type FrameStats struct {
 
 // analysis keeps the collected history Evaluate queries.
 type analysis struct {
-	c   *Collector
-	end sim.Time
+	c      *Collector
+	end    sim.Time
+	byInst map[string][]int // eventsOf, built on first use
 }
 
 // Report computes the metrics of the records collected so far. Trace
