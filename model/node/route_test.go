@@ -13,7 +13,8 @@ import (
 // TestRouteLongestPrefix follows Linux fib_table_lookup: connected
 // subnets first, the longest prefix wins (the first listed at equal
 // length), then the static routes, whose gateway must be on a connected
-// subnet. Interfaces added after a lookup take part in the next one.
+// subnet. Interfaces added after a lookup take part in the next one,
+// even when it repeats the last lookup (routeMemo).
 func TestRouteLongestPrefix(t *testing.T) {
 	k := sim.New(1)
 	seg := lan.New(k, "s", lan.Config{})
@@ -64,4 +65,12 @@ func TestRouteLongestPrefix(t *testing.T) {
 	add("eth2", 3, "172.16.5.1/24")
 	check("172.16.5.9", "eth2", "172.16.5.9") // now connected
 	check("192.0.2.1", "eth0", "10.0.0.254")
+
+	// The last lookup is remembered (routeMemo) only for the table it
+	// was made in: a new interface's subnet takes over at once.
+	check("172.20.0.1", "eth1", "10.1.2.1")
+	check("172.20.0.1", "eth1", "10.1.2.1")
+	add("eth3", 4, "172.20.0.2/16")
+	check("172.20.0.1", "eth3", "172.20.0.1")
+	check("8.8.8.8", "eth0", "10.0.0.254")
 }
