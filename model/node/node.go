@@ -574,7 +574,16 @@ func (n *Node) sourceFor(dst netip.Addr) (netip.Addr, bool) {
 	if err != nil {
 		return netip.Addr{}, false
 	}
-	return i.addrFor(next)
+	// An IPv4 lookup that succeeded is the memo's (route).
+	m := &n.rtLast
+	if dst.Is4() && m.hasSrc {
+		return m.src, true
+	}
+	src, ok := i.addrFor(next)
+	if dst.Is4() && ok {
+		m.src, m.hasSrc = src, true
+	}
+	return src, ok
 }
 
 // durationOr returns d, or def when d is zero.

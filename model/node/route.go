@@ -106,6 +106,10 @@ type routeMemo struct {
 	dst   uint32
 	iface *Interface
 	next  netip.Addr
+	// src is sourceFor's answer for dst, once asked: a function of the
+	// interface's addresses, which change only with the table.
+	src    netip.Addr
+	hasSrc bool
 }
 
 // lookup is route's longest prefix match over the table.

@@ -73,4 +73,19 @@ func TestRouteLongestPrefix(t *testing.T) {
 	add("eth3", 4, "172.20.0.2/16")
 	check("172.20.0.1", "eth3", "172.20.0.1")
 	check("8.8.8.8", "eth0", "10.0.0.254")
+
+	// sourceFor (inet_select_addr towards the next hop) is remembered
+	// with the route, and goes with it.
+	source := func(dst, want string) {
+		t.Helper()
+		if s, ok := n.sourceFor(netip.MustParseAddr(dst)); !ok || s.String() != want {
+			t.Errorf("sourceFor(%s) = %v %v, want %s", dst, s, ok, want)
+		}
+	}
+	source("8.8.8.8", "10.0.0.1")
+	source("8.8.8.8", "10.0.0.1")
+	source("10.1.2.77", "10.1.2.3")
+	source("172.20.0.1", "172.20.0.2")
+	add("eth4", 5, "8.8.0.1/16")
+	source("8.8.8.8", "8.8.0.1")
 }
