@@ -143,11 +143,14 @@ func (i *Interface) receive(b []byte, decode func() (*wire.Frame, error)) {
 		n.drop(i.name, "frozen") // freeze.go: a paused guest reads nothing
 		return
 	}
-	f, err := &n.frame, error(nil)
+	var f *wire.Frame
+	var err error
 	if decode != nil {
 		f, err = decode()
 	} else {
-		err = n.decoder().Decode(b, f)
+		d := n.decoder()
+		f = &d.frame
+		err = d.dec.Decode(b, f)
 	}
 	if err != nil {
 		n.drop(i.name, decodeReason(err))

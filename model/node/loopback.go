@@ -143,8 +143,9 @@ func (n *Node) receiveIPIP(i *Interface, f *wire.Frame) {
 		n.drop(i.name, "ipip_no_tunnel")
 		return
 	}
-	in := &n.inner
-	if err := n.decoder().DecodeIPv4(f.Payload, in); err != nil {
+	d := n.decoder()
+	in := &d.inner
+	if err := d.dec.DecodeIPv4(f.Payload, in); err != nil {
 		n.drop(Tunnel, decodeReason(err))
 		return
 	}

@@ -155,7 +155,7 @@ type Node struct {
 	groups  []*vrrp.SyncGroup
 	expired []*freezeTimer // timers that expired while frozen, in order
 	shared  *Encoders      // what enc and framer come from, shared or own
-	dec     *wire.Decoder
+	own     *ownDecode     // the node's own decoder, made on first use
 
 	// arpSrc remembers the source address of the packet that triggered
 	// resolution of a neighbour, for arp_announce 0 (Linux arp_solicit
@@ -165,8 +165,13 @@ type Node struct {
 	arpSrc map[uint32]netip.Addr
 
 	checks []*checkEnv // keepalived's health checkers (check.go)
+}
 
-	// The large and rarely used last.
+// ownDecode is a node's own decoder and what it decodes into: a node whose
+// frames come decoded by its segment (lan.DecodedReceiver) never needs
+// one, and two decoded frames would triple the node's memory.
+type ownDecode struct {
+	dec   *wire.Decoder
 	frame wire.Frame // a frame decoded by the node's own decoder
 	inner wire.Frame // an IPIP packet's inner packet, decoded
 }
@@ -197,11 +202,11 @@ func New(k *sim.Kernel, cfg Config) *Node {
 // segment come decoded (lan.DecodedReceiver), so most nodes never need one
 // (a gopacket parser is 1.7 KB and a dozen allocations, per node of every
 // sweep run).
-func (n *Node) decoder() *wire.Decoder {
-	if n.dec == nil {
-		n.dec = wire.NewDecoder()
+func (n *Node) decoder() *ownDecode {
+	if n.own == nil {
+		n.own = &ownDecode{dec: wire.NewDecoder()}
 	}
-	return n.dec
+	return n.own
 }
 
 // Name returns the node's name.
