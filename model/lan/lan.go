@@ -218,7 +218,16 @@ type Port struct {
 // Attach adds a port for interface iface of node, delivering to r. The port
 // is named "node/iface" and starts with its link up.
 func (s *Segment) Attach(node, iface string, r Receiver) *Port {
-	p := &Port{s: s, index: len(s.ports), node: node, iface: iface, name: node + "/" + iface, r: r, up: true}
+	p := new(Port)
+	s.AttachPort(p, node, iface, r)
+	return p
+}
+
+// AttachPort is Attach into a port the caller holds in its own memory (a
+// node's interface: a frame's delivery then finds the port, the interface
+// and the node together). p must not be in use: it is overwritten.
+func (s *Segment) AttachPort(p *Port, node, iface string, r Receiver) {
+	*p = Port{s: s, index: len(s.ports), node: node, iface: iface, name: node + "/" + iface, r: r, up: true}
 	p.dr, _ = r.(DecodedReceiver)
 	// Every advert is delivered until the receiver says otherwise
 	// (SetAdvertFilter).
@@ -231,7 +240,6 @@ func (s *Segment) Attach(node, iface string, r Receiver) *Port {
 		s.islands++
 	}
 	s.ports = append(s.ports, p)
-	return p
 }
 
 // Name returns "node/iface".

@@ -27,6 +27,9 @@ type Interface struct {
 	// addrMem holds addrs when there are at most two: every packet
 	// received reads them (isLocal), so they live in the interface.
 	addrMem [2]netip.Prefix
+	// portMem is the switch port (port points here): every frame the
+	// interface sends or receives reads it.
+	portMem lan.Port
 	// cacheMem is the neighbour cache (cache points here), read by every
 	// packet sent.
 	cacheMem arp.Cache

@@ -288,7 +288,8 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 	i.arpEnv = arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
 	i.cache = &i.cacheMem
 	arp.Init(i.cache, arpCfg.WithDefaults(), &i.arpEnv)
-	i.port = seg.Attach(n.cfg.Name, name, i)
+	i.port = &i.portMem
+	seg.AttachPort(i.port, n.cfg.Name, name, i)
 	i.port.SetAdvertFilter(i.AdvertFilter())
 	n.ifaces = append(n.ifaces, i)
 	n.rt = nil // route.go: rebuilt with the new subnets
