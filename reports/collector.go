@@ -75,11 +75,16 @@ type Collector struct {
 	neighKindIx map[neighKind]uint32 // index in neighKinds
 	fdb         []fdbChange
 
-	flows    map[flowKey]*flowLog
-	drops    map[string][]dropCount // by node: hashing one short name per drop, not three strings
-	frames   map[string]*frameCount
-	kept     []Frame
-	notesCnt int
+	flows  map[flowKey]*flowLog
+	drops  map[string][]dropCount // by node: hashing one short name per drop, not three strings
+	frames map[string]*frameCount
+	// lastFrames is the count of the segment of the last frame: frames
+	// come segment after segment, and the name's hash was a map lookup
+	// per frame.
+	lastFrames    *frameCount
+	lastFramesSeg string
+	kept          []Frame
+	notesCnt      int
 
 	// lastFlow memoises the flow of the latest KindFlow record: a ping's
 	// "sent" and its "received" usually follow each other, and comparing
@@ -392,10 +397,14 @@ func (c *Collector) Trace(r *sim.Record) {
 	}
 	switch r.Kind {
 	case sim.KindFrame:
-		fc := c.frames[r.Node]
-		if fc == nil {
-			fc = &frameCount{}
-			c.frames[r.Node] = fc
+		fc := c.lastFrames
+		if fc == nil || r.Node != c.lastFramesSeg {
+			fc = c.frames[r.Node]
+			if fc == nil {
+				fc = &frameCount{}
+				c.frames[r.Node] = fc
+			}
+			c.lastFrames, c.lastFramesSeg = fc, r.Node
 		}
 		fc.frames++
 		fc.bytes += len(r.Frame)
