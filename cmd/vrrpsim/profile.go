@@ -1,13 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/vrrpsim/vrrpsim/reports"
 )
 
 // --profile cpu|mem FILE (issue 14): a Go runtime/pprof profile of the
@@ -57,7 +59,7 @@ func without(args []string, i, n int) []string {
 // profiler is a running profile; stop ends it and writes the file.
 type profiler struct {
 	kind string
-	f    *os.File
+	f    *reports.Output // written whole or not at all, like every output
 }
 
 // startProfile starts the profile spec names ("cpu:FILE" or "mem:FILE";
@@ -70,37 +72,44 @@ func startProfile(spec string) (*profiler, error) {
 	if !ok || file == "" || (kind != "cpu" && kind != "mem") {
 		return nil, usagef("--profile %q: want cpu|mem FILE, e.g. --profile cpu run.pprof", strings.Replace(spec, ":", " ", 1))
 	}
-	f, err := os.Create(file)
+	f, err := reports.CreateOutput(file)
 	if err != nil {
 		return nil, usagef("--profile: %v", err)
 	}
 	p := &profiler{kind: kind, f: f}
 	if kind == "cpu" {
 		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
+			f.Abort()
 			return nil, usagef("--profile cpu: %v", err)
 		}
 	}
 	return p, nil
 }
 
-// stop ends the profile and closes its file. A mem profile is the
-// "allocs" profile (every allocation since the start, and what is still
-// in use after a GC), written at the end.
-func (p *profiler) stop() error {
+// stop ends the profile and, if keep, finishes its file; otherwise the
+// file goes as if never written. A mem profile is the "allocs" profile
+// (every allocation since the start, and what is still in use after a
+// GC), written at the end.
+func (p *profiler) stop(keep bool) error {
 	if p == nil {
 		return nil
 	}
-	var err error
-	switch p.kind {
-	case "cpu":
+	if p.kind == "cpu" {
 		pprof.StopCPUProfile()
-	case "mem":
+	}
+	if !keep {
+		p.f.Abort()
+		return nil
+	}
+	var err error
+	if p.kind == "mem" {
 		runtime.GC()
 		err = pprof.Lookup("allocs").WriteTo(p.f, 0)
 	}
-	if cerr := p.f.Close(); err == nil {
-		err = cerr
+	if err != nil {
+		p.f.Abort()
+	} else {
+		err = p.f.Commit()
 	}
 	if err != nil {
 		return fmt.Errorf("--profile %s: %w", p.kind, err)
@@ -120,7 +129,11 @@ func profiled(args []string, fn func(args []string) error) error {
 		return err
 	}
 	err = fn(args)
-	if serr := p.stop(); err == nil {
+	// A command that did its work keeps its profile, expectations failed
+	// or not; one that stopped on bad usage or input, or was interrupted,
+	// leaves no file behind, like its other outputs.
+	var fe *failedError
+	if serr := p.stop(err == nil || errors.As(err, &fe)); err == nil {
 		err = serr
 	}
 	return err
