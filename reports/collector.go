@@ -238,12 +238,14 @@ type fdbChange struct {
 // 20 ms ping with the 1 s timeout), however long the run. Without
 // Options.Aggregate every packet is kept instead, for FlowSeries.
 type flowLog struct {
-	key     flowKey // its names, checked when found by number (Collector.flowByID)
-	agg     flowAgg
-	pending []flowPkt // unresolved packets (and resolved ones behind them), in send order
+	// What each of the flow's records reads first, together: a large
+	// LAN's flows are far apart in memory (docs/performance.md).
+	key     flowKey   // its names, checked when found by number (Collector.flowByID)
+	keep    bool      // !Options.Aggregate
 	head    int       // pending[:head] are folded already
+	pending []flowPkt // unresolved packets (and resolved ones behind them), in send order
+	agg     flowAgg
 
-	keep bool // !Options.Aggregate
 	pkts []flowPkt
 	// index maps a sequence number to its position in pkts (keep mode).
 	index map[int64]int
