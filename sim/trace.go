@@ -149,6 +149,21 @@ func (k *Kernel) Trace(r Record) {
 		return
 	}
 	k.rec = r
+	k.Emit()
+}
+
+// Record returns the kernel's record, cleared but for its kind, for the
+// caller to fill and hand to Emit: Trace with the record built in place,
+// for the paths that trace every packet (a Record is 200 bytes, and Trace
+// copies it twice). Only while Tracing; nothing may trace in between.
+func (k *Kernel) Record(kind Kind) *Record {
+	k.rec = Record{Kind: kind}
+	return &k.rec
+}
+
+// Emit stamps the record Record returned with the current virtual time
+// and hands it to every tracer.
+func (k *Kernel) Emit() {
 	k.rec.At = k.now
 	for _, t := range k.tracers {
 		t(&k.rec)

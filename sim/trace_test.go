@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -38,5 +39,38 @@ func TestKindString(t *testing.T) {
 		if got := tt.k.String(); got != tt.want {
 			t.Errorf("Kind(%d).String(): got %q, want %q", tt.k, got, tt.want)
 		}
+	}
+}
+
+// TestRecordInPlaceIsTrace: a record filled in place (Record, Emit) reaches
+// the tracers as the same record Trace would hand them, stamped with Now,
+// with nothing left over from the record before it, and holds no frame
+// afterwards.
+func TestRecordInPlaceIsTrace(t *testing.T) {
+	k := New(1)
+	var got []Record
+	k.AddTracer(func(r *Record) { got = append(got, *r) })
+	frame := []byte{1, 2, 3}
+	full := Record{Kind: KindFrame, Node: "lan", Comp: "h1/eth0", Event: "e", From: "a", To: "b", Reason: "r", MAC: [6]byte{1}, Value: 7, Value2: 8, Frame: frame}
+	k.At(Second, func() {
+		k.Trace(full)
+		r := k.Record(KindFlow)
+		r.Node, r.Value = "h1", 3
+		k.Emit()
+		k.Trace(Record{Kind: KindFlow, Node: "h1", Value: 3})
+	})
+	k.Run(Forever)
+	if len(got) != 3 {
+		t.Fatalf("got %d records, want 3", len(got))
+	}
+	full.At = Second
+	if !reflect.DeepEqual(got[0], full) {
+		t.Errorf("Trace: got %+v, want %+v", got[0], full)
+	}
+	if !reflect.DeepEqual(got[1], got[2]) {
+		t.Errorf("in place: got %+v, want what Trace gives, %+v", got[1], got[2])
+	}
+	if k.rec.Frame != nil {
+		t.Errorf("the kernel still holds a frame after Emit")
 	}
 }

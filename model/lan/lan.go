@@ -417,8 +417,10 @@ func (p *Port) Send(frame []byte) {
 	pkt.refs = 1
 	s.gen++
 	pkt.gen = s.gen
-	if s.k.Tracing() {
-		s.k.Trace(sim.Record{Kind: sim.KindFrame, Node: s.name, Comp: p.name, Frame: pkt.buf, Value: int64(p.index) + 1})
+	if k := s.k; k.Tracing() {
+		r := k.Record(sim.KindFrame) // in place: a record per frame
+		r.Node, r.Comp, r.Frame, r.Value = s.name, p.name, pkt.buf, int64(p.index)+1
+		k.Emit()
 	}
 	s.k.At(s.k.Now().Add(s.portDelay(p, 0, 0)), pkt.arrive)
 }

@@ -132,7 +132,14 @@ func (f *Flow) stop() {
 }
 
 func (f *Flow) trace(event string, seq int64) {
-	f.n.trace(sim.Record{Kind: sim.KindFlow, Comp: f.cfg.Name, Event: event, Value: seq, Value2: f.key, Addr: f.cfg.To})
+	k := f.n.k
+	if !k.Tracing() {
+		return
+	}
+	// Built in place (sim.Kernel.Record): two records per packet.
+	r := k.Record(sim.KindFlow)
+	r.Node, r.Comp, r.Event, r.Value, r.Value2, r.Addr = f.n.cfg.Name, f.cfg.Name, event, seq, f.key, f.cfg.To
+	k.Emit()
 }
 
 // send emits the next packet and schedules the one after.
