@@ -39,7 +39,7 @@ func (k *Kernel) AtN(at Time, n int, fn func(i int)) {
 	}
 	b.seq0, b.n, b.next, b.fn = k.seq+1, n, 0, fn
 	k.seq += uint64(n)
-	k.q.push(entry{at: at, seq: b.seq0, fn: b.run})
+	k.push(entry{at: at, seq: b.seq0, fn: b.run})
 }
 
 // runNext runs the batch's next event. Run and Step have counted it and

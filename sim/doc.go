@@ -45,6 +45,19 @@
 // the queue keeps the memory of its largest population until the Kernel
 // is dropped).
 //
+// # Delay lanes
+//
+// Most events of a network are scheduled a constant delay ahead of now: a
+// switch hop (the port latency, twice per frame), a ping flow's interval,
+// an advertisement interval. Events pushed with one delay arrive already
+// in (time, seq) order, so the kernel keeps up to six FIFO lanes, one per
+// frequent delay, beside the ladder, and runs the least of the ladder's
+// first entry and the lanes' heads (lanes.go). An entry that would not
+// keep its lane sorted goes to the ladder, so the order is exactly the
+// ladder's alone. Lanes follow the delays that are frequent now (counts
+// halve every 65,536 pushes); a lane handed to another delay moves its
+// entries to the ladder.
+//
 // # Timers
 //
 // Protocol timers are reset far more often than they fire: a VRRP backup

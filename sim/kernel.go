@@ -12,6 +12,7 @@ type Kernel struct {
 	now     Time
 	seq     uint64
 	q       queue
+	ls      laneSet // lanes.go: FIFOs of constant-delay events
 	seed    uint64
 	streams map[string]*rand.Rand
 	tracers []Tracer
@@ -52,7 +53,7 @@ func (k *Kernel) Fired() uint64 { return k.fired }
 // Pending returns the number of entries in the queue (stale timer entries
 // included).
 func (k *Kernel) Pending() int {
-	n := k.q.len()
+	n := k.queued()
 	if k.cont != nil {
 		n += k.cont.n - k.cont.next
 	}
@@ -66,7 +67,7 @@ func (k *Kernel) At(at Time, fn func()) {
 		at = k.now
 	}
 	k.seq++
-	k.q.push(entry{at: at, seq: k.seq, fn: fn})
+	k.push(entry{at: at, seq: k.seq, fn: fn})
 }
 
 // After schedules fn to run d from now.
@@ -85,12 +86,12 @@ func (k *Kernel) Run(until Time) {
 			k.runCont() // the rest of a batch: before anything queued
 			continue
 		}
-		e := k.q.first()
+		e := k.first()
 		if e == nil || e.at > until {
 			break
 		}
 		at, seq, fn := e.at, e.seq, e.fn
-		k.q.pop()
+		k.pop()
 		k.prev, k.now, k.running = k.now, at, seq
 		k.fired++
 		fn()
@@ -150,7 +151,7 @@ func (t *Timer) ResetAt(at Time) {
 		return // the queued entry surfaces first and re-queues at t.at
 	}
 	t.queued, t.qat, t.qseq = true, at, t.seq
-	k.q.push(entry{at: at, seq: t.seq, fn: t.expire})
+	k.push(entry{at: at, seq: t.seq, fn: t.expire})
 }
 
 // Stop disarms the timer. It reports whether the timer was armed.
@@ -203,7 +204,7 @@ func (t *Timer) onExpire() {
 		// at the last Reset.
 		k.notRun()
 		t.queued, t.qat, t.qseq = true, t.at, t.seq
-		k.q.push(entry{at: t.at, seq: t.seq, fn: t.expire})
+		k.push(entry{at: t.at, seq: t.seq, fn: t.expire})
 		return
 	}
 	t.armed = false

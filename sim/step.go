@@ -18,12 +18,12 @@ func (k *Kernel) Step(until Time) bool {
 			k.runCont() // the rest of a batch: before anything queued
 			continue
 		}
-		e := k.q.first()
+		e := k.first()
 		if e == nil || e.at > until {
 			return false
 		}
 		at, seq, fn := e.at, e.seq, e.fn
-		k.q.pop()
+		k.pop()
 		k.prev, k.now, k.running = k.now, at, seq
 		k.fired++
 		fn()
@@ -38,7 +38,7 @@ func (k *Kernel) AdvanceTo(t Time) bool {
 	if t < k.now || k.cont != nil {
 		return false
 	}
-	if e := k.q.first(); e != nil && e.at <= t {
+	if e := k.first(); e != nil && e.at <= t {
 		return false
 	}
 	k.now = t
