@@ -21,6 +21,7 @@ type Interface struct {
 	addrs  []netip.Prefix
 	port   *lan.Port
 	cache  *arp.Cache
+	arpEnv arpEnv // the cache calls it on every packet
 	// vips are the virtual IPs this interface owns as VRRP master, with
 	// the MAC it answers ARP with (the vmac with use_vmac, else its own).
 	vips vipSet
@@ -33,7 +34,6 @@ type Interface struct {
 	// cacheMem is the neighbour cache (cache points here), read by every
 	// packet sent.
 	cacheMem arp.Cache
-	arpEnv   arpEnv // in the interface: the cache calls it on every packet
 
 	name string
 	seg  string

@@ -112,8 +112,8 @@ func NewEncoders() *Encoders {
 // than a core's L2, and a packet to a node waits on each separate line it
 // touches (docs/performance.md).
 type Node struct {
-	k   *sim.Kernel
-	cfg Config // cfg.Name: every trace record
+	k    *sim.Kernel
+	name string // cfg.Name, here: every trace record names the node
 
 	up        bool // false after a crash, until restart
 	daemonUp  bool // the VRRP daemon runs
@@ -165,6 +165,8 @@ type Node struct {
 	arpSrc map[uint32]netip.Addr
 
 	checks []*checkEnv // keepalived's health checkers (check.go)
+
+	cfg Config
 }
 
 // ownDecode is a node's own decoder and what it decodes into: a node whose
@@ -191,7 +193,7 @@ func New(k *sim.Kernel, cfg Config) *Node {
 		e = NewEncoders()
 	}
 	return &Node{
-		k: k, cfg: cfg, up: true,
+		k: k, name: cfg.Name, cfg: cfg, up: true,
 		shared: e, enc: e.IP, framer: e.Frame,
 		arpSrc: make(map[uint32]netip.Addr),
 		clock:  newClock(k, cfg),
@@ -257,7 +259,7 @@ func (n *Node) trace(r sim.Record) {
 	if !n.k.Tracing() {
 		return
 	}
-	r.Node = n.cfg.Name
+	r.Node = n.name
 	n.k.Trace(r)
 }
 

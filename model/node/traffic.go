@@ -138,7 +138,7 @@ func (f *Flow) trace(event string, seq int64) {
 	}
 	// Built in place (sim.Kernel.Record): two records per packet.
 	r := k.Record(sim.KindFlow)
-	r.Node, r.Comp, r.Event, r.Value, r.Value2, r.Addr = f.n.cfg.Name, f.cfg.Name, event, seq, f.key, f.cfg.To
+	r.Node, r.Comp, r.Event, r.Value, r.Value2, r.Addr = f.n.name, f.cfg.Name, event, seq, f.key, f.cfg.To
 	k.Emit()
 }
 
