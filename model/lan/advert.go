@@ -148,7 +148,7 @@ func (p *Port) countsAdvert(vrid uint8) bool {
 
 // accrued is the drops counted at p since its last settle.
 func (s *Segment) accrued(p *Port) int64 {
-	a := &p.adv
+	a := p.adv
 	if !p.up || !a.f.Count || a.f.All {
 		return 0
 	}
@@ -161,7 +161,7 @@ func (s *Segment) accrued(p *Port) int64 {
 
 // settle moves p's accrued drops into counted and restarts the formula.
 func (s *Segment) settle(p *Port) {
-	a := &p.adv
+	a := p.adv
 	a.counted += s.accrued(p)
 	a.base = s.adv.arrived
 	for i := range a.vridBase {

@@ -212,7 +212,10 @@ type Port struct {
 	r         Receiver
 	node      string
 	iface     string
-	adv       portAdvert // advert.go
+	// adv is the advert path's state of the port (advert.go), apart: a
+	// port sits in its node's memory (AttachPort) among what every frame
+	// reads, and adverts to ports that ignore them touch none of it.
+	adv *portAdvert
 }
 
 // Attach adds a port for interface iface of node, delivering to r. The port
@@ -227,7 +230,7 @@ func (s *Segment) Attach(node, iface string, r Receiver) *Port {
 // node's interface: a frame's delivery then finds the port, the interface
 // and the node together). p must not be in use: it is overwritten.
 func (s *Segment) AttachPort(p *Port, node, iface string, r Receiver) {
-	*p = Port{s: s, index: len(s.ports), node: node, iface: iface, name: node + "/" + iface, r: r, up: true}
+	*p = Port{s: s, index: len(s.ports), node: node, iface: iface, name: node + "/" + iface, r: r, up: true, adv: new(portAdvert)}
 	p.dr, _ = r.(DecodedReceiver)
 	// Every advert is delivered until the receiver says otherwise
 	// (SetAdvertFilter).
