@@ -20,9 +20,9 @@ const maxLanes = 6
 // counts halve every decayEvery pushes, so the lanes follow the delays
 // that are frequent now (a startup storm's do not keep them).
 const (
-	promoteAt  = 32
-	decayEvery = 1 << 16
-	candidates = 8 // delays without a lane being counted (the least counted makes room)
+	promoteAt     = 32
+	decayEvery    = 1 << 16
+	candidateSets = 8 // delays without a lane are counted in 8 sets of 2 (hashed; the less counted makes room)
 )
 
 // lane is a FIFO ring of entries that share one delay.
@@ -44,7 +44,7 @@ type candidate struct {
 type laneSet struct {
 	lanes   [maxLanes]lane
 	nlanes  int
-	cand    [candidates]candidate
+	cand    [candidateSets][2]candidate
 	pushes  uint32 // since the last decay
 	from    int    // where first's entry is: a lane, or -1 for the ladder
 	evicted int    // lanes handed to another delay with entries (tests)
@@ -104,18 +104,16 @@ func (k *Kernel) push(e entry) {
 // steady delays).
 func (k *Kernel) promote(d Time) *lane {
 	ls := &k.ls
-	var c *candidate
-	for i := range ls.cand {
-		ci := &ls.cand[i]
-		if ci.delay == d && ci.count > 0 {
-			c = ci
-			break
+	set := &ls.cand[uint64(d)*0x9e3779b97f4a7c15>>61]
+	c := &set[0]
+	switch {
+	case set[0].delay == d && set[0].count > 0:
+	case set[1].delay == d && set[1].count > 0:
+		c = &set[1]
+	default:
+		if set[1].count < set[0].count {
+			c = &set[1]
 		}
-		if c == nil || ci.count < c.count {
-			c = ci
-		}
-	}
-	if c.delay != d || c.count == 0 {
 		c.delay, c.count = d, 0
 	}
 	if c.count++; c.count < promoteAt {
@@ -153,7 +151,8 @@ func (ls *laneSet) decay() {
 		ls.lanes[i].hits /= 2
 	}
 	for i := range ls.cand {
-		ls.cand[i].count /= 2
+		ls.cand[i][0].count /= 2
+		ls.cand[i][1].count /= 2
 	}
 }
 
