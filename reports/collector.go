@@ -86,12 +86,9 @@ type Collector struct {
 	kept          []Frame
 	notesCnt      int
 
-	// lastFlow memoises the flow of the latest KindFlow record: a ping's
-	// "sent" and its "received" usually follow each other, and comparing
-	// the same two name strings costs less than hashing them again.
-	lastFlowKey flowKey
-	lastFlow    *flowLog
-	flowByID    []*flowLog // by the records' flow number (sim.KindFlow Value2)
+	// flowByID finds a flow by its records' number (sim.KindFlow Value2)
+	// without hashing its two names; records without one (0) use flows.
+	flowByID []*flowLog
 
 	lb *lbLog // load balancing (lb.go)
 
@@ -410,16 +407,18 @@ func (c *Collector) Trace(r *sim.Record) {
 		}
 		fc.frames++
 		fc.bytes += len(r.Frame)
-		if i := int(r.Value) - 1; i >= 0 && i < len(fc.ported) && fc.ported[i] {
-			// seen: no hash of the port's name per frame
-		} else if _, ok := c.portSeg[r.Comp]; !ok {
-			c.portSeg[r.Comp] = r.Node
-		}
-		if i := int(r.Value) - 1; i >= 0 && i < 1<<16 {
-			if i >= len(fc.ported) {
-				fc.ported = append(fc.ported, make([]bool, i+1-len(fc.ported))...)
+		// The port's segment, once per port: by the record's port
+		// number, not a hash of its name per frame.
+		if i := int(r.Value) - 1; i < 0 || i >= len(fc.ported) || !fc.ported[i] {
+			if _, ok := c.portSeg[r.Comp]; !ok {
+				c.portSeg[r.Comp] = r.Node
 			}
-			fc.ported[i] = true
+			if i >= 0 && i < 1<<16 {
+				if i >= len(fc.ported) {
+					fc.ported = append(fc.ported, make([]bool, i+1-len(fc.ported))...)
+				}
+				fc.ported[i] = true
+			}
 		}
 		if c.opts.Frames {
 			c.kept = append(c.kept, Frame{At: r.At, Segment: r.Node, Port: r.Comp, Data: append([]byte(nil), r.Frame...)})
@@ -537,17 +536,13 @@ func (c *Collector) onAction(r *sim.Record) {
 
 func (c *Collector) onFlow(r *sim.Record) {
 	k := flowKey{r.Node, r.Comp}
-	f := c.lastFlow
 	id := int(r.Value2) - 1 // the flow's number (sim.KindFlow)
-	// By number first: the key check then compares strings that share
-	// their bytes (one pointer test), where the memo's compares two
-	// names of different flows byte by byte, a cache miss apiece on a
-	// LAN of thousands of hosts.
-	switch {
-	case id >= 0 && id < len(c.flowByID) && c.flowByID[id] != nil && c.flowByID[id].key == k:
+	var f *flowLog
+	// The key check compares strings that share their bytes: one
+	// pointer test each.
+	if id >= 0 && id < len(c.flowByID) && c.flowByID[id] != nil && c.flowByID[id].key == k {
 		f = c.flowByID[id]
-	case f != nil && k == c.lastFlowKey:
-	default:
+	} else {
 		f = c.flows[k]
 	}
 	if f == nil {
@@ -564,7 +559,6 @@ func (c *Collector) onFlow(r *sim.Record) {
 		f.key = k
 		c.flowByID[id] = f
 	}
-	c.lastFlowKey, c.lastFlow = k, f
 	if f.keep {
 		f.onKept(r)
 		return

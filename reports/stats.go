@@ -40,10 +40,14 @@ func Summarize[T cmp.Ordered](xs []T) Stats[T] {
 // NearestRank returns the p-th percentile of sorted (ascending, non-empty):
 // the value at rank ceil(p/100 * n), 1-based, clamped to [1, n].
 func NearestRank[T any](sorted []T, p int) T {
-	n := len(sorted)
+	return sorted[Rank(len(sorted), p)-1]
+}
+
+// Rank is the nearest rank of the p-th percentile of n values:
+// ceil(p/100 * n), 1-based, clamped to [1, n].
+func Rank(n, p int) int {
 	rank := (p*n + 99) / 100 // ceil(p*n/100) in integers: no float rounding
-	rank = max(1, min(rank, n))
-	return sorted[rank-1]
+	return max(1, min(rank, n))
 }
 
 // RunMetrics is the part of one run's report that runs are compared on.

@@ -38,14 +38,7 @@ func unknownVRIDs(trace []byte) ([]byte, int) {
 // filters up to date through crashes, restarts, daemon stops and kills,
 // reloads, freezes and link changes (verify mode).
 func TestAdvertPathKeepsEveryReport(t *testing.T) {
-	lanYAML, err := scenarios.BenchLAN(12, 40*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lan, err := scenarios.Load("bench-lan-12.yaml", lanYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lan := benchLANScenario(t, 12, 40*time.Second)
 	cases := []*scenarios.Scenario{lan}
 	for _, name := range testedBuiltins(scenarios.BuiltinNames()) {
 		sc, err := scenarios.Builtin(name)

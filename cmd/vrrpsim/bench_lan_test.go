@@ -80,6 +80,21 @@ func parseBenchLANCases(s string) ([]benchLANCase, error) {
 	return out, nil
 }
 
+// benchLANScenario is issue 14's LAN of groups for dur (scenarios.BenchLAN),
+// loaded.
+func benchLANScenario(tb testing.TB, groups int, dur time.Duration) *scenarios.Scenario {
+	tb.Helper()
+	data, err := scenarios.BenchLAN(groups, dur)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc, err := scenarios.Load(fmt.Sprintf("bench-lan-%d.yaml", groups), data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc
+}
+
 // runBenchLAN runs bin on the generated scenario of c and measures it,
 // to its end if until is 0.
 func runBenchLAN(bin, dir string, c benchLANCase, until time.Duration) (benchLANResult, error) {
@@ -210,14 +225,7 @@ func TestParseBenchLANCases(t *testing.T) {
 // world's construction and the report.
 func BenchmarkBenchLAN100(b *testing.B) {
 	const dur = 30 * time.Second
-	data, err := scenarios.BenchLAN(100, dur)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sc, err := scenarios.Load("bench-lan-100.yaml", data)
-	if err != nil {
-		b.Fatal(err)
-	}
+	sc := benchLANScenario(b, 100, dur)
 	b.ReportAllocs()
 	var events uint64
 	for b.Loop() {
@@ -237,14 +245,7 @@ func BenchmarkBenchLAN100(b *testing.B) {
 // over frames/op is the frame path's allocations per frame (issue 14:
 // zero in steady state), ns/op the cost of a virtual second.
 func BenchmarkBenchLANSteady(b *testing.B) {
-	data, err := scenarios.BenchLAN(100, 24*time.Hour)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sc, err := scenarios.Load("bench-lan-100.yaml", data)
-	if err != nil {
-		b.Fatal(err)
-	}
+	sc := benchLANScenario(b, 100, 24*time.Hour)
 	k := sim.New(sc.Seed)
 	col := reports.NewCollectorWith(reports.Options{Aggregate: true})
 	k.AddTracer(col.Trace)

@@ -26,15 +26,7 @@ func TestWritePGOProfile(t *testing.T) {
 		groups int
 		dur    time.Duration
 	}{{100, 5 * time.Minute}, {250, 2 * time.Minute}} {
-		data, err := scenarios.BenchLAN(c.groups, c.dur)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc, err := scenarios.Load("bench-lan.yaml", data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, sc)
+		cases = append(cases, benchLANScenario(t, c.groups, c.dur))
 	}
 	mc, err := scenarios.Builtin("master-crash")
 	if err != nil {

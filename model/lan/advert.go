@@ -140,8 +140,8 @@ func (p *Port) AdvertDrops() uint64 {
 	return uint64(p.adv.counted + p.s.accrued(p))
 }
 
-// counts reports whether the formula counts an advert for vrid arriving
-// at p now.
+// countsAdvert reports whether the formula counts an advert for vrid
+// arriving at p now.
 func (p *Port) countsAdvert(vrid uint8) bool {
 	return p.up && p.adv.f.Count && !p.adv.f.Wants(vrid)
 }
@@ -224,7 +224,7 @@ func removePort(ps []*Port, p *Port) []*Port {
 }
 
 // vrrpMAC is the IPv4 VRRP group's MAC, 01:00:5e:00:00:12 (224.0.0.18).
-var vrrpMAC = wire.MAC{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}
+var vrrpMAC = wire.MulticastMAC(wire.VRRPGroup)
 
 // clean reports whether a flood leaves the switch as one burst to every
 // other port with no random draw: no loss, no jitter, no port with its

@@ -188,7 +188,7 @@ func (e *directorEnv) Unreachable(pkt []byte) {
 	quote := pkt[:min(len(pkt), hl+8)]
 	src := netip.AddrFrom4([4]byte(pkt[16:20]))
 	dst := netip.AddrFrom4([4]byte(pkt[12:16]))
-	b, err := n.enc.ICMPPacket(wire.IPv4Header{TTL: 64, ID: n.nextID(), Src: src, Dst: dst},
+	b, err := n.shared.IP.ICMPPacket(wire.IPv4Header{TTL: 64, ID: n.nextID(), Src: src, Dst: dst},
 		wire.ICMPEcho{Type: wire.ICMPUnreachable, Code: icmpPortUnreachable}, quote)
 	if err != nil {
 		n.drop("ipvs", "encode")

@@ -19,8 +19,6 @@ type Interface struct {
 	linkUp bool
 	mac    wire.MAC
 	addrs  []netip.Prefix
-	port   *lan.Port
-	cache  *arp.Cache
 	arpEnv arpEnv // the cache calls it on every packet
 	// vips are the virtual IPs this interface owns as VRRP master, with
 	// the MAC it answers ARP with (the vmac with use_vmac, else its own).
@@ -28,12 +26,12 @@ type Interface struct {
 	// addrMem holds addrs when there are at most two: every packet
 	// received reads them (isLocal), so they live in the interface.
 	addrMem [2]netip.Prefix
-	// portMem is the switch port (port points here): every frame the
-	// interface sends or receives reads it.
-	portMem lan.Port
-	// cacheMem is the neighbour cache (cache points here), read by every
-	// packet sent.
-	cacheMem arp.Cache
+	// port is the switch port, in the interface (lan.Segment.AttachPort):
+	// every frame the interface sends or receives reads it.
+	port lan.Port
+	// cache is the neighbour cache, in the interface (arp.Init), read by
+	// every packet sent.
+	cache arp.Cache
 
 	name string
 	seg  string
@@ -69,10 +67,10 @@ func (i *Interface) Primary() (netip.Prefix, bool) {
 func (i *Interface) Segment() string { return i.seg }
 
 // Port returns the switch port the interface is plugged into.
-func (i *Interface) Port() *lan.Port { return i.port }
+func (i *Interface) Port() *lan.Port { return &i.port }
 
 // Cache returns the interface's neighbour cache.
-func (i *Interface) Cache() *arp.Cache { return i.cache }
+func (i *Interface) Cache() *arp.Cache { return &i.cache }
 
 // LinkUp reports the carrier state.
 func (i *Interface) LinkUp() bool { return i.linkUp }
@@ -223,7 +221,7 @@ func (i *Interface) receiveARP(f *wire.Frame) {
 		mac = vm
 	}
 	reply := wire.ARP{Op: wire.ARPReply, SenderMAC: mac, SenderIP: a.TargetIP, TargetMAC: a.SenderMAC, TargetIP: a.SenderIP}
-	frame, err := i.node.framer.ARPFrame(a.SenderMAC, mac, reply)
+	frame, err := i.node.shared.Frame.ARPFrame(a.SenderMAC, mac, reply)
 	if err != nil {
 		i.node.drop(i.name, "encode")
 		return
@@ -294,7 +292,7 @@ func (n *Node) forward(f *wire.Frame, raw []byte) {
 	}
 	// Strip the Ethernet header: the neighbour layer frames the packet
 	// again; Forward fixes TTL and checksum.
-	fwd, err := n.enc.Forward(raw, wire.MAC{}, out.mac)
+	fwd, err := n.shared.IP.Forward(raw, wire.MAC{}, out.mac)
 	if err != nil {
 		n.drop("ip", "forward_error")
 		return
@@ -361,7 +359,7 @@ func (e *arpEnv) SendRequest(target netip.Addr, dst wire.MAC) {
 	// including a unicast probe (PROBE state) whose Ethernet destination
 	// is the cached MAC, carries 00:00:00:00:00:00 there (issue 13).
 	a := wire.ARP{Op: wire.ARPRequest, SenderMAC: mac, SenderIP: src, TargetIP: target}
-	frame, err := n.framer.ARPFrame(dst, mac, a)
+	frame, err := n.shared.Frame.ARPFrame(dst, mac, a)
 	if err != nil {
 		n.drop(i.name, "encode")
 		return
@@ -375,7 +373,7 @@ func (e *arpEnv) Transmit(mac wire.MAC, pkt []byte) {
 	if !i.node.up || !i.linkUp {
 		return
 	}
-	i.port.Send(i.node.framer.Ethernet(mac, i.mac, wire.EtherTypeIPv4, pkt))
+	i.port.Send(i.node.shared.Frame.Ethernet(mac, i.mac, wire.EtherTypeIPv4, pkt))
 }
 
 // setARPSource remembers src as the source of the last packet sent to the

@@ -142,12 +142,12 @@ func (n *Node) sendSync(msg []byte) {
 	}
 	p, _ := i.Primary()
 	hdr := wire.IPv4Header{ID: n.nextID(), TTL: s.cfg.TTL, Protocol: wire.ProtoUDP, Src: p.Addr(), Dst: s.cfg.Group}
-	pkt, err := n.enc.UDPPacket(hdr, wire.UDPHeader{SrcPort: s.sport, DstPort: s.cfg.Port}, msg)
+	pkt, err := n.shared.IP.UDPPacket(hdr, wire.UDPHeader{SrcPort: s.sport, DstPort: s.cfg.Port}, msg)
 	if err != nil {
 		n.drop(i.name, "encode")
 		return
 	}
-	i.port.Send(n.framer.Ethernet(wire.MulticastMAC(s.cfg.Group), i.mac, wire.EtherTypeIPv4, pkt))
+	i.port.Send(n.shared.Frame.Ethernet(wire.MulticastMAC(s.cfg.Group), i.mac, wire.EtherTypeIPv4, pkt))
 }
 
 // receiveSync hands a sync message that arrived on the sync interface

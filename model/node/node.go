@@ -124,13 +124,12 @@ type Node struct {
 	ifaces []*Interface
 	flows  []*Flow
 
-	rt       *routeTable   // route.go: compiled routes, nil until used
-	rtLast   routeMemo     // route.go: the last IPv4 lookup
-	enc      *wire.Encoder // IP packets
-	framer   *wire.Encoder // Ethernet framing and ARP (never aliases enc's buffer)
-	syncd    *syncDaemon   // keepalived's lvs_sync_daemon (lbsync.go), nil if none
-	director *lb.Director  // the LVS director (director.go), nil if none
-	tcp      *tcp.Stack    // TCP services and clients (tcp.go), nil until used
+	rt       *routeTable  // route.go: compiled routes, nil until used
+	rtLast   routeMemo    // route.go: the last IPv4 lookup
+	shared   *Encoders    // IP packets and their framing, shared or the node's own
+	syncd    *syncDaemon  // keepalived's lvs_sync_daemon (lbsync.go), nil if none
+	director *lb.Director // the LVS director (director.go), nil if none
+	tcp      *tcp.Stack   // TCP services and clients (tcp.go), nil until used
 
 	// lo and tunl hold the addresses of the loopback and IPIP tunnel
 	// devices (loopback.go): local, but on no segment.
@@ -154,7 +153,6 @@ type Node struct {
 	insts   []*instance
 	groups  []*vrrp.SyncGroup
 	expired []*freezeTimer // timers that expired while frozen, in order
-	shared  *Encoders      // what enc and framer come from, shared or own
 	own     *ownDecode     // the node's own decoder, made on first use
 
 	// arpSrc remembers the source address of the packet that triggered
@@ -196,7 +194,7 @@ func New(k *sim.Kernel, cfg Config) *Node {
 	}
 	return &Node{
 		k: k, name: cfg.Name, cfg: cfg, up: true,
-		shared: e, enc: e.IP, framer: e.Frame,
+		shared: e,
 		arpSrc: make(map[uint32]netip.Addr),
 		clock:  newClock(k, cfg),
 	}
@@ -290,10 +288,8 @@ func (n *Node) AddInterface(name string, mac wire.MAC, addrs []netip.Prefix, seg
 		vmacs: make(map[wire.MAC]int)}
 	i.addrs = append(i.addrMem[:0:len(i.addrMem)], addrs...)
 	i.arpEnv = arpEnv{i: i, rnd: n.k.Stream("arp/" + n.cfg.Name + "/" + name)}
-	i.cache = &i.cacheMem
-	arp.Init(i.cache, arpCfg.WithDefaults(), &i.arpEnv)
-	i.port = &i.portMem
-	seg.AttachPort(i.port, n.cfg.Name, name, i)
+	arp.Init(&i.cache, arpCfg.WithDefaults(), &i.arpEnv)
+	seg.AttachPort(&i.port, n.cfg.Name, name, i)
 	i.port.SetAdvertFilter(i.AdvertFilter())
 	n.ifaces = append(n.ifaces, i)
 	n.rt = nil // route.go: rebuilt with the new subnets

@@ -163,11 +163,11 @@ func (f *Flow) send() {
 	var err error
 	if f.cfg.Kind == FlowPing {
 		hdr.Protocol = wire.ProtoICMP
-		pkt, err = n.enc.ICMPPacket(hdr, wire.ICMPEcho{Type: wire.ICMPEchoRequest, ID: f.id, Seq: uint16(seq)}, f.payload)
+		pkt, err = n.shared.IP.ICMPPacket(hdr, wire.ICMPEcho{Type: wire.ICMPEchoRequest, ID: f.id, Seq: uint16(seq)}, f.payload)
 	} else {
 		hdr.Protocol = wire.ProtoUDP
 		binary.BigEndian.PutUint64(f.payload, uint64(seq))
-		pkt, err = n.enc.UDPPacket(hdr, wire.UDPHeader{SrcPort: f.id, DstPort: f.cfg.Port}, f.payload)
+		pkt, err = n.shared.IP.UDPPacket(hdr, wire.UDPHeader{SrcPort: f.id, DstPort: f.cfg.Port}, f.payload)
 	}
 	if err != nil {
 		n.drop(f.cfg.Name, "encode")
@@ -246,7 +246,7 @@ func (n *Node) deliverLocal(i *Interface, fr *wire.Frame) {
 		hdr := wire.IPv4Header{ID: n.nextID(), TTL: 64, Protocol: wire.ProtoICMP, Src: ip.Dst, Dst: ip.Src}
 		m := fr.ICMP
 		m.Type = wire.ICMPEchoReply
-		pkt, err := n.enc.ICMPPacket(hdr, m, fr.Payload)
+		pkt, err := n.shared.IP.ICMPPacket(hdr, m, fr.Payload)
 		if err != nil {
 			n.drop(i.name, "encode")
 			return
@@ -262,7 +262,7 @@ func (n *Node) deliverLocal(i *Interface, fr *wire.Frame) {
 	case fr.HasUDP && fr.UDP.DstPort == DefaultStreamPort:
 		// The echo service (RFC 862): send the datagram back.
 		hdr := wire.IPv4Header{ID: n.nextID(), TTL: 64, Protocol: wire.ProtoUDP, Src: ip.Dst, Dst: ip.Src}
-		pkt, err := n.enc.UDPPacket(hdr, wire.UDPHeader{SrcPort: fr.UDP.DstPort, DstPort: fr.UDP.SrcPort}, fr.Payload)
+		pkt, err := n.shared.IP.UDPPacket(hdr, wire.UDPHeader{SrcPort: fr.UDP.DstPort, DstPort: fr.UDP.SrcPort}, fr.Payload)
 		if err != nil {
 			n.drop(i.name, "encode")
 			return

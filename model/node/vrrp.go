@@ -122,13 +122,13 @@ func (e *vrrpEnv) SendAdvert(src, dst netip.Addr, adv *wire.VRRP) {
 		return
 	}
 	hdr := wire.IPv4Header{TOS: tosCS6, ID: n.nextID(), TTL: 255, Protocol: wire.ProtoVRRP, Src: src, Dst: dst}
-	pkt, err := n.enc.VRRPPacket(hdr, adv, wire.EncodeOptions{})
+	pkt, err := n.shared.IP.VRRPPacket(hdr, adv, wire.EncodeOptions{})
 	if err != nil {
 		n.drop(i.name, "encode")
 		return
 	}
 	if dst.IsMulticast() {
-		i.port.Send(n.framer.Ethernet(wire.MulticastMAC(dst), e.srcMAC(), wire.EtherTypeIPv4, pkt))
+		i.port.Send(n.shared.Frame.Ethernet(wire.MulticastMAC(dst), e.srcMAC(), wire.EtherTypeIPv4, pkt))
 		return
 	}
 	n.setARPSource(dst, src)
@@ -144,7 +144,7 @@ func (e *vrrpEnv) SendGARP(vip netip.Addr) {
 	}
 	mac := e.srcMAC()
 	a := wire.ARP{Op: wire.ARPRequest, SenderMAC: mac, SenderIP: vip, TargetMAC: wire.Broadcast, TargetIP: vip}
-	frame, err := n.framer.ARPFrame(wire.Broadcast, mac, a)
+	frame, err := n.shared.Frame.ARPFrame(wire.Broadcast, mac, a)
 	if err != nil {
 		n.drop(i.name, "encode")
 		return

@@ -153,9 +153,9 @@ func stat(sorted []Count) Stat {
 }
 
 // nearestRank is reports.NearestRank over counted values: the value of
-// the ceil(p n / 100)-th smallest run of n.
+// the reports.Rank(n, p)-th smallest run of n.
 func nearestRank(sorted []Count, n, p int) int64 {
-	rank := max(1, min((p*n+99)/100, n))
+	rank := reports.Rank(n, p)
 	for _, c := range sorted {
 		if rank <= c.N {
 			return c.V
