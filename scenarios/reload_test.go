@@ -127,6 +127,43 @@ func TestFreezeThawRunsExpiredTimers(t *testing.T) {
 	}
 }
 
+// A timer stopped and restarted during a freeze (a reload suspends the
+// instances and restarts their timers) that expires again while frozen is
+// one late timer, not two: the thaw counts it once and runs it once, in
+// the place of its last expiry (keepalived's timer thread holds a timer
+// once in its list, thread_timer_expired). The master's advert timer is
+// r1's only late timer either way; its one run at the thaw sends one
+// advert.
+func TestFreezeCountsATimerRestartedMeanwhileOnce(t *testing.T) {
+	for _, tc := range []struct{ name, timeline string }{
+		{"freeze", "timeline:\n  - {at: 10s, freeze: {node: r1, duration: 5s}}\n"},
+		{"reload during the freeze", "timeline:\n  - {at: 10s, freeze: {node: r1, duration: 5s}}\n  - {at: 11s, reload: {node: r1, duration: 1s}}\n"},
+		{"two reloads during the freeze", "timeline:\n  - {at: 10s, freeze: {node: r1, duration: 5s}}\n  - {at: 11s, reload: {node: r1, duration: 1s}}\n  - {at: 13s, reload: {node: r1, duration: 500ms}}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs, _ := injectRun(t, "", tc.timeline, nil)
+			thawed, adverts := int64(-1), 0
+			for _, r := range recs {
+				if r.Kind == sim.KindDrop && r.Comp == "timeline" {
+					t.Errorf("action failed: %s", r.Reason)
+				}
+				if r.Kind == sim.KindNote && r.Event == "thaw" && r.Node == "r1" {
+					thawed = r.Value
+				}
+				if r.Kind == sim.KindAdvert && r.Node == "r1" && r.Event != "rx" && r.At == sim.Time(15*time.Second) {
+					adverts++
+				}
+			}
+			if thawed != 1 {
+				t.Errorf("thaw ran %d late timers, want 1 (r1's advert timer)", thawed)
+			}
+			if adverts != 1 {
+				t.Errorf("r1 sent %d adverts at the thaw, want 1", adverts)
+			}
+		})
+	}
+}
+
 // Loader errors name the action and what would be valid.
 func TestReloadFreezeLoadErrors(t *testing.T) {
 	for _, tc := range []struct{ timeline, want string }{

@@ -33,6 +33,11 @@ type freezeTimer struct {
 	n      *Node
 	fn     func()
 	queued bool // expired while frozen, not yet run
+	// at is the timer's index in n.expired while queued. A timer that is
+	// stopped or reset during the freeze (a reload) and expires again is
+	// appended again; only its last expiry counts and runs, in that
+	// expiry's place in the deadline order.
+	at int
 }
 
 func (f *freezeTimer) Reset(d time.Duration) { f.queued = false; f.t.Reset(d) }
@@ -45,6 +50,7 @@ func (f *freezeTimer) Stop() bool {
 func (f *freezeTimer) fire() {
 	if f.n.frozen {
 		f.queued = true
+		f.at = len(f.n.expired)
 		f.n.expired = append(f.n.expired, f)
 		return
 	}
@@ -89,14 +95,14 @@ func (n *Node) Thaw() {
 	q := n.expired
 	n.expired = nil
 	late := 0
-	for _, f := range q {
-		if f.queued {
+	for i, f := range q {
+		if f.queued && f.at == i {
 			late++
 		}
 	}
 	n.trace(sim.Record{Kind: sim.KindNote, Event: "thaw", Reason: "thread_timer_expired", Value: int64(late)})
-	for _, f := range q {
-		if f.queued {
+	for i, f := range q {
+		if f.queued && f.at == i {
 			f.queued = false
 			f.fn()
 		}
