@@ -161,6 +161,15 @@ func TestParseRequest(t *testing.T) {
 		{"PATCH\t/p HTTP/1.1\r\n\r\n", "PATCH", "/p", ""},
 		{"GARBAGE\r\nHost: h\r\n\r\n", "GET", "/", "h"},
 		{"", "GET", "/", ""},
+		// The header named Host, not one whose name ends in it, in any
+		// case, with the blanks around its value trimmed; nothing past
+		// the empty line ending the header (a body) is a header.
+		{"GET / HTTP/1.1\r\nX-Forwarded-Host: evil\r\nHost: web\r\n\r\n", "GET", "/", "web"},
+		{"GET / HTTP/1.1\r\nX-Forwarded-Host: evil\r\n\r\n", "GET", "/", ""},
+		{"GET / HTTP/1.1\r\nhOsT:\t web \r\n\r\n", "GET", "/", "web"},
+		{"GET / HTTP/1.1\r\nHost:web\r\n\r\n", "GET", "/", "web"},
+		{"POST / HTTP/1.1\r\nA: b\r\n\r\nHost: body\r\n", "POST", "/", ""},
+		{"GET / HTTP/1.1\r\nHost: one\r\nHost: two\r\n\r\n", "GET", "/", "one"},
 	} {
 		m, u, h := parseRequest([]byte(tc.in))
 		if string(m) != tc.method || string(u) != tc.uri || string(h) != tc.host {

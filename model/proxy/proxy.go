@@ -529,11 +529,23 @@ func parseRequest(h []byte) (method, uri, host []byte) {
 			method, uri = m, u
 		}
 	}
-	if _, v, ok := bytes.Cut(rest, []byte("Host: ")); ok {
-		host, _, _ = bytes.Cut(v, []byte("\n"))
-		host = bytes.TrimSuffix(host, []byte("\r"))
+	// The first header line named Host, in any case, up to the empty line
+	// that ends the header (ngx_http_parse_header_line lowercases the
+	// name; ngx_http_process_request_headers looks it up whole, so
+	// "X-Forwarded-Host" is not Host). Blanks around the value are not
+	// part of it.
+	for len(rest) > 0 {
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			break
+		}
+		name, v, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(name, []byte("host")) {
+			return method, uri, bytes.Trim(v, " \t")
+		}
 	}
-	return method, uri, host
+	return method, uri, nil
 }
 
 // word splits the first blank-delimited word (space, tab, CR) off b.
