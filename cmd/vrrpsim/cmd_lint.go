@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/vrrpsim/vrrpsim/reports"
-	"github.com/vrrpsim/vrrpsim/scenarios"
 	"github.com/vrrpsim/vrrpsim/scenarios/keepalived"
 )
 
@@ -102,15 +101,10 @@ func nodeSources(args []string, root string) ([]keepalived.Source, error) {
 // read from their files (with every finding of the reader), inline ones
 // from the loaded instances, each interface on the scenario's LAN.
 func lintScenario(file string, opts keepalived.Options) ([]keepalived.Finding, error) {
-	var sc *scenarios.Scenario
-	var err error
-	if _, statErr := os.Stat(file); statErr != nil && !strings.ContainsAny(file, `/\`) && !strings.HasSuffix(file, ".yaml") {
-		sc, err = scenarios.Builtin(file) // a built-in's inline instances
-	} else {
-		sc, err = scenarios.LoadFile(file)
-	}
+	// A file or a built-in's name, told apart and refused as run does.
+	sc, err := loadScenario(file)
 	if err != nil {
-		return nil, inputError{err}
+		return nil, err
 	}
 	dir := filepath.Dir(file)
 	var nodes []keepalived.LintNode
