@@ -26,6 +26,7 @@ type World struct {
 	impairs  map[string]lan.Impairment // current impairment per "segment" or "segment/node"
 	enc      *wire.Encoder
 	encoders *node.Encoders // shared by the nodes (node.Config.Encoders)
+	block    *node.Block    // the nodes' memory, side by side
 }
 
 // injectorMAC is the source MAC of injected frames that name no node: a
@@ -43,7 +44,7 @@ func Build(sc *Scenario, k *sim.Kernel) (*World, error) {
 func build(sc *Scenario, k *sim.Kernel, shared *node.Encoders) (*World, error) {
 	w := &World{k: k, sc: sc, segments: map[string]*lan.Segment{}, byName: map[string]*node.Node{},
 		blocks: map[string]int{}, inject: map[string]*lan.Port{}, impairs: map[string]lan.Impairment{}, enc: wire.NewEncoder(),
-		encoders: shared}
+		encoders: shared, block: node.NewBlock(len(sc.Nodes))}
 	for _, s := range sc.Segments {
 		seg := lan.New(k, s.Name, lan.Config{Latency: s.Latency, FDBAging: s.FDBAging})
 		if s.Loss > 0 || s.Jitter > 0 {
@@ -112,7 +113,7 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 		}
 	}
 	cfg.Encoders = w.encoders
-	n := node.New(w.k, cfg)
+	n := w.block.New(w.k, cfg)
 	acfg := arpConfig(sn.ARP)
 	extra := sourceAddrs(sn)
 	for ii, ifc := range sn.Interfaces {

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -89,4 +91,34 @@ func TestClockNowIsLocalTime(t *testing.T) {
 		}
 	})
 	k.Run(sim.Forever)
+}
+
+// A block places its nodes side by side in the order they are made, each
+// as New would make it, and past its room makes them as New does.
+func TestBlockPlacesNodesSideBySide(t *testing.T) {
+	k := sim.New(1)
+	b := NewBlock(3)
+	var got []*Node
+	for _, name := range []string{"a", "b", "c", "d"} {
+		cfg := Config{Name: name, Kind: KindHost}
+		n := b.New(k, cfg)
+		if want := New(k, cfg); !reflect.DeepEqual(n, want) {
+			t.Errorf("node %s from the block differs from New's", name)
+		}
+		got = append(got, n)
+	}
+	size := unsafe.Sizeof(Node{})
+	for i := 1; i < 3; i++ {
+		if d := uintptr(unsafe.Pointer(got[i])) - uintptr(unsafe.Pointer(got[i-1])); d != size {
+			t.Errorf("node %d is %d bytes after node %d, want %d (side by side)", i, d, i-1, size)
+		}
+	}
+	base := uintptr(unsafe.Pointer(got[0]))
+	if p := uintptr(unsafe.Pointer(got[3])); p >= base && p < base+3*size {
+		t.Error("a fourth node was placed in a block with room for three")
+	}
+	got[3].Crash() // a node past the block's room works as any other
+	if got[3].Up() || !got[2].Up() {
+		t.Error("crashing the fourth node changed the wrong node")
+	}
 }
