@@ -44,7 +44,12 @@ func Build(sc *Scenario, k *sim.Kernel) (*World, error) {
 func build(sc *Scenario, k *sim.Kernel, shared *node.Encoders) (*World, error) {
 	w := &World{k: k, sc: sc, segments: map[string]*lan.Segment{}, byName: map[string]*node.Node{},
 		blocks: map[string]int{}, inject: map[string]*lan.Port{}, impairs: map[string]lan.Impairment{}, enc: wire.NewEncoder(),
-		encoders: shared, block: node.NewBlock(len(sc.Nodes))}
+		encoders: shared}
+	kinds := make([]node.Kind, len(sc.Nodes))
+	for i, sn := range sc.Nodes {
+		kinds[i] = nodeKind(sn.Kind)
+	}
+	w.block = node.NewBlock(kinds)
 	for _, s := range sc.Segments {
 		seg := lan.New(k, s.Name, lan.Config{Latency: s.Latency, FDBAging: s.FDBAging})
 		if s.Loss > 0 || s.Jitter > 0 {
@@ -78,6 +83,18 @@ type discard struct{}
 
 func (discard) Receive([]byte) {}
 
+// nodeKind is the model's kind for a scenario node's kind.
+func nodeKind(k NodeKind) node.Kind {
+	switch k {
+	case KindRouter:
+		return node.KindRouter
+	case KindHost:
+		return node.KindHost
+	default:
+		return node.KindServer
+	}
+}
+
 // nodeMAC derives a stable MAC for interface ii of node ni: locally
 // administered 02:00:00:00:NN:II (1-based), unless the file gives one.
 func nodeMAC(ni, ii int, given [6]byte) wire.MAC {
@@ -96,14 +113,7 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 		r := w.k.Stream("clock-drift/" + sn.Name)
 		cfg.ClockDrift = (2*r.Float64() - 1) * sn.ClockDriftRandom
 	}
-	switch sn.Kind {
-	case KindRouter:
-		cfg.Kind = node.KindRouter
-	case KindHost:
-		cfg.Kind = node.KindHost
-	default:
-		cfg.Kind = node.KindServer
-	}
+	cfg.Kind = nodeKind(sn.Kind)
 	for _, r := range sn.Routes {
 		cfg.Routes = append(cfg.Routes, node.Route{To: r.To, Via: r.Via})
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/vrrpsim/vrrpsim/model/arp"
@@ -211,27 +212,46 @@ func (n *Node) init(k *sim.Kernel, cfg Config) {
 }
 
 // Block is memory for the nodes of one world, allocated at once: its New
-// places the nodes side by side in the order they are made, while it has
-// room, and then allocates them one by one as New does. On a LAN too large
-// for a core's L2, nodes in one array ran the 1000-group LAN 17-19%
-// faster than nodes each allocated alone (docs/performance.md, "Fifth
+// places the nodes side by side in the order they are made, the nodes of
+// each kind together, and once a kind's room
+// is used up allocates them one by one as New does. On a LAN too large
+// for a core's L2, nodes in one array ran the 1000-group LAN 17-25%
+// faster than nodes each allocated alone, and grouping them by kind a
+// further 3-6%: the hosts' pings touch all hosts, then all masters, so
+// each wave walks one dense run of memory (docs/performance.md, "Fifth
 // pass"). A block lives as long as any of its nodes.
 type Block struct {
-	free []Node
+	free map[Kind][]Node
 }
 
-// NewBlock returns a block with room for n nodes.
-func NewBlock(n int) *Block {
-	return &Block{free: make([]Node, max(n, 0))}
+// NewBlock returns a block with room for nodes of the given kinds, one
+// per entry, in any order.
+func NewBlock(kinds []Kind) *Block {
+	count := map[Kind]int{}
+	var order []Kind
+	for _, k := range kinds {
+		if count[k] == 0 {
+			order = append(order, k)
+		}
+		count[k]++
+	}
+	slices.Sort(order)
+	all := make([]Node, len(kinds))
+	b := &Block{free: make(map[Kind][]Node, len(order))}
+	for _, k := range order {
+		b.free[k], all = all[:count[k]:count[k]], all[count[k]:]
+	}
+	return b
 }
 
-// New is New in the block's next free place.
+// New is New in the block's next free place for cfg.Kind.
 func (b *Block) New(k *sim.Kernel, cfg Config) *Node {
-	if len(b.free) == 0 {
+	free := b.free[cfg.Kind]
+	if len(free) == 0 {
 		return New(k, cfg)
 	}
-	n := &b.free[0]
-	b.free = b.free[1:]
+	n := &free[0]
+	b.free[cfg.Kind] = free[1:]
 	n.init(k, cfg)
 	return n
 }

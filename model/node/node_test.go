@@ -93,32 +93,37 @@ func TestClockNowIsLocalTime(t *testing.T) {
 	k.Run(sim.Forever)
 }
 
-// A block places its nodes side by side in the order they are made, each
-// as New would make it, and past its room makes them as New does.
+// A block places its nodes side by side in the order they are made, those
+// of a kind together, each as New would make it, and past a kind's room
+// makes them as New does.
 func TestBlockPlacesNodesSideBySide(t *testing.T) {
 	k := sim.New(1)
-	b := NewBlock(3)
-	var got []*Node
-	for _, name := range []string{"a", "b", "c", "d"} {
-		cfg := Config{Name: name, Kind: KindHost}
-		n := b.New(k, cfg)
-		if want := New(k, cfg); !reflect.DeepEqual(n, want) {
-			t.Errorf("node %s from the block differs from New's", name)
+	b := NewBlock([]Kind{KindHost, KindRouter, KindHost, KindRouter, KindHost})
+	made := map[string]*Node{}
+	for _, c := range []Config{
+		{Name: "r1", Kind: KindRouter}, {Name: "h1", Kind: KindHost}, {Name: "r2", Kind: KindRouter},
+		{Name: "h2", Kind: KindHost}, {Name: "h3", Kind: KindHost}, {Name: "h4", Kind: KindHost}, {Name: "s1", Kind: KindServer},
+	} {
+		n := b.New(k, c)
+		if want := New(k, c); !reflect.DeepEqual(n, want) {
+			t.Errorf("node %s from the block differs from New's", c.Name)
 		}
-		got = append(got, n)
+		made[c.Name] = n
 	}
+	at := func(name string) uintptr { return uintptr(unsafe.Pointer(made[name])) }
 	size := unsafe.Sizeof(Node{})
-	for i := 1; i < 3; i++ {
-		if d := uintptr(unsafe.Pointer(got[i])) - uintptr(unsafe.Pointer(got[i-1])); d != size {
-			t.Errorf("node %d is %d bytes after node %d, want %d (side by side)", i, d, i-1, size)
+	for _, p := range [][2]string{{"r1", "r2"}, {"h1", "h2"}, {"h2", "h3"}, {"r2", "h1"}} {
+		if d := at(p[1]) - at(p[0]); d != size {
+			t.Errorf("%s is %d bytes after %s, want %d (side by side, routers then hosts)", p[1], int64(d), p[0], size)
 		}
 	}
-	base := uintptr(unsafe.Pointer(got[0]))
-	if p := uintptr(unsafe.Pointer(got[3])); p >= base && p < base+3*size {
-		t.Error("a fourth node was placed in a block with room for three")
+	for _, name := range []string{"h4", "s1"} { // past the hosts' room; no room for servers
+		if p := at(name); p >= at("r1") && p < at("r1")+5*size {
+			t.Errorf("%s was placed in the block, which has room for 2 routers and 3 hosts", name)
+		}
 	}
-	got[3].Crash() // a node past the block's room works as any other
-	if got[3].Up() || !got[2].Up() {
-		t.Error("crashing the fourth node changed the wrong node")
+	made["h4"].Crash() // a node past the block's room works as any other
+	if made["h4"].Up() || !made["h3"].Up() {
+		t.Error("crashing h4 changed the wrong node")
 	}
 }
