@@ -212,14 +212,14 @@ func (n *Node) init(k *sim.Kernel, cfg Config) {
 }
 
 // Block is memory for the nodes of one world, allocated at once: its New
-// places the nodes side by side in the order they are made, the nodes of
-// each kind together, and once a kind's room
-// is used up allocates them one by one as New does. On a LAN too large
-// for a core's L2, nodes in one array ran the 1000-group LAN 17-25%
-// faster than nodes each allocated alone, and grouping them by kind a
-// further 3-6%: the hosts' pings touch all hosts, then all masters, so
-// each wave walks one dense run of memory (docs/performance.md, "Fifth
-// pass"). A block lives as long as any of its nodes.
+// places the nodes side by side in the order they are made, those of each
+// kind together, and once a kind's room is used up allocates them one by
+// one as New does. On a LAN too large for a core's L2, nodes in one array
+// ran the 1000-group LAN 17-25% faster than nodes each allocated alone,
+// and grouping them by kind a further 3-6%: the hosts' pings touch all
+// hosts, then all masters, so each wave walks one dense run of memory
+// (docs/performance.md, "Fifth pass"). A block lives as long as any of
+// its nodes.
 type Block struct {
 	free map[Kind][]Node
 }
