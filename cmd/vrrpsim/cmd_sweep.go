@@ -434,8 +434,21 @@ type sweepBatch struct {
 // cost nothing, and a slow run (minutes) holds back at most 15 others.
 const maxBatch = 16
 
-// sweepBallast is the size of runOrdered's GC ballast.
-const sweepBallast = 16 << 20
+// sweepBallast is the size of runOrdered's GC ballast, for sweeps of at
+// least ballastRuns runs: with fewer, the GC runs a handful of times
+// anyway and 16 MB of RSS would be most of a small sweep's memory.
+const (
+	sweepBallast = 16 << 20
+	ballastRuns  = 256
+)
+
+// ballastFor is the ballast for a sweep of n runs still to go.
+func ballastFor(n int) int {
+	if n < ballastRuns {
+		return 0
+	}
+	return sweepBallast
+}
 
 // batchSize is the runs per batch for n runs on workers: maxBatch, or
 // fewer so that each worker gets about 8 batches to balance the load.
@@ -465,10 +478,10 @@ func runOrdered(cfg sweepConfig, lo, hi int, first sweepRun, emit func(sweepRun)
 	// its floor (7 MB) and it collects every ~60 runs of master-crash. The
 	// ballast (pointer-free and never written: nothing to scan, its pages
 	// never touched) lifts the goal by twice its size: 4000 runs, 66
-	// collections -> 19, GC CPU 5% -> 1.5%, peak RSS +16 MB whatever the
-	// runs. Unlike a higher GOGC it adds a constant, not a multiple of a
-	// large scenario's heap.
-	ballast := make([]byte, sweepBallast)
+	// collections -> 19, GC CPU 5% -> 1.5%, peak RSS +16 MB however many
+	// runs there are (past ballastRuns). Unlike a higher GOGC it adds a
+	// constant, not a multiple of a large scenario's heap.
+	ballast := make([]byte, ballastFor(hi-next))
 	defer runtime.KeepAlive(ballast)
 	size := batchSize(hi-next, cfg.workers)
 	window := 2 * cfg.workers // batches handed out ahead of the next run to emit

@@ -75,3 +75,15 @@ func TestSweepReportsTheLowestFailingRun(t *testing.T) {
 		}
 	}
 }
+
+// A sweep gets the GC ballast only when it has enough runs for the GC's
+// frequency to matter; a small sweep is spared its 16 MB.
+func TestBallastFor(t *testing.T) {
+	for _, tc := range []struct{ runs, want int }{
+		{0, 0}, {1, 0}, {ballastRuns - 1, 0}, {ballastRuns, sweepBallast}, {100000, sweepBallast},
+	} {
+		if got := ballastFor(tc.runs); got != tc.want {
+			t.Errorf("ballastFor(%d) = %d, want %d", tc.runs, got, tc.want)
+		}
+	}
+}
