@@ -227,6 +227,12 @@ func (r *Reader) readFile(name string, from scenarios.Pos, via string) {
 		}
 		raw = strings.TrimRight(raw, "\r")
 		pos := scenarios.Pos{File: file, Line: i + 1, Col: 1}
+		if len(raw) > r.Limits.LineBytes {
+			// The same bound as a line grown by substitution (process):
+			// no line the reader hands on is longer.
+			r.add(pos, SevError, via, "line is %d bytes; limit %d; the line is skipped", len(raw), r.Limits.LineBytes)
+			continue
+		}
 		r.fileLine(name, raw, pos)
 	}
 	if r.multi != nil {

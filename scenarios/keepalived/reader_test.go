@@ -120,6 +120,16 @@ func TestReaderLimits(t *testing.T) {
 	if len(finds) != 1 || !strings.Contains(finds[0], "is 120 bytes: over the limit") {
 		t.Errorf("got %q, want the size error", finds)
 	}
+	// A physical line over LineBytes is refused where it is, as a line
+	// grown past it by substitution is; the lines around it are read.
+	lim := Limits{FileBytes: 1000, TotalBytes: 1000, IncludeDepth: 1, Files: 10, Lines: 10, LineBytes: 20, SubstRounds: 4, Steps: 100}
+	lines, finds := readAll(map[string]string{"main.conf": "a 1\n" + strings.Repeat("x", 21) + "\nb 2\n"}, "", lim)
+	if len(finds) != 1 || !strings.Contains(finds[0], "main.conf:2:1: error: line is 21 bytes; limit 20") {
+		t.Errorf("got %q, want the line-length error at main.conf:2:1", finds)
+	}
+	if len(lines) != 2 || lines[0] != "1:1 a 1" || lines[1] != "3:1 b 2" {
+		t.Errorf("got lines %q, want the two short ones", lines)
+	}
 }
 
 func TestExpandBraces(t *testing.T) {
