@@ -228,17 +228,12 @@ type Block struct {
 // per entry, in any order.
 func NewBlock(kinds []Kind) *Block {
 	count := map[Kind]int{}
-	var order []Kind
 	for _, k := range kinds {
-		if count[k] == 0 {
-			order = append(order, k)
-		}
 		count[k]++
 	}
-	slices.Sort(order)
 	all := make([]Node, len(kinds))
-	b := &Block{free: make(map[Kind][]Node, len(order))}
-	for _, k := range order {
+	b := &Block{free: make(map[Kind][]Node, len(count))}
+	for _, k := range slices.Sorted(maps.Keys(count)) {
 		b.free[k], all = all[:count[k]:count[k]], all[count[k]:]
 	}
 	return b
