@@ -49,8 +49,18 @@ type Frame struct {
 // kernel that feeds it.
 type Collector struct {
 	opts Options
-	seq  uint64   // position of the record in the run, to order equal times
+	seq  uint64   // records so far, in the order they came
 	last sim.Time // time of the latest record
+	cur  pos      // the place of the record being read
+	// mark is the place of the latest state change of the record's part
+	// as that record came (advertLog.add).
+	mark pos
+
+	lastState []pos // by part: the latest KindState come so far
+	// hold: the parts run in windows (sim.Group.Windows) and the records
+	// that need the run's order wait in held until Flush (window.go).
+	hold bool
+	held [][]heldRecord
 
 	ifaces    []ifaceInfo
 	macOwner  map[[6]byte]string // node MAC -> node name (virtual MACs excluded)
@@ -61,13 +71,12 @@ type Collector struct {
 	portSeg  map[string]string       // "r1/eth0" -> the segment its frames enter
 	instAddr map[nodeInst]netip.Addr // primary IP of each VRRP instance
 
-	trans     []transition
-	mevents   []masterEvent
-	seen      map[nodeInst]uint8 // VRID of every (node, instance) seen so far
-	lastState uint64             // record number of the latest KindState (advertLog)
-	adverts   map[nodeInst]*advertLog
-	heard     map[nodeInst]*advertLog // adverts accepted by backups (Event "rx")
-	actions   []action
+	trans   []transition
+	mevents []masterEvent
+	seen    map[nodeInst]uint8 // VRID of every (node, instance) seen so far
+	adverts map[nodeInst]*advertLog
+	heard   map[nodeInst]*advertLog // adverts accepted by backups (Event "rx")
+	actions []action
 
 	neigh       map[hostIP]*neighLog // neigh.go
 	neighKey    []hostIP             // first-seen order, sorted at report time
@@ -95,7 +104,7 @@ type Collector struct {
 	prio []PriorityChange // effective priority changes (priority.go)
 
 	vrMemo   map[vrKey]string // analysis.vrouter's answers (memoVRouter)
-	vrMemoAt uint64           // c.seq when vrMemo was started
+	vrMemoAt uint64           // c.seq when vrMemo was started (records invalidate it)
 
 	notify []Notify // notify commands keepalived would run (notify.go)
 }
@@ -158,7 +167,7 @@ type ifaceInfo struct {
 }
 
 type transition struct {
-	seq              uint64
+	seq              pos
 	at               sim.Time
 	node, inst       string
 	from, to, reason string
@@ -171,7 +180,7 @@ type transition struct {
 // Transitions make them, and so does a crash action: a crashed node is no
 // longer master even if the model emits no state record for it.
 type masterEvent struct {
-	seq    uint64
+	seq    pos
 	at     sim.Time
 	node   string
 	inst   string
@@ -189,16 +198,16 @@ type advertLog struct {
 	vrid   int64
 	count  int
 	at     []sim.Time
-	seq    []uint64
+	seq    []pos
 	from   []netip.Addr // heard adverts only: the sender
 	lastPr int64
 }
 
-// add logs an advert at record seq; lastState is the record number of the
-// latest state change.
-func (l *advertLog) add(at sim.Time, seq, lastState uint64, from netip.Addr, heard bool) {
+// add logs an advert at record place seq; lastState is the place of the
+// latest state change of its part.
+func (l *advertLog) add(at sim.Time, seq, lastState pos, from netip.Addr, heard bool) {
 	l.count++
-	if n := len(l.seq); n >= 2 && l.seq[n-1] > lastState {
+	if n := len(l.seq); n >= 2 && lastState.before(l.seq[n-1]) {
 		// No state change since the last advert: no query can want it.
 		l.at[n-1], l.seq[n-1] = at, seq
 		if heard {
@@ -214,7 +223,7 @@ func (l *advertLog) add(at sim.Time, seq, lastState uint64, from netip.Addr, hea
 }
 
 type action struct {
-	seq        uint64
+	seq        pos
 	at         sim.Time
 	text, verb string
 	node       string
@@ -388,12 +397,32 @@ func NewCollectorWith(o Options) *Collector {
 // Frames returns the frames kept when Options.Frames is set.
 func (c *Collector) Frames() []Frame { return c.kept }
 
-// Trace consumes one record. Its method value is a sim.Tracer.
-func (c *Collector) Trace(r *sim.Record) {
+// Trace consumes one record of part 0. Its method value is a sim.Tracer.
+func (c *Collector) Trace(r *sim.Record) { c.take(0, r) }
+
+// take consumes one record of part p.
+func (c *Collector) take(p int, r *sim.Record) {
 	c.seq++
 	if r.At > c.last {
 		c.last = r.At
 	}
+	c.cur = pos{at: r.At, part: uint32(p), n: c.seq}
+	for p >= len(c.lastState) {
+		c.lastState = append(c.lastState, pos{})
+	}
+	c.mark = c.lastState[p]
+	if r.Kind == sim.KindState {
+		c.lastState[p] = c.cur
+	}
+	if c.hold && c.holds(r) {
+		c.keep(p, r)
+		return
+	}
+	c.read(r)
+}
+
+// read reads one record at c.cur.
+func (c *Collector) read(r *sim.Record) {
 	switch r.Kind {
 	case sim.KindFrame:
 		fc := c.lastFrames
@@ -477,7 +506,6 @@ func (c *Collector) onIface(r *sim.Record) {
 }
 
 func (c *Collector) onState(r *sim.Record) {
-	c.lastState = c.seq
 	k := nodeInst{r.Node, r.Comp}
 	c.seen[k] = uint8(r.Value2)
 	c.routers[r.Node] = true
@@ -486,11 +514,11 @@ func (c *Collector) onState(r *sim.Record) {
 		c.instAddr[k] = r.Addr
 	}
 	c.trans = append(c.trans, transition{
-		seq: c.seq, at: r.At, node: r.Node, inst: r.Comp,
+		seq: c.cur, at: r.At, node: r.Node, inst: r.Comp,
 		from: r.From, to: r.To, reason: r.Reason,
 		prio: r.Value, vrid: r.Value2, addr: r.Addr,
 	})
-	c.mevents = append(c.mevents, masterEvent{seq: c.seq, at: r.At, node: r.Node, inst: r.Comp, vrid: r.Value2, master: r.To == stateMaster})
+	c.mevents = append(c.mevents, masterEvent{seq: c.cur, at: r.At, node: r.Node, inst: r.Comp, vrid: r.Value2, master: r.To == stateMaster})
 }
 
 func (c *Collector) onAdvert(r *sim.Record) {
@@ -502,7 +530,7 @@ func (c *Collector) onAdvert(r *sim.Record) {
 			h = &advertLog{vrid: r.Value2}
 			c.heard[k] = h
 		}
-		h.add(r.At, c.seq, c.lastState, r.Addr, true)
+		h.add(r.At, c.cur, c.mark, r.Addr, true)
 		return
 	}
 	if _, ok := c.seen[k]; !ok {
@@ -515,12 +543,12 @@ func (c *Collector) onAdvert(r *sim.Record) {
 		a = &advertLog{vrid: r.Value2}
 		c.adverts[k] = a
 	}
-	a.add(r.At, c.seq, c.lastState, netip.Addr{}, false)
+	a.add(r.At, c.cur, c.mark, netip.Addr{}, false)
 	a.lastPr = r.Value
 }
 
 func (c *Collector) onAction(r *sim.Record) {
-	c.actions = append(c.actions, action{seq: c.seq, at: r.At, text: r.Event, verb: r.Comp, node: r.Node})
+	c.actions = append(c.actions, action{seq: c.cur, at: r.At, text: r.Event, verb: r.Comp, node: r.Node})
 	// A crashed node runs nothing: whatever it was master of, it no longer
 	// is. The speaker may not get to say so (a crash sends no priority-0
 	// advertisement, RFC 3768 section 6.4.3 only covers a clean shutdown).
@@ -529,7 +557,7 @@ func (c *Collector) onAction(r *sim.Record) {
 	}
 	for _, k := range sortedNodeInsts(c.seen) {
 		if k.node == r.Node {
-			c.mevents = append(c.mevents, masterEvent{seq: c.seq, at: r.At, node: k.node, inst: k.inst, vrid: int64(c.seen[k]), master: false})
+			c.mevents = append(c.mevents, masterEvent{seq: c.cur, at: r.At, node: k.node, inst: k.inst, vrid: int64(c.seen[k]), master: false})
 		}
 	}
 }

@@ -126,11 +126,11 @@ func TestCollectorAggregateFlowsAsPerPacket(t *testing.T) {
 func TestAdvertLogKeepsWhatConvergenceAsks(t *testing.T) {
 	c := NewCollector()
 	type sent struct {
-		seq uint64
+		seq pos
 		at  sim.Time
 	}
 	var all []sent
-	var states []uint64
+	var states []pos
 	feed := func(r sim.Record) {
 		c.Trace(&r)
 	}
@@ -138,11 +138,11 @@ func TestAdvertLogKeepsWhatConvergenceAsks(t *testing.T) {
 	for i := 1; i <= 3600; i++ {
 		at := sim.Time(i) * sim.Time(time.Second)
 		feed(sim.Record{At: at, Kind: sim.KindAdvert, Node: "r1", Comp: "VI_1", Value: 150, Value2: 51, Addr: src})
-		all = append(all, sent{c.seq, at})
+		all = append(all, sent{c.cur, at})
 		feed(sim.Record{At: at + 20000, Kind: sim.KindAdvert, Node: "r2", Comp: "VI_1", Event: "rx", Value: 150, Value2: 51, Addr: src})
 		if i%700 == 3 {
 			feed(sim.Record{At: at + 30000, Kind: sim.KindState, Node: "r3", Comp: "VI_1", From: "INIT", To: "BACKUP", Value2: 51})
-			states = append(states, c.seq)
+			states = append(states, c.cur)
 		}
 	}
 	l := c.adverts[nodeInst{"r1", "VI_1"}]
@@ -156,13 +156,13 @@ func TestAdvertLogKeepsWhatConvergenceAsks(t *testing.T) {
 	for _, s := range states {
 		var want sim.Time
 		for _, x := range all {
-			if x.seq < s {
+			if x.seq.before(s) {
 				want = x.at
 			}
 		}
 		got, ok := a.lastAdvert("VI_1", []string{"r1"}, s)
 		if !ok || got != want {
-			t.Errorf("last advert before record %d: got %v %v, want %v", s, got, ok, want)
+			t.Errorf("last advert before record %v: got %v %v, want %v", s, got, ok, want)
 		}
 	}
 	h := c.heard[nodeInst{"r2", "VI_1"}]

@@ -3,7 +3,6 @@ package reports
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"net/netip"
 	"slices"
 
@@ -55,8 +54,8 @@ func (a *analysis) mastersAt(inst string, t sim.Time) []string {
 }
 
 // mastersBefore is the set of masters of inst just before record seq.
-func (a *analysis) mastersBefore(inst string, seq uint64) []string {
-	return a.masters(inst, func(e *masterEvent) bool { return e.seq < seq })
+func (a *analysis) mastersBefore(inst string, seq pos) []string {
+	return a.masters(inst, func(e *masterEvent) bool { return e.seq.before(seq) })
 }
 
 // becameMaster returns when node last became master of inst at or before
@@ -129,7 +128,7 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 	}
 	out := []Convergence{}
 	for i, ac := range acts {
-		endSeq, endAt := uint64(math.MaxUint64), a.end
+		endSeq, endAt := endOfRun, a.end
 		if i+1 < len(acts) {
 			endSeq, endAt = acts[i+1].seq, acts[i+1].at
 		}
@@ -143,7 +142,7 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 			var first, last *transition
 			for j := range a.c.trans {
 				t := &a.c.trans[j]
-				if t.inst != inst || t.seq <= ac.seq || t.seq >= endSeq {
+				if t.inst != inst || !ac.seq.before(t.seq) || !t.seq.before(endSeq) {
 					continue
 				}
 				cv.Transitions++
@@ -187,27 +186,27 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 // (at startup, after a reboot, on yielding to a higher priority) starts
 // the Master_Down_Timer afresh (RFC 3768 section 6.4.1), so an advert heard
 // before that no longer times the takeover.
-func (a *analysis) lastHeard(inst, node string, seq uint64) (sim.Time, netip.Addr, bool) {
+func (a *analysis) lastHeard(inst, node string, seq pos) (sim.Time, netip.Addr, bool) {
 	l := a.c.heard[nodeInst{node, inst}]
 	if l == nil {
 		return 0, netip.Addr{}, false
 	}
-	i, _ := slices.BinarySearch(l.seq, seq)
+	i, _ := slices.BinarySearchFunc(l.seq, seq, pos.compare)
 	if i == 0 {
 		return 0, netip.Addr{}, false
 	}
-	if l.seq[i-1] < a.enteredBackup(inst, node, seq) {
+	if l.seq[i-1].before(a.enteredBackup(inst, node, seq)) {
 		return 0, netip.Addr{}, false
 	}
 	return l.at[i-1], l.from[i-1], true
 }
 
-// enteredBackup returns the record number of node's latest transition of
-// inst to BACKUP before record seq (0 if none).
-func (a *analysis) enteredBackup(inst, node string, seq uint64) uint64 {
-	var last uint64
+// enteredBackup returns the place of node's latest transition of inst to
+// BACKUP before record seq (the zero place if none).
+func (a *analysis) enteredBackup(inst, node string, seq pos) pos {
+	var last pos
 	for _, t := range a.c.trans {
-		if t.seq >= seq {
+		if !t.seq.before(seq) {
 			break
 		}
 		if t.inst == inst && t.node == node && t.to == stateBackup {
@@ -219,7 +218,7 @@ func (a *analysis) enteredBackup(inst, node string, seq uint64) uint64 {
 
 // lastAdvert returns the latest advertisement of inst sent by any of nodes
 // before record seq.
-func (a *analysis) lastAdvert(inst string, nodes []string, seq uint64) (sim.Time, bool) {
+func (a *analysis) lastAdvert(inst string, nodes []string, seq pos) (sim.Time, bool) {
 	var best sim.Time
 	found := false
 	for _, n := range nodes {
@@ -228,7 +227,7 @@ func (a *analysis) lastAdvert(inst string, nodes []string, seq uint64) (sim.Time
 			continue
 		}
 		// Adverts are logged in record order: find the last one before seq.
-		i, _ := slices.BinarySearch(l.seq, seq)
+		i, _ := slices.BinarySearchFunc(l.seq, seq, pos.compare)
 		if i == 0 {
 			continue
 		}
@@ -360,11 +359,11 @@ func (a *analysis) splitBrainOf(inst, vr string) ([]SplitBrain, Seconds) {
 }
 
 // lastDisruptiveBefore returns the latest disruptive action before seq.
-func (a *analysis) lastDisruptiveBefore(disruptive map[string]bool, seq uint64) (action, bool) {
+func (a *analysis) lastDisruptiveBefore(disruptive map[string]bool, seq pos) (action, bool) {
 	var found action
 	ok := false
 	for _, ac := range a.c.actions {
-		if ac.seq >= seq {
+		if !ac.seq.before(seq) {
 			break
 		}
 		if disruptive[ac.text] {

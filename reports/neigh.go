@@ -36,17 +36,17 @@ type neighChange struct {
 	// switched: the link address is not zero and not the one before it
 	// (macSwitch). The owner is the MAC's, so only there can it move.
 	switched bool
-	// seq is the record number, known only where switched (a move is
-	// matched with the action before it by record number); 0 elsewhere.
-	seq uint64
+	// seq is the record's place, known only where switched (a move is
+	// matched with the action before it by place); zero elsewhere.
+	seq pos
 }
 
 // neighLog is the history of one neighbour entry (node, IP), in record
 // order.
 type neighLog struct {
-	n        int      // changes
-	enc      []byte   // per change: varint(at - at of the change before), uvarint(kind index)
-	switches []uint64 // record number of each change that switched (neighChange.seq)
+	n        int    // changes
+	enc      []byte // per change: varint(at - at of the change before), uvarint(kind index)
+	switches []pos  // record place of each change that switched (neighChange.seq)
 	lastAt   sim.Time
 	lastMAC  [6]byte // latest non-zero link address, for switches
 }
@@ -86,7 +86,7 @@ func (c *Collector) onNeigh(r *sim.Record) {
 	l.lastAt = r.At
 	l.n++
 	if macSwitch(&l.lastMAC, r.MAC) {
-		l.switches = append(l.switches, c.seq)
+		l.switches = append(l.switches, c.cur)
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 // loader has validated every reference, so a failure here is a bug in a
 // model; it is traced, not fatal.
 func (w *World) apply(a Action) {
-	w.k.Trace(sim.Record{Kind: sim.KindAction, Event: a.String(), Comp: string(a.Kind), Node: a.Node, Reason: a.Detail()})
+	w.actionKernel(a).Trace(sim.Record{Kind: sim.KindAction, Event: a.String(), Comp: string(a.Kind), Node: a.Node, Reason: a.Detail()})
 	if err := w.do(a); err != nil {
-		w.k.Trace(sim.Record{Kind: sim.KindDrop, Node: a.Node, Comp: "timeline", Reason: "action_failed: " + err.Error()})
+		w.actionKernel(a).Trace(sim.Record{Kind: sim.KindDrop, Node: a.Node, Comp: "timeline", Reason: "action_failed: " + err.Error()})
 	}
 }
 

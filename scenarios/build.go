@@ -16,7 +16,8 @@ import (
 // World is a scenario turned into segments and nodes on a kernel, ready to
 // run. Build it, Start it, then run the kernel.
 type World struct {
-	k        *sim.Kernel
+	ks       []*sim.Kernel // one per part (parts.go)
+	part     Partition
 	sc       *Scenario
 	segments map[string]*lan.Segment
 	nodes    []*node.Node
@@ -26,7 +27,7 @@ type World struct {
 	impairs  map[string]lan.Impairment // current impairment per "segment" or "segment/node"
 	enc      *wire.Encoder
 	encoders *node.Encoders // shared by the nodes (node.Config.Encoders)
-	block    *node.Block    // the nodes' memory, side by side
+	block    []*node.Block  // by part: the part's nodes' memory, side by side
 }
 
 // injectorMAC is the source MAC of injected frames that name no node: a
@@ -36,22 +37,28 @@ var injectorMAC = wire.MAC{0x02, 0xee, 0x00, 0x00, 0x00, 0x01}
 // Build creates the scenario's segments and nodes on k. Errors name the
 // scenario position of what could not be built.
 func Build(sc *Scenario, k *sim.Kernel) (*World, error) {
-	return build(sc, k, node.NewEncoders())
+	return build(sc, onePart(), []*sim.Kernel{k}, node.NewEncoders())
 }
 
-// build is Build with the encoders the nodes share (nil: each its own,
-// which tests compare with).
-func build(sc *Scenario, k *sim.Kernel, shared *node.Encoders) (*World, error) {
-	w := &World{k: k, sc: sc, segments: map[string]*lan.Segment{}, byName: map[string]*node.Node{},
+// build is Build with the parts' kernels and the encoders the nodes share
+// (nil: each its own, which tests compare with).
+func build(sc *Scenario, p Partition, ks []*sim.Kernel, shared *node.Encoders) (*World, error) {
+	if len(ks) != p.Parts() {
+		return nil, fmt.Errorf("%s: %d parts need %d kernels, not %d", sc.Pos, p.Parts(), p.Parts(), len(ks))
+	}
+	w := &World{ks: ks, part: p, sc: sc, segments: map[string]*lan.Segment{}, byName: map[string]*node.Node{},
 		blocks: map[string]int{}, inject: map[string]*lan.Port{}, impairs: map[string]lan.Impairment{}, enc: wire.NewEncoder(),
 		encoders: shared}
-	kinds := make([]node.Kind, len(sc.Nodes))
-	for i, sn := range sc.Nodes {
-		kinds[i] = nodeKind(sn.Kind)
+	kinds := make([][]node.Kind, p.Parts())
+	for _, sn := range sc.Nodes {
+		pt := p.node(sn.Name)
+		kinds[pt] = append(kinds[pt], nodeKind(sn.Kind))
 	}
-	w.block = node.NewBlock(kinds)
+	for _, ks := range kinds {
+		w.block = append(w.block, node.NewBlock(ks))
+	}
 	for _, s := range sc.Segments {
-		seg := lan.New(k, s.Name, lan.Config{Latency: s.Latency, FDBAging: s.FDBAging})
+		seg := lan.New(w.segKernel(s.Name), s.Name, lan.Config{Latency: s.Latency, FDBAging: s.FDBAging})
 		if s.Loss > 0 || s.Jitter > 0 {
 			im := lan.Impairment{Loss: s.Loss, Jitter: s.Jitter}
 			seg.SetImpairment(im)
@@ -110,7 +117,7 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 	if sn.ClockDriftRandom > 0 {
 		// Uniform in [-N, +N] ppm from the node's own stream: adding a
 		// node does not change another node's draw.
-		r := w.k.Stream("clock-drift/" + sn.Name)
+		r := w.nodeKernel(sn.Name).Stream("clock-drift/" + sn.Name)
 		cfg.ClockDrift = (2*r.Float64() - 1) * sn.ClockDriftRandom
 	}
 	cfg.Kind = nodeKind(sn.Kind)
@@ -123,7 +130,7 @@ func (w *World) buildNode(ni int, sn *Node) (*node.Node, error) {
 		}
 	}
 	cfg.Encoders = w.encoders
-	n := w.block.New(w.k, cfg)
+	n := w.block[w.part.node(sn.Name)].New(w.nodeKernel(sn.Name), cfg)
 	acfg := arpConfig(sn.ARP)
 	extra := sourceAddrs(sn)
 	for ii, ifc := range sn.Interfaces {
@@ -319,6 +326,18 @@ func (w *World) Start() {
 	}
 	for _, ev := range w.sc.Timeline {
 		ev := ev
-		w.k.At(ev.At, func() { w.apply(ev.Action) })
+		w.actionKernel(ev.Action).At(ev.At, func() { w.apply(ev.Action) })
 	}
+}
+
+func (w *World) nodeKernel(name string) *sim.Kernel { return w.ks[w.part.node(name)] }
+func (w *World) segKernel(name string) *sim.Kernel  { return w.ks[w.part.seg(name)] }
+
+// actionKernel is the kernel of the part an action acts on (Parts puts
+// everything it names in one).
+func (w *World) actionKernel(a Action) *sim.Kernel {
+	if a.Node == "" && a.Segment != "" {
+		return w.segKernel(a.Segment)
+	}
+	return w.nodeKernel(a.Node)
 }

@@ -33,7 +33,7 @@ func TestSharedEncodersChangeNoFrame(t *testing.T) {
 			if shared {
 				enc = node.NewEncoders()
 			}
-			w, err := build(sc, k, enc)
+			w, err := build(sc, onePart(), []*sim.Kernel{k}, enc)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -146,10 +146,10 @@ func (w *World) doReload(n *node.Node, a Action) error {
 			cfgs = append(cfgs, vrrpConfig(in))
 		}
 	}
-	w.k.After(a.Duration, func() {
-		w.k.Trace(sim.Record{Kind: sim.KindNote, Node: a.Node, Comp: "timeline", Event: "reload_end", Reason: a.String()})
+	w.actionKernel(a).After(a.Duration, func() {
+		w.actionKernel(a).Trace(sim.Record{Kind: sim.KindNote, Node: a.Node, Comp: "timeline", Event: "reload_end", Reason: a.String()})
 		if err := n.EndReload(cfgs); err != nil {
-			w.k.Trace(sim.Record{Kind: sim.KindDrop, Node: a.Node, Comp: "timeline", Reason: "action_failed: " + err.Error()})
+			w.actionKernel(a).Trace(sim.Record{Kind: sim.KindDrop, Node: a.Node, Comp: "timeline", Reason: "action_failed: " + err.Error()})
 		}
 	})
 	return nil

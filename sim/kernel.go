@@ -25,20 +25,23 @@ type Kernel struct {
 	cont        *batch // a batch (AtN) with events left to run: they run next
 	freeBatches []*batch
 
-	serial int64 // Serial
+	serial  *int64 // Serial: the kernel's own, or its group's (group.go)
+	counter int64
 }
 
 // Serial returns 1, 2, 3... on successive calls: numbers for what models
 // create (a traffic flow's key in its trace records), the same in every
 // run of one scenario.
 func (k *Kernel) Serial() int64 {
-	k.serial++
-	return k.serial
+	*k.serial++
+	return *k.serial
 }
 
 // New returns a kernel at time zero whose random streams derive from seed.
 func New(seed uint64) *Kernel {
-	return &Kernel{seed: seed, streams: make(map[string]*rand.Rand)}
+	k := &Kernel{seed: seed, streams: make(map[string]*rand.Rand)}
+	k.serial = &k.counter
+	return k
 }
 
 // Now returns the current virtual time.

@@ -42,7 +42,7 @@ func (b runBudget) estimate(sc *scenarios.Scenario, end time.Duration) error {
 // run is k.Run(end) that stops with an error when the budget is spent, the
 // queue grows past maxPending, or the user interrupts. Step runs exactly
 // the events Run would, in the same order (sim.Kernel.Step).
-func (b runBudget) run(k *sim.Kernel, end sim.Time) error {
+func (b runBudget) run(k *sim.Group, end sim.Time) error {
 	limit := uint64(b.limit())
 	start := k.Fired()
 	for n := 0; k.Step(end); n++ {

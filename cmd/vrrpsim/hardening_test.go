@@ -192,28 +192,35 @@ func TestHardeningRunBudgetWhileRunning(t *testing.T) {
 		f = func() { k.After(time.Nanosecond, f) }
 		k.At(0, f)
 	}
-	k := sim.New(1)
-	tick(k)
-	err := runBudget{events: 10000}.run(k, sim.Time(time.Hour))
-	if err == nil || !strings.Contains(err.Error(), "over the limit of 10000 (events)") {
-		t.Errorf("budget: got %v", err)
-	}
-	if k.Fired() > 10000+checkEvery {
-		t.Errorf("ran %d events, want the run stopped within %d of the limit", k.Fired(), checkEvery)
+	// A world in two parts, the busy one second, in lockstep and in
+	// windows (sim.Group): the budget counts every part's events.
+	for _, windows := range []bool{false, true} {
+		g := sim.NewGroup(1, 2)
+		if windows {
+			g.Windows(sim.Time(time.Millisecond), nil)
+		}
+		tick(g.Kernels()[1])
+		err := runBudget{events: 10000}.run(g, sim.Time(time.Hour))
+		if err == nil || !strings.Contains(err.Error(), "over the limit of 10000 (events)") {
+			t.Errorf("budget (windows %v): got %v", windows, err)
+		}
+		if g.Fired() > 10000+checkEvery {
+			t.Errorf("windows %v: ran %d events, want the run stopped within %d of the limit", windows, g.Fired(), checkEvery)
+		}
 	}
 	stop := make(chan struct{})
 	close(stop)
-	k = sim.New(1)
-	tick(k)
-	if err := (runBudget{stop: stop}).run(k, sim.Time(time.Hour)); !errors.Is(err, errInterrupted) {
+	g := sim.NewGroup(1, 1)
+	tick(g.Kernels()[0])
+	if err := (runBudget{stop: stop}).run(g, sim.Time(time.Hour)); !errors.Is(err, errInterrupted) {
 		t.Errorf("interrupt: got %v, want errInterrupted", err)
 	}
 	// Within the budget it runs exactly like Run and leaves the clock at
 	// the end.
-	k = sim.New(1)
-	k.At(5, func() {})
-	if err := (runBudget{}).run(k, 100); err != nil || k.Now() != 100 || k.Fired() != 1 {
-		t.Errorf("small run: err %v, now %v, fired %d; want nil, 100, 1", err, k.Now(), k.Fired())
+	g = sim.NewGroup(1, 2)
+	g.Kernels()[0].At(5, func() {})
+	if err := (runBudget{}).run(g, 100); err != nil || g.Now() != 100 || g.Fired() != 1 {
+		t.Errorf("small run: err %v, now %v, fired %d; want nil, 100, 1", err, g.Now(), g.Fired())
 	}
 }
 

@@ -43,17 +43,26 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	if o.seedSet {
 		seed = o.seed
 	}
-	k := sim.New(seed)
+	parts := scenarios.Parts(sc)
+	g := sim.NewGroup(seed, parts.Parts())
 	col := reports.NewCollectorWith(reports.Options{Aggregate: o.aggregate})
-	k.AddTracer(col.Trace)
-	caps, err := addCaptures(k, sc, o)
+	for i, k := range g.Kernels() {
+		k.AddTracer(col.Part(i))
+	}
+	caps, err := addCaptures(g, sc, o)
 	if err != nil {
 		return nil, err
 	}
 	if o.golden != nil {
-		k.AddTracer(reports.NewGoldenTrace(o.golden).Trace)
+		allKernels{g}.AddTracer(reports.NewGoldenTrace(o.golden).Trace)
 	}
-	w, err := scenarios.Build(sc, k)
+	if parts.Parts() > 1 && !o.streams() {
+		// Only the report reads the records: run each part through a
+		// window in turn (sim.Group, reports/window.go).
+		g.Windows(partWindow, col.Flush)
+		col.HoldWindows()
+	}
+	w, err := scenarios.BuildGroup(sc, parts, g)
 	if err != nil {
 		return nil, inputError{err}
 	}
@@ -74,11 +83,12 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 		return nil, err
 	}
 	w.Start()
-	if err := o.budget.run(k, end); err != nil {
+	if err := o.budget.run(g, end); err != nil {
 		caps.finish()
 		return nil, err
 	}
 	w.Finish()
+	col.Flush()
 	if err := w.AdvertFilterErr(); err != nil {
 		return nil, err
 	}
@@ -91,5 +101,18 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 	})
 	rep.Evaluate(expectations(sc))
 	rep.SetHealthBounds(healthBounds(sc))
-	return &simResult{report: rep, collector: col, fired: k.Fired()}, nil
+	return &simResult{report: rep, collector: col, fired: g.Fired()}, nil
+}
+
+// partWindow is how long each part of a world runs before the next one
+// does (sim.Group.Windows): long enough that a part's nodes stay in the
+// cache for many of its events, short enough that the records the report
+// holds per window stay few.
+const partWindow = sim.Time(time.Second)
+
+// streams reports whether anything but the report reads the run's
+// records as they come: a pcap, a trace, the golden trace, or a test's
+// tracer. They need them in the run's order, so the parts run in lockstep.
+func (o simOptions) streams() bool {
+	return o.pcap != nil || o.trace != nil || o.golden != nil || o.see.pcapng != nil || len(o.see.extra) > 0
 }

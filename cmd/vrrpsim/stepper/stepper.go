@@ -41,7 +41,7 @@ type Stepper struct {
 	seed uint64
 	end  sim.Time
 
-	k *sim.Kernel
+	k *sim.Group // the parts' kernels, in lockstep (scenarios.Parts)
 	w *scenarios.World
 
 	n    int            // current event number
@@ -74,13 +74,16 @@ func New(sc *scenarios.Scenario, seed uint64, end sim.Time) (*Stepper, error) {
 // restart rebuilds the world from scratch: the same scenario and seed give
 // the same events, so this is how the stepper goes back.
 func (s *Stepper) restart() error {
-	s.k = sim.New(s.seed)
+	parts := scenarios.Parts(s.sc)
+	s.k = sim.NewGroup(s.seed, parts.Parts())
 	// Building traces too (an LVS director announces its real servers):
 	// those records belong to event 0, with the start.
 	s.n = 0
 	s.next = s.slot(0)
-	s.k.AddTracer(s.record)
-	w, err := scenarios.Build(s.sc, s.k)
+	for _, k := range s.k.Kernels() {
+		k.AddTracer(s.record)
+	}
+	w, err := scenarios.BuildGroup(s.sc, parts, s.k)
 	if err != nil {
 		return err
 	}
