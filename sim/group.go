@@ -51,14 +51,25 @@ func (g *Group) Windows(w Time, flush func()) {
 
 // Step runs the group's next event at or before until and reports whether
 // one ran, as Kernel.Step does for one kernel.
-func (g *Group) Step(until Time) bool {
+func (g *Group) Step(until Time) bool { return g.StepN(until, 1) == 1 }
+
+// StepN is up to n calls of Step, as Kernel.StepN.
+func (g *Group) StepN(until Time, n int) int {
 	if len(g.ks) == 1 {
-		return g.ks[0].Step(until)
+		return g.ks[0].StepN(until, n)
 	}
+	ran := 0
 	if g.window > 0 {
-		return g.stepWindow(until)
+		for ran < n {
+			r := g.stepWindow(until, n-ran)
+			if r == 0 {
+				break
+			}
+			ran += r
+		}
+		return ran
 	}
-	for {
+	for ran < n {
 		best, at := -1, Time(0)
 		for i, k := range g.ks {
 			if t, ok := k.next(); ok && t <= until && (best < 0 || t < at) {
@@ -66,23 +77,26 @@ func (g *Group) Step(until Time) bool {
 			}
 		}
 		if best < 0 {
-			return false
+			break
 		}
 		if g.ks[best].runEntry() {
-			return true
+			ran++
 		}
 	}
+	return ran
 }
 
-// stepWindow is Step when the parts run in windows.
-func (g *Group) stepWindow(until Time) bool {
+// stepWindow runs up to n events of the current window (and the next ones
+// if it is done) and returns how many ran: 0 when nothing is left at or
+// before until.
+func (g *Group) stepWindow(until Time, n int) int {
 	if !g.started {
 		g.wend, g.started = g.window, true
 	}
 	for {
 		end := min(g.wend, until)
-		if g.ks[g.cur].Step(end) {
-			return true
+		if r := g.ks[g.cur].StepN(end, n); r > 0 {
+			return r
 		}
 		if g.cur++; g.cur < len(g.ks) {
 			continue
@@ -93,11 +107,11 @@ func (g *Group) stepWindow(until Time) bool {
 			g.flush()
 		}
 		if g.wend > until {
-			return false
+			return 0
 		}
 		next, ok := g.nextAt()
 		if !ok {
-			return false
+			return 0
 		}
 		g.wend = max(g.wend+g.window, next) // skip empty windows
 	}

@@ -10,17 +10,23 @@ package sim
 // Fired), so n calls of Step that return true run exactly the events that
 // a Run over the same span would, in the same order. Unlike Run, Step never
 // moves the clock when nothing ran (see AdvanceTo).
-func (k *Kernel) Step(until Time) bool {
+func (k *Kernel) Step(until Time) bool { return k.StepN(until, 1) == 1 }
+
+// StepN is up to n calls of Step: it returns how many events ran, fewer
+// than n only when none is left at or before until. A caller that checks
+// something every so many events (a run's budget) pays no call per event.
+func (k *Kernel) StepN(until Time, n int) int {
 	k.stopped = false
-	before := k.fired
-	for k.fired == before {
+	start := k.fired
+	goal := start + uint64(n)
+	for k.fired < goal {
 		if k.cont != nil {
 			k.runCont() // the rest of a batch: before anything queued
 			continue
 		}
 		e := k.first()
 		if e == nil || e.at > until {
-			return false
+			break
 		}
 		at, seq, fn := e.at, e.seq, e.fn
 		k.pop()
@@ -28,7 +34,7 @@ func (k *Kernel) Step(until Time) bool {
 		k.fired++
 		fn()
 	}
-	return true
+	return int(k.fired - start)
 }
 
 // AdvanceTo moves the clock to t when every queued entry lies after t,

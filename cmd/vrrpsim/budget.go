@@ -45,10 +45,7 @@ func (b runBudget) estimate(sc *scenarios.Scenario, end time.Duration) error {
 func (b runBudget) run(k *sim.Group, end sim.Time) error {
 	limit := uint64(b.limit())
 	start := k.Fired()
-	for n := 0; k.Step(end); n++ {
-		if n%checkEvery != 0 {
-			continue
-		}
+	for k.StepN(end, checkEvery) > 0 {
 		if k.Fired()-start > limit {
 			return usagef("stopped at virtual time %s after %d events: over the limit of %d (events); valid: a shorter --until, or --limit events=N", k.Now(), k.Fired()-start, limit)
 		}
