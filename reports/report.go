@@ -272,6 +272,7 @@ type analysis struct {
 // Report computes the metrics of the records collected so far. Trace
 // nothing more into c once its report is in use.
 func (c *Collector) Report(m Meta) *Report {
+	c.Flush() // the last window's held records (window.go)
 	end := m.Duration
 	if end <= 0 {
 		end = c.last

@@ -280,6 +280,15 @@ func TestCollectorWindowsReportAsRunOrder(t *testing.T) {
 				t.Errorf("windows of %s with HoldWindows: report differs from the run's order:\n%s", tc.window, firstDiff(got, want))
 			}
 
+			// Report reads what the last window still holds: a caller
+			// that never flushed gets the same report.
+			late := NewCollector()
+			late.HoldWindows()
+			windowOrder(tc.window, feeder(late), func() {}, a, b)
+			if got := reportJSON(t, late, meta); !bytes.Equal(got, want) {
+				t.Errorf("windows of %s never flushed: Report did not read the held records:\n%s", tc.window, firstDiff(got, want))
+			}
+
 			// Without holding, the window order reaches the report: the
 			// restarts come part 0 first, so the convergence of
 			// restart a-r1 ends at restart b-r1, before it starts.
