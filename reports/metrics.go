@@ -53,9 +53,45 @@ func (a *analysis) mastersAt(inst string, t sim.Time) []string {
 	return a.masters(inst, func(e *masterEvent) bool { return e.at <= t })
 }
 
-// mastersBefore is the set of masters of inst just before record seq.
-func (a *analysis) mastersBefore(inst string, seq pos) []string {
-	return a.masters(inst, func(e *masterEvent) bool { return e.seq.before(seq) })
+// mastersBefore is the set of masters of inst in part part (sim.Group)
+// just before record seq.
+func (a *analysis) mastersBefore(inst string, part uint32, seq pos) []string {
+	is := make(map[string]bool)
+	for _, i := range a.eventsOf(inst) {
+		e := &a.c.mevents[i]
+		if !e.seq.before(seq) {
+			break
+		}
+		if e.seq.part == part {
+			is[e.node] = e.master
+		}
+	}
+	out := []string{}
+	for _, n := range sortedKeys(is) {
+		if is[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// inPart reports whether instance inst has master events in part p. A
+// world in parts that share nothing (sim.Group) has an action's effects in
+// its own part only; a world of one part has everything in part 0.
+func (a *analysis) inPart(inst string, p uint32) bool {
+	if a.parts == nil {
+		a.parts = make(map[partInst]bool)
+		for i := range a.c.mevents {
+			e := &a.c.mevents[i]
+			a.parts[partInst{e.inst, e.seq.part}] = true
+		}
+	}
+	return a.parts[partInst{inst, p}]
+}
+
+type partInst struct {
+	inst string
+	part uint32
 }
 
 // becameMaster returns when node last became master of inst at or before
@@ -118,7 +154,11 @@ func (a *analysis) actionAt(text string) (action, bool) {
 	return action{}, false
 }
 
-// convergence measures every instance after every disruptive action.
+// convergence measures every instance after every disruptive action of
+// its part, up to the part's next one: in a world in parts that share
+// nothing (four LANs that no router joins, sim.Group) a crash on one LAN
+// cannot move another's master, so it is neither measured against the
+// other LAN's instances nor cut short by the other LAN's actions.
 func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 	var acts []action
 	for _, ac := range a.c.actions {
@@ -128,21 +168,28 @@ func (a *analysis) convergence(disruptive map[string]bool) []Convergence {
 	}
 	out := []Convergence{}
 	for i, ac := range acts {
+		part := ac.seq.part
 		endSeq, endAt := endOfRun, a.end
-		if i+1 < len(acts) {
-			endSeq, endAt = acts[i+1].seq, acts[i+1].at
+		for _, next := range acts[i+1:] {
+			if next.seq.part == part {
+				endSeq, endAt = next.seq, next.at
+				break
+			}
 		}
 		for _, inst := range a.instances() {
+			if !a.inPart(inst, part) {
+				continue
+			}
 			cv := Convergence{
 				Action: ac.text, At: Seconds(ac.at), Instance: inst,
-				OldMaster: a.mastersBefore(inst, ac.seq),
-				NewMaster: a.mastersBefore(inst, endSeq),
+				OldMaster: a.mastersBefore(inst, part, ac.seq),
+				NewMaster: a.mastersBefore(inst, part, endSeq),
 				WindowEnd: Seconds(endAt),
 			}
 			var first, last *transition
 			for j := range a.c.trans {
 				t := &a.c.trans[j]
-				if t.inst != inst || !ac.seq.before(t.seq) || !t.seq.before(endSeq) {
+				if t.inst != inst || t.seq.part != part || !ac.seq.before(t.seq) || !t.seq.before(endSeq) {
 					continue
 				}
 				cv.Transitions++
@@ -358,7 +405,8 @@ func (a *analysis) splitBrainOf(inst, vr string) ([]SplitBrain, Seconds) {
 	return out, total
 }
 
-// lastDisruptiveBefore returns the latest disruptive action before seq.
+// lastDisruptiveBefore returns the latest disruptive action of seq's part
+// before seq.
 func (a *analysis) lastDisruptiveBefore(disruptive map[string]bool, seq pos) (action, bool) {
 	var found action
 	ok := false
@@ -366,7 +414,7 @@ func (a *analysis) lastDisruptiveBefore(disruptive map[string]bool, seq pos) (ac
 		if !ac.seq.before(seq) {
 			break
 		}
-		if disruptive[ac.text] {
+		if disruptive[ac.text] && ac.seq.part == seq.part {
 			found, ok = ac, true
 		}
 	}

@@ -266,7 +266,8 @@ type FrameStats struct {
 type analysis struct {
 	c      *Collector
 	end    sim.Time
-	byInst map[string][]int // eventsOf, built on first use
+	byInst map[string][]int  // eventsOf, built on first use
+	parts  map[partInst]bool // inPart, built on first use
 }
 
 // Report computes the metrics of the records collected so far. Trace

@@ -203,17 +203,21 @@ func TestCollectorWindowsReportAsRunOrder(t *testing.T) {
 		insts  [2]string
 		window sim.Time
 		// detected: "action -> node" that the convergence of the run's
-		// order names as the first new master of an instance.
-		detected []string
+		// order names as the first new master of an instance: each
+		// part's own actions and takeovers (analysis.convergence).
+		// oneKernel: the same for every record traced as part 0, a
+		// world in one part, where an action's window ends at the next
+		// action anywhere.
+		detected, oneKernel []string
 	}{
 		// Sites with their own instance names, and two sites that both
-		// call theirs VI_1 (one report instance: its first new master
-		// after an action is whichever site's comes first).
-		{"own instance names", [2]string{"VI_A", "VI_B"}, sim.Second,
+		// call theirs VI_1 (in one part, one report instance whose first
+		// new master after an action is whichever site's comes first).
+		{"own instance names", [2]string{"VI_A", "VI_B"}, sim.Second, ownTakeovers,
 			[]string{"crash b-r1 -> a-r2", "crash b-r1 -> b-r2", "restart a-r1 -> a-r1", "restart a-r1 -> b-r1"}},
-		{"same instance name", [2]string{"VI_1", "VI_1"}, sim.Second,
+		{"same instance name", [2]string{"VI_1", "VI_1"}, sim.Second, ownTakeovers,
 			[]string{"crash b-r1 -> b-r2", "restart a-r1 -> b-r1"}},
-		{"windows of 5s", [2]string{"VI_A", "VI_B"}, 5 * sim.Second,
+		{"windows of 5s", [2]string{"VI_A", "VI_B"}, 5 * sim.Second, ownTakeovers,
 			[]string{"crash b-r1 -> a-r2", "crash b-r1 -> b-r2", "restart a-r1 -> a-r1", "restart a-r1 -> b-r1"}},
 	}
 	for _, tc := range cases {
@@ -244,33 +248,23 @@ func TestCollectorWindowsReportAsRunOrder(t *testing.T) {
 			if got, w := fmt.Sprint(acts), "[crash a-r1@10.5 crash b-r1@10.5 restart b-r1@20.2 restart a-r1@20.6]"; got != w {
 				t.Fatalf("actions: got %s, want %s", got, w)
 			}
-			detected := map[string]bool{}
-			for _, cv := range rep.Convergence {
-				if cv.DetectNode != "" {
-					detected[cv.Action+" -> "+cv.DetectNode] = true
-				}
-			}
-			for _, d := range tc.detected {
-				if !detected[d] {
-					t.Errorf("convergence: no %s in %v", d, detected)
-				}
-			}
-			if len(detected) != len(tc.detected) {
-				t.Errorf("convergence: detected %v, want %v", detected, tc.detected)
+			if got := detectedBy(rep); !slices.Equal(got, tc.detected) {
+				t.Errorf("convergence: detected %v, want %v", got, tc.detected)
 			}
 			if len(rep.ARP) != 2 || len(rep.Flows) != 2 || rep.Flows[0].Lost == 0 || rep.Flows[1].Lost == 0 {
 				t.Fatalf("ARP moves on %d hosts and %d flows %+v, want 2 each with losses", len(rep.ARP), len(rep.Flows), rep.Flows)
 			}
 
 			// One kernel's tracer (part 0 for every record) in the same
-			// order: the report a world on one kernel gets.
+			// order: a world in one part, where each action is measured
+			// against every instance up to the next action anywhere.
 			one := NewCollector()
 			for _, pr := range runOrder(a, b) {
 				r := pr.r
 				one.Trace(&r)
 			}
-			if got := reportJSON(t, one, meta); !bytes.Equal(got, want) {
-				t.Errorf("one kernel's tracer: report differs from the parts' in run order:\n%s", firstDiff(got, want))
+			if got := detectedBy(one.Report(meta)); !slices.Equal(got, tc.oneKernel) {
+				t.Errorf("one part: convergence detected %v, want %v", got, tc.oneKernel)
 			}
 
 			win := NewCollector()
@@ -290,8 +284,8 @@ func TestCollectorWindowsReportAsRunOrder(t *testing.T) {
 			}
 
 			// Without holding, the window order reaches the report: the
-			// restarts come part 0 first, so the convergence of
-			// restart a-r1 ends at restart b-r1, before it starts.
+			// restarts come part 0 first (a-r1's at 20.6 s before
+			// b-r1's at 20.2 s), and the report lists them so.
 			raw := NewCollector()
 			windowOrder(tc.window, feeder(raw), raw.Flush, a, b)
 			rawRep := raw.Report(meta)
@@ -303,6 +297,23 @@ func TestCollectorWindowsReportAsRunOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ownTakeovers: each site's crash hands its instance to its r2, each
+// restart back to its r1.
+var ownTakeovers = []string{"crash a-r1 -> a-r2", "crash b-r1 -> b-r2", "restart a-r1 -> a-r1", "restart b-r1 -> b-r1"}
+
+// detectedBy lists "action -> node" for every convergence entry that names
+// a first new master, sorted.
+func detectedBy(r *Report) []string {
+	var out []string
+	for _, cv := range r.Convergence {
+		if cv.DetectNode != "" {
+			out = append(out, cv.Action+" -> "+cv.DetectNode)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // convergenceOf prints a report's convergence entries, one a line.
