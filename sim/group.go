@@ -26,6 +26,16 @@ type Group struct {
 	cur     int    // windows: the part running its window
 	wend    Time   // windows: the end of the current window
 	started bool   // windows: wend is set
+	// lockstep: when each part's next entry is (ok false: none). A part's
+	// queue changes only by its own events, so only the part that ran is
+	// looked at again; refreshed at each StepN call for what was queued
+	// from outside in between.
+	next []partNext
+}
+
+type partNext struct {
+	at Time
+	ok bool
 }
 
 // NewGroup returns n kernels (at least one) whose random streams derive
@@ -69,19 +79,27 @@ func (g *Group) StepN(until Time, n int) int {
 		}
 		return ran
 	}
+	if g.next == nil {
+		g.next = make([]partNext, len(g.ks))
+	}
+	for i, k := range g.ks {
+		g.next[i].at, g.next[i].ok = k.next()
+	}
 	for ran < n {
 		best, at := -1, Time(0)
-		for i, k := range g.ks {
-			if t, ok := k.next(); ok && t <= until && (best < 0 || t < at) {
-				best, at = i, t
+		for i, pn := range g.next {
+			if pn.ok && pn.at <= until && (best < 0 || pn.at < at) {
+				best, at = i, pn.at
 			}
 		}
 		if best < 0 {
 			break
 		}
-		if g.ks[best].runEntry() {
+		k := g.ks[best]
+		if k.runEntry() {
 			ran++
 		}
+		g.next[best].at, g.next[best].ok = k.next()
 	}
 	return ran
 }

@@ -185,3 +185,24 @@ func TestGroupSharesSerial(t *testing.T) {
 		t.Errorf("NewGroup(1, 0): %d kernels, want 1", len(g.Kernels()))
 	}
 }
+
+// TestGroupLockstepSeesEventsQueuedBetweenSteps: lockstep remembers when
+// each part's next event is, but an event queued from outside between two
+// Steps (a caller driving the run, like the stepper) is taken in its place.
+func TestGroupLockstepSeesEventsQueuedBetweenSteps(t *testing.T) {
+	g := NewGroup(1, 2)
+	var log []string
+	k0, k1 := g.Kernels()[0], g.Kernels()[1]
+	k0.At(10, func() { log = append(log, "p0@10") })
+	k0.At(30, func() { log = append(log, "p0@30") })
+	k1.At(40, func() { log = append(log, "p1@40") })
+	if !g.Step(Forever) {
+		t.Fatal("no first step")
+	}
+	k1.At(20, func() { log = append(log, "p1@20") })
+	for g.Step(Forever) {
+	}
+	if got, want := fmt.Sprint(log), "[p0@10 p1@20 p0@30 p1@40]"; got != want {
+		t.Errorf("lockstep ran %s, want %s", got, want)
+	}
+}
