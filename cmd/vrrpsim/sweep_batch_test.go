@@ -77,13 +77,17 @@ func TestSweepReportsTheLowestFailingRun(t *testing.T) {
 }
 
 // A sweep gets the GC ballast only when it has enough runs for the GC's
-// frequency to matter; a small sweep is spared its 16 MB.
+// frequency to matter (a small sweep is spared it), 16 MB per worker up to
+// maxBallastWorkers.
 func TestBallastFor(t *testing.T) {
-	for _, tc := range []struct{ runs, want int }{
-		{0, 0}, {1, 0}, {ballastRuns - 1, 0}, {ballastRuns, sweepBallast}, {100000, sweepBallast},
+	for _, tc := range []struct{ runs, workers, want int }{
+		{0, 1, 0}, {1, 2, 0}, {ballastRuns - 1, 2, 0},
+		{ballastRuns, 1, sweepBallast}, {100000, 1, sweepBallast},
+		{ballastRuns, 2, 2 * sweepBallast}, {100000, 0, sweepBallast},
+		{100000, maxBallastWorkers + 5, maxBallastWorkers * sweepBallast},
 	} {
-		if got := ballastFor(tc.runs); got != tc.want {
-			t.Errorf("ballastFor(%d) = %d, want %d", tc.runs, got, tc.want)
+		if got := ballastFor(tc.runs, tc.workers); got != tc.want {
+			t.Errorf("ballastFor(%d, %d workers) = %d, want %d", tc.runs, tc.workers, got, tc.want)
 		}
 	}
 }
