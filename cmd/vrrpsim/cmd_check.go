@@ -370,6 +370,10 @@ func eachParallel(n, workers int, do func(i int)) {
 		workers = runtime.NumCPU()
 	}
 	workers = min(workers, n)
+	// The GC ballast of a sweep (ballastFor): `run --runs N` and many
+	// checks are as many short runs.
+	ballast := make([]byte, ballastFor(n, workers))
+	defer runtime.KeepAlive(ballast)
 	if workers <= 1 {
 		for i := range n {
 			do(i)
