@@ -13,16 +13,19 @@ import (
 func (a *analysis) instances() []string { return sortedKeys(a.c.instances) }
 
 // masters replays the master events of inst for which keep is true (keep
-// must select a prefix of the run: records come in time order) and returns
-// the nodes that are MASTER afterwards, sorted.
-func (a *analysis) masters(inst string, keep func(e *masterEvent) bool) []string {
+// must select a prefix of the run: records come in time order), of part
+// only unless it is anyPart, and returns the nodes that are MASTER
+// afterwards, sorted.
+func (a *analysis) masters(inst string, part int64, keep func(e *masterEvent) bool) []string {
 	is := make(map[string]bool)
 	for _, i := range a.eventsOf(inst) {
 		e := &a.c.mevents[i]
 		if !keep(e) {
 			break
 		}
-		is[e.node] = e.master
+		if part == anyPart || int64(e.seq.part) == part {
+			is[e.node] = e.master
+		}
 	}
 	out := []string{}
 	for _, n := range sortedKeys(is) {
@@ -50,30 +53,17 @@ func (a *analysis) eventsOf(inst string) []int {
 // mastersAt is the set of masters of inst once every record stamped at or
 // before t has been applied.
 func (a *analysis) mastersAt(inst string, t sim.Time) []string {
-	return a.masters(inst, func(e *masterEvent) bool { return e.at <= t })
+	return a.masters(inst, anyPart, func(e *masterEvent) bool { return e.at <= t })
 }
 
 // mastersBefore is the set of masters of inst in part part (sim.Group)
 // just before record seq.
 func (a *analysis) mastersBefore(inst string, part uint32, seq pos) []string {
-	is := make(map[string]bool)
-	for _, i := range a.eventsOf(inst) {
-		e := &a.c.mevents[i]
-		if !e.seq.before(seq) {
-			break
-		}
-		if e.seq.part == part {
-			is[e.node] = e.master
-		}
-	}
-	out := []string{}
-	for _, n := range sortedKeys(is) {
-		if is[n] {
-			out = append(out, n)
-		}
-	}
-	return out
+	return a.masters(inst, int64(part), func(e *masterEvent) bool { return e.seq.before(seq) })
 }
+
+// anyPart makes masters replay the events of every part.
+const anyPart = -1
 
 // inPart reports whether instance inst has master events in part p. A
 // world in parts that share nothing (sim.Group) has an action's effects in

@@ -333,7 +333,7 @@ func (c *Collector) Report(m Meta) *Report {
 
 	r.FinalMasters = []InstanceMasters{}
 	for _, inst := range a.instances() {
-		r.FinalMasters = append(r.FinalMasters, InstanceMasters{Instance: inst, Masters: a.masters(inst, func(*masterEvent) bool { return true })})
+		r.FinalMasters = append(r.FinalMasters, InstanceMasters{Instance: inst, Masters: a.masters(inst, anyPart, func(*masterEvent) bool { return true })})
 	}
 
 	r.Convergence = a.convergence(disruptive)
