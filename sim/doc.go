@@ -11,6 +11,10 @@
 // deadline takes its place among equal-time events by the seq of its last
 // Reset, exactly as if it had been queued again at that moment.
 //
+// A world in parts that share nothing runs as a Group of kernels, one per
+// part (group.go); its order is (time, part, order within the part),
+// whether the parts run in lockstep or each through a window in turn.
+//
 // # The event queue: a ladder queue
 //
 // The queue is a ladder queue (W. T. Tang, R. S. M. Goh, I. L.-J. Thng,
