@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,7 +22,9 @@ import (
 // `vrrpsim run FILE --json`, as a subprocess so that its peak RSS is the
 // process's own (getrusage ru_maxrss). `make bench-lan` builds the binary
 // and runs TestBenchLAN with VRRPSIM_BENCH_LAN=BINARY; without it the test
-// is skipped. BENCH_LAN_CASES overrides the cases, e.g. "100:5m,100:1h".
+// is skipped. BENCH_LAN_CASES overrides the cases, e.g. "100:5m,100:1h";
+// BENCH_LAN_ROUNDS how many times each runs (default 3; the median is
+// printed).
 
 // benchLANCase is one run of the benchmark LAN.
 type benchLANCase struct {
@@ -163,23 +167,49 @@ func TestBenchLAN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	var results []benchLANResult
-	fmt.Printf("%-7s %-8s %9s %9s %10s %12s %14s %9s\n", "groups", "virtual", "wall_s", "cpu_s", "x_rt_cpu", "ns/virt_s", "steady_ns/vs", "rss_MB")
-	for _, c := range cases {
-		r, err := runBenchLAN(bin, dir, c, 0)
-		if err != nil {
-			t.Fatal(err)
+	rounds := 3
+	if s := os.Getenv("BENCH_LAN_ROUNDS"); s != "" {
+		if rounds, err = strconv.Atoi(s); err != nil || rounds < 1 {
+			t.Fatalf("BENCH_LAN_ROUNDS=%q: want a number of rounds, at least 1", s)
 		}
-		if c.dur > 2*benchLANWarm {
-			w, err := runBenchLAN(bin, dir, c, benchLANWarm)
+	}
+	dir := t.TempDir()
+	// Every case runs once a round, the rounds one after another, so a
+	// change in the machine's other load falls on all cases alike; each
+	// case's figures are the median round's (by CPU): the 100-group run,
+	// the denominator of the growth ratios, takes under a second and moves
+	// by 5-10% from run to run.
+	runs := make([][]benchLANResult, len(cases))
+	warms := make([][]time.Duration, len(cases))
+	for range rounds {
+		for i, c := range cases {
+			r, err := runBenchLAN(bin, dir, c, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.warm = w.cpu
+			runs[i] = append(runs[i], r)
+			if c.dur > 2*benchLANWarm {
+				w, err := runBenchLAN(bin, dir, c, benchLANWarm)
+				if err != nil {
+					t.Fatal(err)
+				}
+				warms[i] = append(warms[i], w.cpu)
+			}
+		}
+	}
+	var results []benchLANResult
+	fmt.Printf("median of %d rounds\n", rounds)
+	fmt.Printf("%-7s %-8s %9s %9s %10s %12s %14s %9s %12s\n", "groups", "virtual", "wall_s", "cpu_s", "x_rt_cpu", "ns/virt_s", "steady_ns/vs", "rss_MB", "cpu_s_range")
+	for i := range cases {
+		rs := runs[i]
+		slices.SortFunc(rs, func(a, b benchLANResult) int { return cmp.Compare(a.cpu, b.cpu) })
+		r := rs[len(rs)/2]
+		if len(warms[i]) > 0 {
+			slices.Sort(warms[i])
+			r.warm = warms[i][len(warms[i])/2]
 		}
 		results = append(results, r)
-		fmt.Printf("%-7d %-8s %9.2f %9.2f %10.1f %12.0f %14.0f %9.1f\n", r.groups, r.dur, r.wall.Seconds(), r.cpu.Seconds(), r.xRealTime(), r.nsPerVirtualSecond(), r.steadyNsPerVirtualSecond(), float64(r.maxRSS)/1e6)
+		fmt.Printf("%-7d %-8s %9.2f %9.2f %10.1f %12.0f %14.0f %9.1f %5.2f-%-5.2f\n", r.groups, r.dur, r.wall.Seconds(), r.cpu.Seconds(), r.xRealTime(), r.nsPerVirtualSecond(), r.steadyNsPerVirtualSecond(), float64(r.maxRSS)/1e6, rs[0].cpu.Seconds(), rs[len(rs)-1].cpu.Seconds())
 	}
 	find := func(g int, short bool) *benchLANResult {
 		var best *benchLANResult
