@@ -154,6 +154,31 @@ func TestGroupWindows(t *testing.T) {
 	}
 }
 
+// TestGroupStepNAsStep: StepN over a group (lockstep and windows) runs
+// what Step runs, n events a call.
+func TestGroupStepNAsStep(t *testing.T) {
+	until := Time(300 * time.Millisecond)
+	run := func(window Time, n int) []groupEvent {
+		g := NewGroup(1, 3)
+		g.Windows(window, nil)
+		var log []groupEvent
+		for p, k := range g.Kernels() {
+			partWorkload(k, p, uint64(p+1), &log)
+		}
+		for g.StepN(until, n) == n {
+		}
+		return log
+	}
+	for _, w := range []Time{0, Time(7 * time.Millisecond)} {
+		want := run(w, 1)
+		for _, n := range []int{5, 4096} {
+			if got := run(w, n); !slices.Equal(got, want) {
+				t.Errorf("window %v: StepN(%d) ran %d events, Step %d", w, n, len(got), len(want))
+			}
+		}
+	}
+}
+
 // TestGroupWindowsSkipEmptySpans: a group with nothing to run for an hour
 // does not call flush once per empty window, and stops when nothing is
 // left even with no end (Forever).

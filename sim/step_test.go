@@ -68,6 +68,33 @@ func TestStepRunsTheEventsRunRuns(t *testing.T) {
 	}
 }
 
+// TestStepNRunsTheEventsRunRuns: StepN(until, n) runs n of the events
+// Step would, in the same order, and fewer only when none is left.
+func TestStepNRunsTheEventsRunRuns(t *testing.T) {
+	for _, n := range []int{1, 7, 4096} {
+		var want, got []string
+		kr := New(1)
+		stepWorkload(kr, &want)
+		kr.Run(Forever)
+
+		ks := New(1)
+		stepWorkload(ks, &got)
+		for {
+			before := len(got)
+			ran := ks.StepN(Forever, n)
+			if ran != len(got)-before {
+				t.Fatalf("n %d: StepN said %d, ran %d", n, ran, len(got)-before)
+			}
+			if ran < n {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("n %d: StepN ran %d events, Run %d; first difference at %d", n, len(got), len(want), firstDiff(got, want))
+		}
+	}
+}
+
 func firstDiff(a, b []string) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
