@@ -58,12 +58,16 @@ func (c *Collector) Part(p int) sim.Tracer {
 func (c *Collector) HoldWindows() { c.hold = true }
 
 // holds says whether r must wait for the window's end: all but the
-// records that come per packet. An advert's first (its instance's)
-// changes what a crash reads; holding them all costs a copy each, which
-// is less than finding out which is the first (a map lookup on two names).
+// records that come per packet (and frames too when the collector keeps
+// their copies in order, Options.Frames). An advert's first (its
+// instance's) changes what a crash reads; holding them all costs a copy
+// each, which is less than finding out which is the first (a map lookup
+// on two names).
 func (c *Collector) holds(r *sim.Record) bool {
 	switch r.Kind {
-	case sim.KindFrame, sim.KindFlow, sim.KindDrop:
+	case sim.KindFrame:
+		return c.opts.Frames
+	case sim.KindFlow, sim.KindDrop:
 		return false
 	}
 	return true

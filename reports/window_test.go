@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -272,6 +273,21 @@ func TestCollectorWindowsReportAsRunOrder(t *testing.T) {
 			windowOrder(tc.window, feeder(win), win.Flush, a, b)
 			if got := reportJSON(t, win, meta); !bytes.Equal(got, want) {
 				t.Errorf("windows of %s with HoldWindows: report differs from the run's order:\n%s", tc.window, firstDiff(got, want))
+			}
+
+			// Kept frames (Options.Frames) come out in the run's order
+			// too: the collector holds them when it keeps them.
+			keepLock := NewCollectorWith(Options{Frames: true})
+			feedKeep := feeder(keepLock)
+			for _, pr := range runOrder(a, b) {
+				feedKeep(pr)
+			}
+			keepWin := NewCollectorWith(Options{Frames: true})
+			keepWin.HoldWindows()
+			windowOrder(tc.window, feeder(keepWin), keepWin.Flush, a, b)
+			keepWin.Flush()
+			if got, w := keepWin.Frames(), keepLock.Frames(); len(w) == 0 || !reflect.DeepEqual(got, w) {
+				t.Errorf("windows of %s: %d kept frames, want the run order's %d in that order", tc.window, len(got), len(w))
 			}
 
 			// Report reads what the last window still holds: a caller
