@@ -54,8 +54,8 @@ func build(sc *Scenario, p Partition, ks []*sim.Kernel, shared *node.Encoders) (
 		pt := p.node(sn.Name)
 		kinds[pt] = append(kinds[pt], nodeKind(sn.Kind))
 	}
-	for _, ks := range kinds {
-		w.block = append(w.block, node.NewBlock(ks))
+	for _, pk := range kinds {
+		w.block = append(w.block, node.NewBlock(pk))
 	}
 	for _, s := range sc.Segments {
 		seg := lan.New(w.segKernel(s.Name), s.Name, lan.Config{Latency: s.Latency, FDBAging: s.FDBAging})

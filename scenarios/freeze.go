@@ -54,8 +54,9 @@ func (w *World) doFreeze(n *node.Node, a Action) error {
 	if err := n.Freeze(); err != nil {
 		return err
 	}
-	w.actionKernel(a).After(a.Duration, func() {
-		w.actionKernel(a).Trace(sim.Record{Kind: sim.KindNote, Node: a.Node, Comp: "timeline", Event: "freeze_end", Reason: a.String()})
+	k := w.actionKernel(a)
+	k.After(a.Duration, func() {
+		k.Trace(sim.Record{Kind: sim.KindNote, Node: a.Node, Comp: "timeline", Event: "freeze_end", Reason: a.String()})
 		n.Thaw()
 	})
 	return nil

@@ -146,10 +146,11 @@ func (w *World) doReload(n *node.Node, a Action) error {
 			cfgs = append(cfgs, vrrpConfig(in))
 		}
 	}
-	w.actionKernel(a).After(a.Duration, func() {
-		w.actionKernel(a).Trace(sim.Record{Kind: sim.KindNote, Node: a.Node, Comp: "timeline", Event: "reload_end", Reason: a.String()})
+	k := w.actionKernel(a)
+	k.After(a.Duration, func() {
+		k.Trace(sim.Record{Kind: sim.KindNote, Node: a.Node, Comp: "timeline", Event: "reload_end", Reason: a.String()})
 		if err := n.EndReload(cfgs); err != nil {
-			w.actionKernel(a).Trace(sim.Record{Kind: sim.KindDrop, Node: a.Node, Comp: "timeline", Reason: "action_failed: " + err.Error()})
+			k.Trace(sim.Record{Kind: sim.KindDrop, Node: a.Node, Comp: "timeline", Reason: "action_failed: " + err.Error()})
 		}
 	})
 	return nil
