@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +102,7 @@ func TestRunPartsWindowsAsLockstep(t *testing.T) {
 	}{
 		{"bench-500.yaml", bench},
 		{"two-lans-crash.yaml", []byte(twoLANsCrash)},
+		{"two-lans-actions.yaml", []byte(twoLANsActions)},
 	}
 	for _, f := range files {
 		t.Run(f.name, func(t *testing.T) {
@@ -140,6 +142,28 @@ func TestRunPartsWindowsAsLockstep(t *testing.T) {
 		})
 	}
 }
+
+// twoLANsActions: the two LANs of twoLANsCrash, lossy and jittered (each
+// segment's own random stream), with the other timeline actions on
+// each: a freeze and a graceful stop on one, a block, an impairment, a
+// partition and a tracked-script failure on the other, some at the same
+// instant. Windows and lockstep must still give one report: each
+// action's timers and records are on its own part's kernel.
+var twoLANsActions = strings.NewReplacer(
+	"name: two-lans-crash", "name: two-lans-actions",
+	"  lan1: {}", "  lan1: {loss: 0.02, jitter: 200us}",
+	"  lan2: {}", "  lan2: {loss: 0.01, jitter: 100us}",
+).Replace(twoLANsCrash[:strings.Index(twoLANsCrash, "timeline:")]) + `timeline:
+  - {at: 8s, freeze: {node: l1a, duration: 4s}}
+  - {at: 8s, block: {segment: lan2, class: vrrp, from: l2a, id: mute}}
+  - {at: 12.5s, unblock: lan2/mute}
+  - {at: 15s, impair: {segment: lan1, loss: 0.3}}
+  - {at: 15s, partition: {segment: lan2, groups: [[l2a, h2], [l2b]]}}
+  - {at: 18s, heal: lan2}
+  - {at: 19s, impair: {segment: lan1, loss: 0}}
+  - {at: 22s, stop: l1a}
+  - {at: 25s, start: l1a}
+`
 
 // checkSameInstantCrashes reads the two-LAN report: both crashes at 10.5 s
 // are actions of their own, the convergence section measures each action
