@@ -406,6 +406,10 @@ func (c *Collector) take(p int, r *sim.Record) {
 	if r.At > c.last {
 		c.last = r.At
 	}
+	if c.perPacket(r.Kind) {
+		c.read(r) // needs no place, never held (window.go)
+		return
+	}
 	c.cur = pos{at: r.At, part: uint32(p), n: c.seq}
 	for p >= len(c.lastState) {
 		c.lastState = append(c.lastState, pos{})
@@ -414,7 +418,7 @@ func (c *Collector) take(p int, r *sim.Record) {
 	if r.Kind == sim.KindState {
 		c.lastState[p] = c.cur
 	}
-	if c.hold && c.holds(r) {
+	if c.hold {
 		c.keep(p, r)
 		return
 	}

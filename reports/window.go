@@ -57,20 +57,16 @@ func (c *Collector) Part(p int) sim.Tracer {
 // before the first record.
 func (c *Collector) HoldWindows() { c.hold = true }
 
-// holds says whether r must wait for the window's end: all but the
-// records that come per packet (and frames too when the collector keeps
-// their copies in order, Options.Frames). An advert's first (its
-// instance's) changes what a crash reads; holding them all costs a copy
-// each, which is less than finding out which is the first (a map lookup
-// on two names).
-func (c *Collector) holds(r *sim.Record) bool {
-	switch r.Kind {
-	case sim.KindFrame:
-		return c.opts.Frames
-	case sim.KindFlow, sim.KindDrop:
-		return false
-	}
-	return true
+// perPacket says whether records of kind k are read as they come, with
+// no place: those that come per packet and only add to their segment's,
+// node's or flow's tally (frames, flows, drops), unless the collector
+// keeps frame copies in order (Options.Frames). Every other record gets
+// its place and, in windows, waits for the window's end. An advert's
+// first (its instance's) changes what a crash reads; holding them all
+// costs a copy each, which is less than finding out which is the first
+// (a map lookup on two names).
+func (c *Collector) perPacket(k sim.Kind) bool {
+	return k == sim.KindFlow || k == sim.KindDrop || (k == sim.KindFrame && !c.opts.Frames)
 }
 
 // keep holds r, read at c.cur, for Flush.

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"slices"
+
 	"github.com/vrrpsim/vrrpsim/model/node"
 	"github.com/vrrpsim/vrrpsim/sim"
 )
@@ -127,9 +129,7 @@ func partitionable(sc *Scenario) bool {
 		}
 	}
 	for _, ev := range sc.Timeline {
-		switch ev.Action.Kind {
-		case ActFailService, ActSlowService, ActRecoverService, ActSetWeight, ActAddRealServer, ActRemoveRealServer,
-			ActMiscCheck, ActStopProxy, ActStartProxy:
+		if k := ev.Action.Kind; slices.Contains(lbActionKinds, k) || k == ActStopProxy || k == ActStartProxy {
 			return false
 		}
 	}

@@ -39,18 +39,18 @@ func (b runBudget) estimate(sc *scenarios.Scenario, end time.Duration) error {
 	return nil
 }
 
-// run is k.Run(end) that stops with an error when the budget is spent, the
-// queue grows past maxPending, or the user interrupts. Step runs exactly
-// the events Run would, in the same order (sim.Kernel.Step).
-func (b runBudget) run(k *sim.Group, end sim.Time) error {
+// run runs the world's parts to end (sim.Group.StepN, as Kernel.Run
+// would) and stops with an error when the budget is spent, the queue
+// grows past maxPending, or the user interrupts.
+func (b runBudget) run(g *sim.Group, end sim.Time) error {
 	limit := uint64(b.limit())
-	start := k.Fired()
-	for k.StepN(end, checkEvery) > 0 {
-		if k.Fired()-start > limit {
-			return usagef("stopped at virtual time %s after %d events: over the limit of %d (events); valid: a shorter --until, or --limit events=N", k.Now(), k.Fired()-start, limit)
+	start := g.Fired()
+	for g.StepN(end, checkEvery) > 0 {
+		if g.Fired()-start > limit {
+			return usagef("stopped at virtual time %s after %d events: over the limit of %d (events); valid: a shorter --until, or --limit events=N", g.Now(), g.Fired()-start, limit)
 		}
-		if p := k.Pending(); p > maxPending {
-			return usagef("stopped at virtual time %s: %d events queued, over %d (memory); valid: fewer or slower traffic sources", k.Now(), p, maxPending)
+		if p := g.Pending(); p > maxPending {
+			return usagef("stopped at virtual time %s: %d events queued, over %d (memory); valid: fewer or slower traffic sources", g.Now(), p, maxPending)
 		}
 		select {
 		case <-b.stop:
@@ -58,6 +58,6 @@ func (b runBudget) run(k *sim.Group, end sim.Time) error {
 		default:
 		}
 	}
-	k.AdvanceTo(end)
+	g.AdvanceTo(end)
 	return nil
 }

@@ -109,8 +109,7 @@ type captures struct {
 // addCaptures attaches the pcap, pcapng and text trace of o to g's
 // kernels, each behind the trace filter (and the pcaps behind
 // --pcap-segment).
-func addCaptures(g *sim.Group, sc *scenarios.Scenario, o simOptions) (*captures, error) {
-	k := allKernels{g}
+func addCaptures(k *sim.Group, sc *scenarios.Scenario, o simOptions) (*captures, error) {
 	var c captures
 	var flt *reports.Filter
 	if o.see.filter != "" {
@@ -158,16 +157,6 @@ func addCaptures(g *sim.Group, sc *scenarios.Scenario, o simOptions) (*captures,
 		k.AddTracer(reports.FilterTracer(flt, t))
 	}
 	return &c, nil
-}
-
-// allKernels adds a tracer to every kernel of a group: a capture reads the
-// records of every part, which lockstep hands it in the run's order.
-type allKernels struct{ g *sim.Group }
-
-func (a allKernels) AddTracer(t sim.Tracer) {
-	for _, k := range a.g.Kernels() {
-		k.AddTracer(t)
-	}
 }
 
 // finish flushes the pcapng and reports the first write error.

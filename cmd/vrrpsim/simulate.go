@@ -54,7 +54,7 @@ func simulate(sc *scenarios.Scenario, o simOptions) (*simResult, error) {
 		return nil, err
 	}
 	if o.golden != nil {
-		allKernels{g}.AddTracer(reports.NewGoldenTrace(o.golden).Trace)
+		g.AddTracer(reports.NewGoldenTrace(o.golden).Trace)
 	}
 	if parts.Parts() > 1 && !o.streams() {
 		// Only the report reads the records: run each part through a

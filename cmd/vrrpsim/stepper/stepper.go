@@ -80,9 +80,7 @@ func (s *Stepper) restart() error {
 	// those records belong to event 0, with the start.
 	s.n = 0
 	s.next = s.slot(0)
-	for _, k := range s.k.Kernels() {
-		k.AddTracer(s.record)
-	}
+	s.k.AddTracer(s.record)
 	w, err := scenarios.BuildGroup(s.sc, parts, s.k)
 	if err != nil {
 		return err
